@@ -1,0 +1,190 @@
+package dev.tve.kernel;
+
+import static dev.tve.kernel.NativeKernelLibrary.*;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.PointerScope;
+
+/**
+ * The projection in libtvekernel, through its C ABI: the multi-threaded C++ kernel
+ * ({@link #cpu(Isa, int)}) or the CUDA kernel ({@link #cuda()}).
+ *
+ * <pre>{@code
+ * ProjectionKernel k = NativeKernel.cpu(Isa.AUTO, 0);   // widest ISA, all cores
+ * ProjectionResult r = k.project(request);
+ * }</pre>
+ *
+ * <p>Zero-copy for direct buffers, native pointers and CPU tensors; arrays are copied into native
+ * memory for the call. All native memory of a call lives in its own {@link PointerScope} and is
+ * freed when the call returns. Stateless and reentrant: one instance may be called from many
+ * threads at once.
+ */
+public final class NativeKernel implements ProjectionKernel {
+  private static final Throwable LOAD_ERROR = tryLoad();
+
+  private final int backend;
+  private final Isa isa;
+  private final int threads;
+  private final String name;
+
+  private NativeKernel(int backend, Isa isa, int threads) {
+    this.backend = backend;
+    this.isa = isa;
+    this.threads = threads;
+    this.name = backend == TVE_BACKEND_CUDA ? "cuda" : "cpu/" + isa.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static Throwable tryLoad() {
+    try {
+      Loader.load(NativeKernelLibrary.class);
+      return null;
+    } catch (Throwable t) {  // UnsatisfiedLinkError, or a missing platform resource
+      return t;
+    }
+  }
+
+  /** True when libtvekernel and its JNI glue loaded. */
+  public static boolean isAvailable() {
+    return LOAD_ERROR == null;
+  }
+
+  /** Why the native library did not load, or null. */
+  public static Throwable loadError() {
+    return LOAD_ERROR;
+  }
+
+  private static void requireLoaded() {
+    if (LOAD_ERROR != null) {
+      throw new UnsupportedOperationException("native kernel library did not load: " + LOAD_ERROR, LOAD_ERROR);
+    }
+  }
+
+  /** True when this CPU can run the ISA path ({@link Isa#AUTO} always can). */
+  public static boolean supports(Isa isa) {
+    requireLoaded();
+    return isa == Isa.AUTO || tve_cpu_isa_supported(isa.code) != 0;
+  }
+
+  /** The ISA that {@link Isa#AUTO} picks on this CPU. */
+  public static Isa bestIsa() {
+    requireLoaded();
+    return Isa.ofCode(tve_cpu_best_isa());
+  }
+
+  /** Threads that {@code threads <= 0} means: the processors OpenMP sees. */
+  public static int defaultThreads() {
+    requireLoaded();
+    return tve_cpu_threads();
+  }
+
+  /** Devices the library's own CUDA runtime can use (0 without CUDA build, driver or GPU). */
+  public static int cudaDeviceCount() {
+    return LOAD_ERROR == null ? tve_cuda_device_count() : 0;
+  }
+
+  /** Whether the library was built with the CUDA kernels. */
+  public static boolean cudaCompiled() {
+    return LOAD_ERROR == null && tve_cuda_compiled() != 0;
+  }
+
+  /** Library version string. */
+  public static String version() {
+    requireLoaded();
+    return tve_version().getString();
+  }
+
+  /**
+   * The C++ kernel on a given ISA path.
+   *
+   * @param threads CPU threads per call; {@code <= 0} uses every core
+   * @throws UnsupportedOperationException when the library did not load or the CPU lacks the ISA
+   */
+  public static NativeKernel cpu(Isa isa, int threads) {
+    requireLoaded();
+    if (!supports(isa)) throw new UnsupportedOperationException("ISA " + isa + " is not supported by this CPU");
+    Isa resolved = isa == Isa.AUTO ? bestIsa() : isa;
+    return new NativeKernel(TVE_BACKEND_CPU, resolved, threads);
+  }
+
+  /**
+   * The CUDA kernel (host data is copied to the device and back).
+   *
+   * @throws UnsupportedOperationException when the library has no CUDA kernels or no device is usable
+   */
+  public static NativeKernel cuda() {
+    requireLoaded();
+    if (tve_cuda_compiled() == 0) throw new UnsupportedOperationException("libtvekernel was built without CUDA (nvcc not found at build time)");
+    if (tve_cuda_device_count() < 1) throw new UnsupportedOperationException("no CUDA device is usable here (no driver or no GPU)");
+    return new NativeKernel(TVE_BACKEND_CUDA, Isa.AUTO, 0);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** CPU threads per call ({@code <= 0}: all cores). */
+  public int threads() {
+    return threads;
+  }
+
+  @Override
+  public ProjectionResult project(ProjectionRequest req) {
+    ProjectionOptions o = req.options();
+    int n = Math.toIntExact(req.outputSize());
+    try (PointerScope scope = new PointerScope()) {
+      FloatPointer outRaw = req.wantRaw() ? new FloatPointer(n) : null;
+      FloatPointer outMap = req.wantMap() ? new FloatPointer(n) : null;
+      Projection a = new Projection()
+          .e_pos(req.ePos() == null ? null : req.ePos().nativePointer())
+          .e_neg(req.eNeg() == null ? null : req.eNeg().nativePointer())
+          .weight(req.head().weight().nativePointer())
+          .bias(req.head().bias() == null ? null : req.head().bias().nativePointer())
+          .targets(new IntPointer(req.targets().rowsUnsafe()))
+          .foils(req.targets().hasFoils() ? new IntPointer(req.targets().foilsUnsafe()) : null)
+          .out_raw(outRaw).out_map(outMap)
+          .batch(req.batch()).rows(o.rows()).dim(req.dim()).classes(req.head().classes()).k(req.targets().k())
+          .grid(o.grid()).cls_row(o.clsRow().code)
+          .lambda_pos(o.lambdaPos()).lambda_neg(o.lambdaNeg())
+          .smooth_radius(o.smoothRadius()).normalization(o.normalization().code).epsilon(o.epsilon())
+          .memory(TVE_MEMORY_HOST).backend(backend).isa(isa.code).threads(threads);
+      Result r = new Result();
+      int rc = tve_project(a, r);
+      if (rc != TVE_OK) throw error(rc, r, req);
+      float[] raw = null, map = null;
+      if (outRaw != null) {
+        raw = new float[n];
+        outRaw.get(raw);
+      }
+      if (outMap != null) {
+        map = new float[n];
+        outMap.get(map);
+      }
+      return new ProjectionResult(req.batch(), req.targets().k(), o.grid(), raw, map, name);
+    }
+  }
+
+  private static RuntimeException error(int rc, Result r, ProjectionRequest req) {
+    String message = r.message().getString();
+    switch (rc) {
+      case TVE_ERR_NONFINITE: {
+        int f = r.nonfinite_flags();
+        StringBuilder where = new StringBuilder();
+        if ((f & TVE_NONFINITE_EPOS) != 0) where.append("ePos ");
+        if ((f & TVE_NONFINITE_ENEG) != 0) where.append("eNeg ");
+        if ((f & TVE_NONFINITE_HEAD) != 0) where.append("head W/bias rows ");
+        if (where.length() == 0) where.append("the projection (float32 overflow of finite inputs) ");
+        return new IllegalArgumentException("NaN or Inf in " + where + "at image " + r.nonfinite_image()
+            + "; E shape " + req.eShape() + " (" + message + ")");
+      }
+      case TVE_ERR_ARGUMENT:
+        return new IllegalArgumentException(message + " (" + req + ")");
+      case TVE_ERR_UNSUPPORTED:
+        return new UnsupportedOperationException(message);
+      default:
+        return new IllegalStateException("tve_project failed (" + rc + "): " + message);
+    }
+  }
+}

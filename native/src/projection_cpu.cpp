@@ -1,0 +1,266 @@
+// CPU back end of tve_project: one pass over E+ and E-, AVX-512 / AVX2 / scalar chosen at run time.
+//
+// Work is split into (image, tile of TILE patches). A tile of E+ and E- rows (TILE * dim * 8 bytes)
+// stays in L2 while every requested W row is dotted with it, so E is read from memory exactly once
+// whatever K is. The micro-kernel dots one W row with four patch rows of E+ and four of E- at once:
+// eight independent FMA chains, and each W vector is loaded once for eight products.
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "projection_internal.h"
+
+namespace tve {
+namespace {
+
+constexpr int GROUP = 4;   // patch rows per micro-kernel call
+constexpr int TILE = 16;   // patch rows per work item (L2-resident tile)
+
+// Signature of a micro-kernel: sp[i] = w . ep[i], sn[i] = w . en[i] for i < GROUP.
+// ep / en are ignored when the template says the side is absent.
+using DotsFn = void (*)(const float* w, const float* const* ep, const float* const* en, int64_t dim,
+                        float* sp, float* sn);
+
+template <bool POS, bool NEG>
+void dots_scalar(const float* w, const float* const* ep, const float* const* en, int64_t dim,
+                 float* sp, float* sn) {
+  float ap[GROUP] = {0}, an[GROUP] = {0};
+  for (int64_t d = 0; d < dim; ++d) {
+    const float wd = w[d];
+    for (int i = 0; i < GROUP; ++i) {
+      if (POS) ap[i] += wd * ep[i][d];
+      if (NEG) an[i] += wd * en[i][d];
+    }
+  }
+  for (int i = 0; i < GROUP; ++i) {
+    sp[i] = ap[i];
+    sn[i] = an[i];
+  }
+}
+
+__attribute__((target("avx2,fma"))) inline float hsum256(__m256 v) {
+  __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+  lo = _mm_add_ps(lo, hi);
+  __m128 sh = _mm_movehdup_ps(lo);
+  __m128 s = _mm_add_ps(lo, sh);
+  sh = _mm_movehl_ps(sh, s);
+  s = _mm_add_ss(s, sh);
+  return _mm_cvtss_f32(s);
+}
+
+template <bool POS, bool NEG>
+__attribute__((target("avx2,fma"))) void dots_avx2(const float* w, const float* const* ep,
+                                                     const float* const* en, int64_t dim, float* sp,
+                                                     float* sn) {
+  __m256 ap[GROUP], an[GROUP];
+  for (int i = 0; i < GROUP; ++i) ap[i] = an[i] = _mm256_setzero_ps();
+  int64_t d = 0;
+  for (; d + 8 <= dim; d += 8) {
+    const __m256 wv = _mm256_loadu_ps(w + d);
+    for (int i = 0; i < GROUP; ++i) {
+      if (POS) ap[i] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(ep[i] + d), ap[i]);
+      if (NEG) an[i] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(en[i] + d), an[i]);
+    }
+  }
+  if (d < dim) {  // masked tail: never reads past the row
+    alignas(32) int32_t bits[8];
+    for (int j = 0; j < 8; ++j) bits[j] = (d + j < dim) ? -1 : 0;
+    const __m256i m = _mm256_load_si256(reinterpret_cast<const __m256i*>(bits));
+    const __m256 wv = _mm256_maskload_ps(w + d, m);
+    for (int i = 0; i < GROUP; ++i) {
+      if (POS) ap[i] = _mm256_fmadd_ps(wv, _mm256_maskload_ps(ep[i] + d, m), ap[i]);
+      if (NEG) an[i] = _mm256_fmadd_ps(wv, _mm256_maskload_ps(en[i] + d, m), an[i]);
+    }
+  }
+  for (int i = 0; i < GROUP; ++i) {
+    sp[i] = POS ? hsum256(ap[i]) : 0.f;
+    sn[i] = NEG ? hsum256(an[i]) : 0.f;
+  }
+}
+
+template <bool POS, bool NEG>
+__attribute__((target("avx512f"))) void dots_avx512(const float* w, const float* const* ep,
+                                                      const float* const* en, int64_t dim, float* sp,
+                                                      float* sn) {
+  __m512 ap[GROUP], an[GROUP];
+  for (int i = 0; i < GROUP; ++i) ap[i] = an[i] = _mm512_setzero_ps();
+  int64_t d = 0;
+  for (; d + 16 <= dim; d += 16) {
+    const __m512 wv = _mm512_loadu_ps(w + d);
+    for (int i = 0; i < GROUP; ++i) {
+      if (POS) ap[i] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(ep[i] + d), ap[i]);
+      if (NEG) an[i] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(en[i] + d), an[i]);
+    }
+  }
+  if (d < dim) {  // masked tail: masked-off lanes are not read
+    const __mmask16 m = (__mmask16)((1u << (dim - d)) - 1u);
+    const __m512 wv = _mm512_maskz_loadu_ps(m, w + d);
+    for (int i = 0; i < GROUP; ++i) {
+      if (POS) ap[i] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, ep[i] + d), ap[i]);
+      if (NEG) an[i] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, en[i] + d), an[i]);
+    }
+  }
+  for (int i = 0; i < GROUP; ++i) {
+    sp[i] = POS ? _mm512_reduce_add_ps(ap[i]) : 0.f;
+    sn[i] = NEG ? _mm512_reduce_add_ps(an[i]) : 0.f;
+  }
+}
+
+template <bool POS, bool NEG>
+DotsFn pick(int isa) {
+  switch (isa) {
+    case TVE_ISA_AVX512: return dots_avx512<POS, NEG>;
+    case TVE_ISA_AVX2: return dots_avx2<POS, NEG>;
+    default: return dots_scalar<POS, NEG>;
+  }
+}
+
+DotsFn pick_dots(int isa, bool pos, bool neg) {
+  if (pos && neg) return pick<true, true>(isa);
+  if (pos) return pick<true, false>(isa);
+  return pick<false, true>(isa);
+}
+
+bool row_finite(const float* v, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    if (!std::isfinite(v[i])) return false;
+  return true;
+}
+
+// After the pass found a non-finite value for image b: says which input carried it. Runs only on
+// the failure path, so the normal path stays a single pass.
+int diagnose(const tve_projection& a, int64_t b, const float* const* wrows, const float* cbias,
+             bool pos, bool neg, tve_result* result) {
+  const int64_t P = (int64_t)a.grid * a.grid, r0 = first_patch_row(a);
+  int flags = 0;
+  for (int64_t t = 0; t < a.k; ++t)
+    if (!row_finite(wrows[b * a.k + t], a.dim) || !std::isfinite(cbias[b * a.k + t]))
+      flags |= TVE_NONFINITE_HEAD;
+  const float* e[2] = {pos ? a.e_pos : nullptr, neg ? a.e_neg : nullptr};
+  for (int side = 0; side < 2; ++side) {
+    if (!e[side]) continue;
+    const float* img = e[side] + (b * a.rows + r0) * a.dim;
+    if (!row_finite(img, P * a.dim)) flags |= side == 0 ? TVE_NONFINITE_EPOS : TVE_NONFINITE_ENEG;
+  }
+  result->nonfinite_flags = flags;
+  result->nonfinite_image = b;
+  if (flags == 0)
+    return fail(result, TVE_ERR_NONFINITE,
+                "image %lld: the projection overflowed float32 (inputs are finite but too large)",
+                (long long)b);
+  return fail(result, TVE_ERR_NONFINITE, "image %lld: NaN or Inf in%s%s%s", (long long)b,
+              (flags & TVE_NONFINITE_EPOS) ? " e_pos" : "", (flags & TVE_NONFINITE_ENEG) ? " e_neg" : "",
+              (flags & TVE_NONFINITE_HEAD) ? " head weight/bias rows" : "");
+}
+
+}  // namespace
+
+int project_cpu(const tve_projection& a, tve_result* result) {
+  const int isa = a.isa == TVE_ISA_AUTO ? tve_cpu_best_isa() : a.isa;
+  if (!tve_cpu_isa_supported(isa))
+    return fail(result, TVE_ERR_UNSUPPORTED, "ISA path %d is not supported by this CPU", isa);
+  result->isa = isa;
+
+  const int64_t B = a.batch, K = a.k, D = a.dim, P = (int64_t)a.grid * a.grid;
+  const int64_t r0 = first_patch_row(a);
+  // A side whose lambda is zero contributes nothing: it is not read.
+  const bool pos = a.e_pos != nullptr && a.lambda_pos != 0.f;
+  const bool neg = a.e_neg != nullptr && a.lambda_neg != 0.f;
+  const int threads = a.threads > 0 ? a.threads : tve_cpu_threads();
+
+  // Per (image, target): the W row (or W_k - W_j for a foil) and its bias.
+  std::vector<const float*> wrows(B * K);
+  std::vector<float> cbias(B * K);
+  std::vector<float> combined;
+  int64_t n_foils = 0;
+  if (a.foils)
+    for (int64_t i = 0; i < B * K; ++i) n_foils += a.foils[i] >= 0;
+  if (n_foils) combined.resize(n_foils * D);
+  for (int64_t i = 0, f = 0; i < B * K; ++i) {
+    const int32_t k = a.targets[i], j = a.foils ? a.foils[i] : -1;
+    const float bk = a.bias ? a.bias[k] : 0.f;
+    if (j < 0) {
+      wrows[i] = a.weight + (int64_t)k * D;
+      cbias[i] = bk;
+    } else {
+      float* dst = combined.data() + (f++) * D;
+      const float *wk = a.weight + (int64_t)k * D, *wj = a.weight + (int64_t)j * D;
+      for (int64_t d = 0; d < D; ++d) dst[d] = wk[d] - wj[d];
+      wrows[i] = dst;
+      cbias[i] = bk - (a.bias ? a.bias[j] : 0.f);
+    }
+  }
+
+  std::vector<float> scratch;
+  float* raw = a.out_raw;
+  if (!raw) {
+    scratch.resize(B * K * P);
+    raw = scratch.data();
+  }
+
+  if (!pos && !neg) {  // both lambdas zero: the map is identically zero
+    std::fill(raw, raw + B * K * P, 0.f);
+  } else {
+    const DotsFn dots = pick_dots(isa, pos, neg);
+    const int64_t tiles = (P + TILE - 1) / TILE;
+    const float lp = a.lambda_pos, ln = a.lambda_neg;
+    std::atomic<int64_t> first_bad(INT64_MAX);
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int64_t item = 0; item < B * tiles; ++item) {
+      const int64_t b = item / tiles, p0 = (item % tiles) * TILE, p1 = std::min(P, p0 + TILE);
+      const float* ep_img = pos ? a.e_pos + (b * a.rows + r0) * D : nullptr;
+      const float* en_img = neg ? a.e_neg + (b * a.rows + r0) * D : nullptr;
+      bool finite = true;
+      for (int64_t t = 0; t < K; ++t) {
+        const float* w = wrows[b * K + t];
+        const float c = cbias[b * K + t];
+        float* out = raw + (b * K + t) * P;
+        for (int64_t p = p0; p < p1; p += GROUP) {
+          const float* ep[GROUP];
+          const float* en[GROUP];
+          for (int i = 0; i < GROUP; ++i) {  // short groups repeat their last row
+            const int64_t q = std::min(p + i, p1 - 1);
+            ep[i] = pos ? ep_img + q * D : nullptr;
+            en[i] = neg ? en_img + q * D : nullptr;
+          }
+          float sp[GROUP], sn[GROUP];
+          dots(w, ep, en, D, sp, sn);
+          for (int i = 0; i < GROUP && p + i < p1; ++i) {
+            const float v = (pos ? lp * (sp[i] + c) : 0.f) - (neg ? ln * (sn[i] + c) : 0.f);
+            finite &= std::isfinite(v);
+            out[p + i] = v;
+          }
+        }
+      }
+      if (!finite) {
+        int64_t cur = first_bad.load();
+        while (b < cur && !first_bad.compare_exchange_weak(cur, b)) {
+        }
+      }
+    }
+    if (first_bad.load() != INT64_MAX)
+      return diagnose(a, first_bad.load(), wrows.data(), cbias.data(), pos, neg, result);
+  }
+
+  if (a.out_map) {
+    const int g = a.grid;
+#pragma omp parallel num_threads(threads)
+    {
+      std::vector<float> tmp(P);
+#pragma omp for schedule(static)
+      for (int64_t m = 0; m < B * K; ++m) {
+        float* map = a.out_map + m * P;
+        std::memcpy(map, raw + m * P, P * sizeof(float));
+        postprocess(map, g, a.smooth_radius, a.normalization, a.epsilon, tmp.data());
+      }
+    }
+  }
+  return TVE_OK;
+}
+
+}  // namespace tve
