@@ -2,7 +2,6 @@ package dev.tve.kernel;
 
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.Objects;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -37,20 +36,20 @@ public final class FloatView {
 
   /** Wraps a Java array (native kernels copy it once per call). */
   public static FloatView of(float[] values) {
-    Objects.requireNonNull(values, "values");
+    Args.notNull(values, "values");
     return new FloatView(values, null, null, null, values.length);
   }
 
   /** Wraps the remaining elements of a buffer; a direct buffer in native order is zero-copy. */
   public static FloatView of(FloatBuffer values) {
-    Objects.requireNonNull(values, "values");
+    Args.notNull(values, "values");
     FloatBuffer slice = values.slice();
     return new FloatView(null, slice, null, null, slice.remaining());
   }
 
   /** Wraps {@code size} floats starting at a native pointer (zero-copy). */
   public static FloatView of(FloatPointer values, long size) {
-    Objects.requireNonNull(values, "values");
+    Args.notNull(values, "values");
     if (values.isNull()) throw new IllegalArgumentException("values: null native pointer");
     if (size < 0) throw new IllegalArgumentException("size: " + size + " < 0");
     return new FloatView(null, null, values, null, size);
@@ -61,12 +60,13 @@ public final class FloatView {
    * (device tensors are a later extension of the C ABI).
    */
   public static FloatView of(Tensor values) {
-    Objects.requireNonNull(values, "values");
-    if (values.scalar_type() != torch.ScalarType.Float) {
+    Args.notNull(values, "values");
+    // JavaCPP hands back enum values that are not interned: compare the code, not the instance.
+    if (values.scalar_type().value != torch.ScalarType.Float.value) {
       throw new IllegalArgumentException("tensor: dtype " + values.scalar_type() + ", need float32");
     }
     if (!values.is_contiguous()) throw new IllegalArgumentException("tensor: not contiguous; call contiguous() first");
-    if (!values.device().is_cpu()) throw new IllegalArgumentException("tensor: on " + values.device().str().getString() + ", need the CPU");
+    if (!values.is_cpu()) throw new IllegalArgumentException("tensor: not on the CPU (device tensors are not served yet)");
     return new FloatView(null, null, null, values, values.numel());
   }
 

@@ -1,7 +1,6 @@
 package dev.tve.kernel;
 
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Several heads on the same encoder stacked into one weight matrix, so that one projection call
@@ -28,13 +27,13 @@ public final class HeadStack {
 
   /** Stacks the heads (copies their weights once). All must share one embedding dim. */
   public static HeadStack of(List<HeadWeights> heads) {
-    Objects.requireNonNull(heads, "heads");
+    Args.notNull(heads, "heads");
     if (heads.isEmpty()) throw new IllegalArgumentException("heads: empty");
     int dim = heads.get(0).dim();
     int total = 0;
     int[] offsets = new int[heads.size() + 1];
     for (int h = 0; h < heads.size(); h++) {
-      HeadWeights head = Objects.requireNonNull(heads.get(h), "heads[" + h + "]");
+      HeadWeights head = Args.notNull(heads.get(h), "heads[" + h + "]");
       if (head.dim() != dim) {
         throw new IllegalArgumentException("heads[" + h + "]: dim " + head.dim() + " but heads[0] has dim " + dim);
       }

@@ -1,6 +1,5 @@
 package dev.tve.kernel;
 
-import java.util.Objects;
 
 /**
  * The weights of a linear head y = W f(x) + b as the projection kernel reads them: W is
@@ -30,7 +29,7 @@ public final class HeadWeights {
    * @param bias [classes], or null for a zero bias
    */
   public static HeadWeights of(FloatView weight, FloatView bias, int classes, int dim) {
-    Objects.requireNonNull(weight, "weight");
+    Args.notNull(weight, "weight");
     if (classes < 1) throw new IllegalArgumentException("classes: " + classes + " (need >= 1)");
     if (dim < 1) throw new IllegalArgumentException("dim: " + dim + " (need >= 1)");
     if (weight.size() != (long) classes * dim) {

@@ -62,8 +62,8 @@ public final class ProjectionEngine {
 
     private Builder() {}
 
-    public Builder optBackend(Backend v) { this.backend = java.util.Objects.requireNonNull(v, "backend"); return this; }
-    public Builder optIsa(Isa v) { this.isa = java.util.Objects.requireNonNull(v, "isa"); return this; }
+    public Builder optBackend(Backend v) { this.backend = Args.notNull(v, "backend"); return this; }
+    public Builder optIsa(Isa v) { this.isa = Args.notNull(v, "isa"); return this; }
     /** CPU threads per call; {@code <= 0} uses every core. */
     public Builder optThreads(int v) { this.threads = v; return this; }
 

@@ -1,6 +1,5 @@
 package dev.tve.kernel;
 
-import java.util.Objects;
 
 /**
  * Geometry and post-processing of a projection, with the TVE reference's defaults
@@ -70,7 +69,7 @@ public final class ProjectionOptions {
       this.grid = grid;
     }
 
-    public Builder optClsRow(ClsRow v) { this.clsRow = Objects.requireNonNull(v, "clsRow"); return this; }
+    public Builder optClsRow(ClsRow v) { this.clsRow = Args.notNull(v, "clsRow"); return this; }
 
     public Builder optLambdaPos(float v) {
       if (!Float.isFinite(v)) throw new IllegalArgumentException("lambdaPos: " + v + " (need finite)");
@@ -91,7 +90,7 @@ public final class ProjectionOptions {
     }
 
     public Builder optNormalization(Normalization v) {
-      this.normalization = Objects.requireNonNull(v, "normalization");
+      this.normalization = Args.notNull(v, "normalization");
       return this;
     }
 

@@ -1,7 +1,6 @@
 package dev.tve.kernel;
 
 import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * One projection call: meta-attributions E+ / E- [batch, rows, dim] (either may be null), a head,
@@ -83,9 +82,9 @@ public final class ProjectionRequest {
       this.ePos = ePos;
       this.eNeg = eNeg;
       this.batch = batch;
-      this.head = Objects.requireNonNull(head, "head");
-      this.targets = Objects.requireNonNull(targets, "targets");
-      this.options = Objects.requireNonNull(options, "options");
+      this.head = Args.notNull(head, "head");
+      this.targets = Args.notNull(targets, "targets");
+      this.options = Args.notNull(options, "options");
     }
 
     /** Whether to return the raw signed map (default true). */

@@ -1,7 +1,6 @@
 package dev.tve.kernel;
 
 import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * What to explain: K head rows per image (classes, or (head, class) rows of a {@link HeadStack}),
@@ -33,7 +32,7 @@ public final class Targets {
 
   /** K targets per image: {@code rows} is [batch, k] row-major. */
   public static Targets perImage(int k, int[] rows) {
-    Objects.requireNonNull(rows, "rows");
+    Args.notNull(rows, "rows");
     if (k < 1) throw new IllegalArgumentException("k: " + k + " (need >= 1)");
     if (rows.length % k != 0) throw new IllegalArgumentException("rows: length " + rows.length + " is not a multiple of k=" + k);
     return new Targets(k, rows.clone(), null);
@@ -58,7 +57,7 @@ public final class Targets {
   /** K contrastive targets per image: {@code rows[i]} against {@code foils[i]} ({@link #NO_FOIL}: none). */
   public static Targets contrastive(int k, int[] rows, int[] foils) {
     Targets t = perImage(k, rows);
-    Objects.requireNonNull(foils, "foils");
+    Args.notNull(foils, "foils");
     if (foils.length != rows.length) {
       throw new IllegalArgumentException("foils: length " + foils.length + " but rows has " + rows.length);
     }
