@@ -5,6 +5,7 @@ import static dev.tve.kernel.NativeKernelLibrary.*;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 
 /**
@@ -134,23 +135,47 @@ public final class NativeKernel implements ProjectionKernel {
   public ProjectionResult project(ProjectionRequest req) {
     ProjectionOptions o = req.options();
     int n = Math.toIntExact(req.outputSize());
+    int[] rows = req.targets().rowsUnsafe();
+    int[] foils = req.targets().foilsUnsafe();
+    // One untracked block per call for the structs, targets and outputs: JavaCPP's tracked
+    // allocations cost microseconds each, which shows on small batches. Freed in finally.
+    long projBytes = align(Loader.sizeof(Projection.class)), resBytes = align(Loader.sizeof(Result.class));
+    long intBytes = align(4L * rows.length), outBytes = align(4L * n);
+    long total = projBytes + resBytes + intBytes * (foils == null ? 1 : 2)
+        + outBytes * ((req.wantRaw() ? 1 : 0) + (req.wantMap() ? 1 : 0));
+    Pointer block = Pointer.malloc(total);
+    if (block == null || block.isNull()) throw new OutOfMemoryError("tve: cannot allocate " + total + " native bytes");
     try (PointerScope scope = new PointerScope()) {
-      FloatPointer outRaw = req.wantRaw() ? new FloatPointer(n) : null;
-      FloatPointer outMap = req.wantMap() ? new FloatPointer(n) : null;
-      Projection a = new Projection()
-          .e_pos(req.ePos() == null ? null : req.ePos().nativePointer())
+      Pointer.memset(block, 0, projBytes + resBytes);
+      long at = 0;
+      Projection a = new Projection(slice(block, at));
+      at += projBytes;
+      Result r = new Result(slice(block, at));
+      at += resBytes;
+      IntPointer targets = new IntPointer(slice(block, at)).put(rows);
+      at += intBytes;
+      IntPointer foilPtr = null;
+      if (foils != null) {
+        foilPtr = new IntPointer(slice(block, at)).put(foils);
+        at += intBytes;
+      }
+      FloatPointer outRaw = null, outMap = null;
+      if (req.wantRaw()) {
+        outRaw = new FloatPointer(slice(block, at));
+        at += outBytes;
+      }
+      if (req.wantMap()) outMap = new FloatPointer(slice(block, at));
+      a.e_pos(req.ePos() == null ? null : req.ePos().nativePointer())
           .e_neg(req.eNeg() == null ? null : req.eNeg().nativePointer())
           .weight(req.head().weight().nativePointer())
           .bias(req.head().bias() == null ? null : req.head().bias().nativePointer())
-          .targets(new IntPointer(req.targets().rowsUnsafe()))
-          .foils(req.targets().hasFoils() ? new IntPointer(req.targets().foilsUnsafe()) : null)
+          .targets(targets).foils(foilPtr)
           .out_raw(outRaw).out_map(outMap)
           .batch(req.batch()).rows(o.rows()).dim(req.dim()).classes(req.head().classes()).k(req.targets().k())
           .grid(o.grid()).cls_row(o.clsRow().code)
           .lambda_pos(o.lambdaPos()).lambda_neg(o.lambdaNeg())
           .smooth_radius(o.smoothRadius()).normalization(o.normalization().code).epsilon(o.epsilon())
           .memory(TVE_MEMORY_HOST).backend(backend).isa(isa.code).threads(threads);
-      Result r = new Result();
       int rc = tve_project(a, r);
       if (rc != TVE_OK) throw error(rc, r, req);
       float[] raw = null, map = null;
@@ -163,6 +188,24 @@ public final class NativeKernel implements ProjectionKernel {
         outMap.get(map);
       }
       return new ProjectionResult(req.batch(), req.targets().k(), o.grid(), raw, map, name);
+    } finally {
+      Pointer.free(block);
+    }
+  }
+
+  private static long align(long bytes) {
+    return (bytes + 63) & ~63L;
+  }
+
+  /** A pointer {@code offset} bytes into {@code block}, at position 0 (typed views copy it). */
+  private static Pointer slice(Pointer block, long offset) {
+    return new Offset(block, offset);
+  }
+
+  private static final class Offset extends Pointer {
+    Offset(Pointer block, long offset) {
+      super((Pointer) null);
+      this.address = block.address() + offset;
     }
   }
 

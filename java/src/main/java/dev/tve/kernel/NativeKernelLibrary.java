@@ -45,6 +45,11 @@ public final class NativeKernelLibrary {
       allocate();
     }
 
+    /** Views caller-owned memory of {@code Loader.sizeof(Projection.class)} bytes as the struct. */
+    public Projection(Pointer p) {
+      super(p);
+    }
+
     private native void allocate();
 
     public native @Const FloatPointer e_pos(); public native Projection e_pos(@Const FloatPointer v);
@@ -85,6 +90,11 @@ public final class NativeKernelLibrary {
     public Result() {
       super((Pointer) null);
       allocate();
+    }
+
+    /** Views caller-owned memory of {@code Loader.sizeof(Result.class)} bytes as the struct. */
+    public Result(Pointer p) {
+      super(p);
     }
 
     private native void allocate();

@@ -1,0 +1,273 @@
+package dev.tve.bench;
+
+import dev.tve.kernel.FloatView;
+import dev.tve.kernel.HeadWeights;
+import dev.tve.kernel.Isa;
+import dev.tve.kernel.JavaReferenceKernel;
+import dev.tve.kernel.NativeKernel;
+import dev.tve.kernel.NativeKernelLibrary;
+import dev.tve.kernel.ProjectionOptions;
+import dev.tve.kernel.ProjectionRequest;
+import dev.tve.kernel.ProjectionResult;
+import dev.tve.kernel.Targets;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The fused projection against its alternatives, on the same buffers, in one run. Scores are
+ * nanoseconds per image (64 images per call). Every contender computes the same maps: raw
+ * lambda+ (w.E+ + c) - lambda- (w.E- + c) for K = 1 target per image, then min-max, box average,
+ * min-max; the libtorch contenders are checked against the C++ kernel at setup.
+ *
+ * <p>Run through {@link ProjectionSuite}, which writes benchmarks/results/projection.md.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+public class ProjectionBench {
+  static final int BATCH = 64;
+  /** Threads of the C++ contenders: both cores of the reference machine. */
+  static final int THREADS = 2;
+
+  /** The two shapes of the issue. */
+  public enum Shape {
+    /** The paper's: 224 px, patch 16 (14 x 14), ViT-B D = 768, ImageNet C = 1000. E+ and E- are 77 MB. */
+    PAPER(14, 768, 1000, 2),
+    /** The embedded default's: 8 x 8 grid, D = 128, C = 10. E+ and E- are 4.2 MB: they fit in cache. */
+    SMALL(8, 128, 10, 1);
+
+    final int grid, dim, classes, smooth;
+
+    Shape(int grid, int dim, int classes, int smooth) {
+      this.grid = grid;
+      this.dim = dim;
+      this.classes = classes;
+      this.smooth = smooth;
+    }
+
+    int patches() { return grid * grid; }
+
+    /** Bytes of E+ and E- per image: what any kernel must read. */
+    long eBytesPerImage() { return 2L * patches() * dim * 4; }
+  }
+
+  @State(Scope.Benchmark)
+  public static class Data {
+    @Param({"PAPER", "SMALL"})
+    public Shape shape;
+
+    FloatBuffer ePos, eNeg, weight, bias;
+    int[] targets;
+    ProjectionRequest request;
+    long eFloats;
+
+    @Setup(Level.Trial)
+    public void setup() {
+      Random r = new Random(1);
+      int P = shape.patches(), D = shape.dim, C = shape.classes;
+      eFloats = (long) BATCH * P * D;
+      ePos = direct(r, eFloats, 1f);
+      eNeg = direct(r, eFloats, 1f);
+      weight = direct(r, (long) C * D, 0.05f);
+      bias = direct(r, C, 1f);
+      targets = new int[BATCH];
+      for (int b = 0; b < BATCH; b++) targets[b] = r.nextInt(C);
+      ProjectionOptions opts = ProjectionOptions.builder(shape.grid).optSmoothRadius(shape.smooth).build();
+      request = ProjectionRequest.builder(FloatView.of(ePos), FloatView.of(eNeg), BATCH,
+          HeadWeights.of(FloatView.of(weight), FloatView.of(bias), C, D), Targets.perImage(1, targets), opts)
+          .optRaw(false).optMap(true).build();
+    }
+
+    static FloatBuffer direct(Random r, long n, float scale) {
+      FloatBuffer b = ByteBuffer.allocateDirect(Math.toIntExact(n * 4)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      for (int i = 0; i < n; i++) b.put(i, (float) r.nextGaussian() * scale);
+      return b;
+    }
+  }
+
+  @State(Scope.Benchmark)
+  public static class Cpp {
+    @Param({"AVX512", "AVX2", "SCALAR"})
+    public Isa isa;
+
+    NativeKernel kernel;
+
+    @Setup(Level.Trial)
+    public void setup() {
+      kernel = NativeKernel.cpu(isa, THREADS);
+    }
+  }
+
+  /** libtorch over the same direct buffers (zero-copy tensors). */
+  @State(Scope.Benchmark)
+  public static class Torch {
+    @Param({"1", "2"})
+    public int torchThreads;
+
+    Tensor ePos, eNeg, weight, bias, targets, gatherIndex;
+    int grid, smooth, classes;
+
+    @Setup(Level.Trial)
+    public void setup(Data d) {
+      torch.set_num_threads(torchThreads);
+      int P = d.shape.patches(), D = d.shape.dim;
+      classes = d.shape.classes;
+      grid = d.shape.grid;
+      smooth = d.shape.smooth;
+      TensorOptions f32 = new TensorOptions(torch.ScalarType.Float);
+      ePos = torch.from_blob(new FloatPointer(d.ePos), new long[] {BATCH, P, D}, f32);
+      eNeg = torch.from_blob(new FloatPointer(d.eNeg), new long[] {BATCH, P, D}, f32);
+      weight = torch.from_blob(new FloatPointer(d.weight), new long[] {classes, D}, f32);
+      bias = torch.from_blob(new FloatPointer(d.bias), new long[] {classes}, f32);
+      long[] idx = new long[BATCH];
+      for (int b = 0; b < BATCH; b++) idx[b] = d.targets[b];
+      targets = torch.from_blob(new LongPointer(idx), new long[] {BATCH}, new TensorOptions(torch.ScalarType.Long)).clone();
+      gatherIndex = targets.view(BATCH, 1, 1).expand(BATCH, P, 1).contiguous();
+      // Same maps as the C++ kernel, or the comparison means nothing.
+      float[] mine = NativeKernel.cpu(Isa.AUTO, 0).project(d.request).map();
+      check("gather+bmm", mine, gatherBmm());
+      check("full head", mine, fullHead());
+    }
+
+    private static void check(String name, float[] expected, float[] actual) {
+      double worst = 0;
+      for (int i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+      if (!(worst < 1e-3)) throw new IllegalStateException("libtorch " + name + " differs from the kernel by " + worst);
+    }
+
+    /** The same work done well: only the requested W rows, one bmm per side. */
+    float[] gatherBmm() {
+      try (PointerScope scope = new PointerScope()) {
+        Tensor wk = weight.index_select(0, targets).unsqueeze(2);               // [B, D, 1]
+        Tensor c = bias.index_select(0, targets).view(BATCH, 1, 1);             // [B, 1, 1]
+        Tensor raw = ePos.bmm(wk).add(c).sub(eNeg.bmm(wk).add(c));              // [B, P, 1]
+        return post(raw);
+      }
+    }
+
+    /** The reference code's way: the full head on every patch row, then the requested column. */
+    float[] fullHead() {
+      try (PointerScope scope = new PointerScope()) {
+        Tensor wt = weight.transpose(0, 1);                                     // [D, C]
+        Tensor lp = torch.matmul(ePos, wt).add(bias);                           // [B, P, C]
+        Tensor ln = torch.matmul(eNeg, wt).add(bias);
+        Tensor raw = lp.gather(2, gatherIndex).sub(ln.gather(2, gatherIndex));  // [B, P, 1]
+        return post(raw);
+      }
+    }
+
+    /** min-max, box average (count_include_pad = false), min-max; then the maps into Java. */
+    private float[] post(Tensor raw) {
+      Tensor m = raw.permute(0, 2, 1).contiguous().view(BATCH, 1, grid, grid);
+      m = minmax(m);
+      long k = 2L * smooth + 1;
+      m = torch.avg_pool2d(m, new long[] {k, k}, new long[] {1, 1}, new long[] {smooth, smooth}, false, false,
+          new LongOptional());
+      m = minmax(m).contiguous();
+      float[] out = new float[BATCH * grid * grid];
+      m.data_ptr_float().get(out);
+      return out;
+    }
+
+    private static Tensor minmax(Tensor m) {
+      Tensor mn = m.amin(new long[] {1, 2, 3}, true), mx = m.amax(new long[] {1, 2, 3}, true);
+      return m.sub(mn).div(mx.sub(mn).clamp_min(new Scalar(1e-30f)));
+    }
+  }
+
+  /** STREAM triad a = b + s c over arrays far larger than the caches (64 MiB each). */
+  @State(Scope.Benchmark)
+  public static class Triad {
+    static final long N = 16L << 20;
+    FloatPointer a, b, c;
+
+    @Setup(Level.Trial)
+    public void setup() {
+      a = new FloatPointer(N);
+      b = new FloatPointer(N);
+      c = new FloatPointer(N);
+      for (long i = 0; i < N; i++) {
+        b.put(i, 1f);
+        c.put(i, 2f);
+      }
+      a.zero();
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      a.close();
+      b.close();
+      c.close();
+    }
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public float[] cppKernel(Data d, Cpp cpp) {
+    return cpp.kernel.project(d.request).map();
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public float[] libtorchGatherBmm(Torch t) {
+    return t.gatherBmm();
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public float[] libtorchFullHead(Torch t) {
+    return t.fullHead();
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public ProjectionResult javaReference(Data d) {
+    return JAVA.project(d.request);
+  }
+
+  /** Summing E+ and E- with the kernel's threads: the least any kernel reading them can cost. */
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public double readFloor(Data d) {
+    return NativeKernelLibrary.tve_read_floor(new FloatPointer(d.ePos), new FloatPointer(d.eNeg), d.eFloats, THREADS);
+  }
+
+  @Benchmark
+  public void triad(Triad t) {
+    NativeKernelLibrary.tve_triad(t.a, t.b, t.c, 3f, Triad.N, THREADS);
+  }
+
+  private static final JavaReferenceKernel JAVA = new JavaReferenceKernel();
+
+  static String lower(Enum<?> e) {
+    return e.name().toLowerCase(Locale.ROOT);
+  }
+}

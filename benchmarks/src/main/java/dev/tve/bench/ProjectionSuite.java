@@ -1,0 +1,154 @@
+package dev.tve.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs {@link ProjectionBench} and writes the results table (markdown) with ratios measured in the
+ * same run.
+ *
+ * <pre>
+ * benchmarks/run-projection.sh [--quick] [OUT.md]
+ * </pre>
+ */
+public final class ProjectionSuite {
+  private ProjectionSuite() {}
+
+  public static void main(String[] args) throws RunnerException, IOException {
+    boolean quick = false;
+    Path out = Path.of("benchmarks/results/projection.md");
+    for (String a : args) {
+      if (a.equals("--quick")) quick = true;
+      else out = Path.of(a);
+    }
+    OptionsBuilder ob = new OptionsBuilder();
+    ob.include(ProjectionBench.class.getName() + "\\.");
+    if (quick) {
+      ob.warmupIterations(1).warmupTime(TimeValue.milliseconds(500)).measurementIterations(2)
+          .measurementTime(TimeValue.milliseconds(500));
+    }
+    Options opts = ob.build();
+    Collection<RunResult> results = new Runner(opts).run();
+    String md = table(results, quick);
+    Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".projection", ".md");
+    Files.writeString(tmp, md);
+    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    System.out.println(md);
+    System.out.println("written: " + out);
+  }
+
+  /** One row: contender label -> ns/image with its error. */
+  record Score(double ns, double error) {}
+
+  static String table(Collection<RunResult> results, boolean quick) {
+    Map<String, Map<String, Score>> byShape = new LinkedHashMap<>();
+    double triadNs = Double.NaN, triadErr = Double.NaN;
+    for (RunResult r : results) {
+      String method = r.getParams().getBenchmark().replaceAll(".*\\.", "");
+      double score = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
+      if (method.equals("triad")) {
+        triadNs = score;
+        triadErr = err;
+        continue;
+      }
+      String shape = r.getParams().getParam("shape");
+      String label;
+      switch (method) {
+        case "cppKernel":
+          label = "C++ kernel, " + r.getParams().getParam("isa").toLowerCase(Locale.ROOT) + ", 2 threads";
+          break;
+        case "libtorchGatherBmm":
+          label = "libtorch index_select + bmm + post-ops, " + r.getParams().getParam("torchThreads") + " thread(s)";
+          break;
+        case "libtorchFullHead":
+          label = "libtorch full head (reference code's way) + gather, " + r.getParams().getParam("torchThreads") + " thread(s)";
+          break;
+        case "javaReference":
+          label = "Java reference (double accumulation, 1 thread)";
+          break;
+        case "readFloor":
+          label = "read floor: sum of E+ and E- (AVX-512, 4 accumulators, 2 threads)";
+          break;
+        default:
+          label = method;
+      }
+      byShape.computeIfAbsent(shape, k -> new LinkedHashMap<>()).put(label, new Score(score, err));
+    }
+    double triadBytes = 3.0 * ProjectionBench.Triad.N * 4;
+    double triadGbs = triadBytes / triadNs;
+    StringBuilder md = new StringBuilder();
+    md.append("# Projection kernel benchmark\n\n");
+    md.append("Produced by `benchmarks/run-projection.sh").append(quick ? " --quick" : "").append("` on ")
+        .append(ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE)).append(", ")
+        .append(cpu()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores, JDK ")
+        .append(System.getProperty("java.version")).append(". JMH average time, ")
+        .append(quick ? "1 x 0.5 s warm-up, 2 x 0.5 s measured" : "3 x 1 s warm-up, 5 x 1 s measured")
+        .append(", 1 fork per row; +- is JMH's 99.9 % error. Ratios are between rows of this one run.\n\n");
+    md.append(String.format(Locale.ROOT, "STREAM triad (a = b + s c, 3 x 64 MiB, 2 threads): %.1f GB/s (%.2f ms +- %.2f).%n%n",
+        triadGbs, triadNs / 1e6, triadErr / 1e6));
+    for (Map.Entry<String, Map<String, Score>> e : byShape.entrySet()) {
+      ProjectionBench.Shape shape = ProjectionBench.Shape.valueOf(e.getKey());
+      double bytes = shape.eBytesPerImage();
+      md.append(String.format(Locale.ROOT, "## %s: B=64, P=%d (%dx%d), D=%d, C=%d, K=1, lambda- on, reference normalisation, smoothing radius %d%n%n",
+          shape == ProjectionBench.Shape.PAPER ? "Paper shape" : "Embedded-default shape", shape.patches(), shape.grid,
+          shape.grid, shape.dim, shape.classes, shape.smooth));
+      md.append(String.format(Locale.ROOT, "E+ and E- per batch: %.1f MB%s. GB/s = bytes of E+ and E- / time.%n%n",
+          bytes * 64 / 1e6, shape == ProjectionBench.Shape.SMALL ? " (fits in L2/L3 cache: these rates are cache, not memory, bandwidth)" : " (memory-bound)"));
+      Map<String, Score> rows = e.getValue();
+      Score floor = find(rows, "read floor");
+      Score best = bestOf(rows, "C++ kernel");
+      Score torch = bestOf(rows, "libtorch index_select");
+      md.append("| contender | ns/image | GB/s | vs read floor (bandwidth) | C++ best is x faster |\n");
+      md.append("|---|---:|---:|---:|---:|\n");
+      for (Map.Entry<String, Score> row : rows.entrySet()) {
+        Score s = row.getValue();
+        md.append(String.format(Locale.ROOT, "| %s | %.0f +- %.0f | %.1f | %.2f | %.2f |%n", row.getKey(), s.ns, s.error,
+            bytes / s.ns, floor == null ? Double.NaN : floor.ns / s.ns, best == null ? Double.NaN : s.ns / best.ns));
+      }
+      if (floor != null && best != null && torch != null) {
+        md.append(String.format(Locale.ROOT,
+            "%nBest C++ kernel: %.2f x the read floor's bandwidth (floor %.1f GB/s = %.2f x triad); %.2f x faster than the better libtorch gather+bmm.%n%n",
+            floor.ns / best.ns, bytes / floor.ns, (bytes / floor.ns) / triadGbs, torch.ns / best.ns));
+      }
+    }
+    return md.toString();
+  }
+
+  private static Score find(Map<String, Score> rows, String prefix) {
+    for (Map.Entry<String, Score> e : rows.entrySet()) if (e.getKey().startsWith(prefix)) return e.getValue();
+    return null;
+  }
+
+  private static Score bestOf(Map<String, Score> rows, String prefix) {
+    Score best = null;
+    for (Map.Entry<String, Score> e : rows.entrySet()) {
+      if (e.getKey().startsWith(prefix) && (best == null || e.getValue().ns < best.ns)) best = e.getValue();
+    }
+    return best;
+  }
+
+  private static String cpu() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) return line.replaceAll(".*:\\s*", "");
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: fall through
+    }
+    return System.getProperty("os.arch");
+  }
+}

@@ -1,0 +1,37 @@
+package dev.tve.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code tve} command line. Only this package prints. */
+@Command(name = "tve", mixinStandardHelpOptions = true, version = "tve 0.1.0",
+    description = "Explains image classifiers with attribution heatmaps (TVE and classic explainers).",
+    subcommands = {ExplainCommand.class, ProjectCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+public final class TveCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code (tests call this). */
+  public static int run(String... args) {
+    return new CommandLine(new TveCommand())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler((ex, cmd, parsed) -> {
+          // Bad input and unreadable files: one clear line, exit code 2; anything else is a bug.
+          if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
+              || ex instanceof UnsupportedOperationException) {
+            cmd.getErr().println("tve " + cmd.getCommandName() + ": " + ex.getMessage());
+            return 2;
+          }
+          throw ex;
+        })
+        .execute(args);
+  }
+}
