@@ -126,6 +126,20 @@ public class ProjectionBench {
     }
   }
 
+  /** The C++ kernel on its best ISA writing into caller-owned direct buffers (no garbage per call). */
+  @State(Scope.Benchmark)
+  public static class CppInto {
+    NativeKernel kernel;
+    FloatBuffer map;
+
+    @Setup(Level.Trial)
+    public void setup(Data d) {
+      kernel = NativeKernel.cpu(Isa.AUTO, THREADS);
+      map = ByteBuffer.allocateDirect(Math.toIntExact(4 * d.request.outputSize())).order(ByteOrder.nativeOrder())
+          .asFloatBuffer();
+    }
+  }
+
   /** libtorch over the same direct buffers (zero-copy tensors). */
   @State(Scope.Benchmark)
   public static class Torch {
@@ -233,6 +247,13 @@ public class ProjectionBench {
   @OperationsPerInvocation(BATCH)
   public float[] cppKernel(Data d, Cpp cpp) {
     return cpp.kernel.project(d.request).map();
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public FloatBuffer cppKernelInto(Data d, CppInto c) {
+    c.kernel.projectInto(d.request, null, c.map);
+    return c.map;
   }
 
   @Benchmark

@@ -71,6 +71,9 @@ public final class ProjectionSuite {
         case "cppKernel":
           label = "C++ kernel, " + r.getParams().getParam("isa").toLowerCase(Locale.ROOT) + ", 2 threads";
           break;
+        case "cppKernelInto":
+          label = "C++ kernel, auto ISA, 2 threads, projectInto caller's direct buffer";
+          break;
         case "libtorchGatherBmm":
           label = "libtorch index_select + bmm + post-ops, " + r.getParams().getParam("torchThreads") + " thread(s)";
           break;
@@ -81,7 +84,7 @@ public final class ProjectionSuite {
           label = "Java reference (double accumulation, 1 thread)";
           break;
         case "readFloor":
-          label = "read floor: sum of E+ and E- (AVX-512, 4 accumulators, 2 threads)";
+          label = "read floor: sum of E+ and E- (AVX-512, 8 streams and accumulators, 2 threads)";
           break;
         default:
           label = method;
@@ -107,7 +110,7 @@ public final class ProjectionSuite {
           shape == ProjectionBench.Shape.PAPER ? "Paper shape" : "Embedded-default shape", shape.patches(), shape.grid,
           shape.grid, shape.dim, shape.classes, shape.smooth));
       md.append(String.format(Locale.ROOT, "E+ and E- per batch: %.1f MB%s. GB/s = bytes of E+ and E- / time.%n%n",
-          bytes * 64 / 1e6, shape == ProjectionBench.Shape.SMALL ? " (fits in L2/L3 cache: these rates are cache, not memory, bandwidth)" : " (memory-bound)"));
+          bytes * 64 / 1e6, shape == ProjectionBench.Shape.SMALL ? " (fits in the L3 cache: these rates are cache, not memory, bandwidth)" : " (memory-bound)"));
       Map<String, Score> rows = e.getValue();
       Score floor = find(rows, "read floor");
       Score best = bestOf(rows, "C++ kernel");
@@ -121,7 +124,7 @@ public final class ProjectionSuite {
       }
       if (floor != null && best != null && torch != null) {
         md.append(String.format(Locale.ROOT,
-            "%nBest C++ kernel: %.2f x the read floor's bandwidth (floor %.1f GB/s = %.2f x triad); %.2f x faster than the better libtorch gather+bmm.%n%n",
+            "%nBest C++ kernel: %.2f x the read floor's bandwidth (floor %.1f GB/s = %.2f x triad, whose GB/s counts 3 arrays and not the write-allocate reads); %.2f x faster than the better libtorch gather+bmm.%n%n",
             floor.ns / best.ns, bytes / floor.ns, (bytes / floor.ns) / triadGbs, torch.ns / best.ns));
       }
     }

@@ -110,8 +110,8 @@ public final class FloatView {
     if (buffer != null && buffer.isDirect() && buffer.order() == ByteOrder.nativeOrder()) {
       return new FloatPointer(buffer);
     }
-    float[] copy = toArray();
-    return new FloatPointer(copy);
+    if (array != null) return new FloatPointer(array);
+    return new FloatPointer(toArray());  // heap buffer or foreign order
   }
 
   /** True when {@link #nativePointer()} hands out the caller's memory without copying. */

@@ -2,6 +2,7 @@ package dev.tve.kernel;
 
 import static dev.tve.kernel.NativeKernelLibrary.*;
 
+import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
@@ -133,6 +134,22 @@ public final class NativeKernel implements ProjectionKernel {
 
   @Override
   public ProjectionResult project(ProjectionRequest req) {
+    return run(req, null, null);
+  }
+
+  @Override
+  public void projectInto(ProjectionRequest req, FloatBuffer raw, FloatBuffer map) {
+    Outputs.check(req, raw, map);
+    if (!Outputs.nativeWritable(raw) || !Outputs.nativeWritable(map)) {
+      ProjectionKernel.super.projectInto(req, raw, map);  // heap buffers: through a copy
+      return;
+    }
+    run(req, raw, map);
+  }
+
+  /** Runs the call; with caller buffers (direct) the kernel writes them and returns null. */
+  private ProjectionResult run(ProjectionRequest req, FloatBuffer rawInto, FloatBuffer mapInto) {
+    boolean into = rawInto != null || mapInto != null;
     ProjectionOptions o = req.options();
     int n = Math.toIntExact(req.outputSize());
     int[] rows = req.targets().rowsUnsafe();
@@ -142,7 +159,7 @@ public final class NativeKernel implements ProjectionKernel {
     long projBytes = align(Loader.sizeof(Projection.class)), resBytes = align(Loader.sizeof(Result.class));
     long intBytes = align(4L * rows.length), outBytes = align(4L * n);
     long total = projBytes + resBytes + intBytes * (foils == null ? 1 : 2)
-        + outBytes * ((req.wantRaw() ? 1 : 0) + (req.wantMap() ? 1 : 0));
+        + (into ? 0 : outBytes * ((req.wantRaw() ? 1 : 0) + (req.wantMap() ? 1 : 0)));
     Pointer block = Pointer.malloc(total);
     if (block == null || block.isNull()) throw new OutOfMemoryError("tve: cannot allocate " + total + " native bytes");
     try (PointerScope scope = new PointerScope()) {
@@ -160,11 +177,16 @@ public final class NativeKernel implements ProjectionKernel {
         at += intBytes;
       }
       FloatPointer outRaw = null, outMap = null;
-      if (req.wantRaw()) {
-        outRaw = new FloatPointer(slice(block, at));
-        at += outBytes;
+      if (into) {
+        outRaw = rawInto == null ? null : new FloatPointer(rawInto);
+        outMap = mapInto == null ? null : new FloatPointer(mapInto);
+      } else {
+        if (req.wantRaw()) {
+          outRaw = new FloatPointer(slice(block, at));
+          at += outBytes;
+        }
+        if (req.wantMap()) outMap = new FloatPointer(slice(block, at));
       }
-      if (req.wantMap()) outMap = new FloatPointer(slice(block, at));
       a.e_pos(req.ePos() == null ? null : req.ePos().nativePointer())
           .e_neg(req.eNeg() == null ? null : req.eNeg().nativePointer())
           .weight(req.head().weight().nativePointer())
@@ -178,6 +200,7 @@ public final class NativeKernel implements ProjectionKernel {
           .memory(TVE_MEMORY_HOST).backend(backend).isa(isa.code).threads(threads);
       int rc = tve_project(a, r);
       if (rc != TVE_OK) throw error(rc, r, req);
+      if (into) return null;
       float[] raw = null, map = null;
       if (outRaw != null) {
         raw = new float[n];

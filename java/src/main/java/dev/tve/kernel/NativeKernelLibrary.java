@@ -18,7 +18,10 @@ import org.bytedeco.javacpp.annotation.Platform;
  *
  * <p>Low level: use {@link ProjectionEngine}. Every function is reentrant.
  */
-@Platform(value = "linux-x86_64", include = "tve_kernel.h", link = "tvekernel")
+@Platform(value = "linux-x86_64", include = "tve_kernel.h", link = "tvekernel",
+    // libgomp from the PyTorch presets' jar: one OpenMP runtime shared with libtorch, and no need
+    // for a system libgomp (libtvekernel's DT_NEEDED resolves to the copy already loaded).
+    preload = "gomp@.1", preloadresource = "/org/bytedeco/pytorch/")
 public final class NativeKernelLibrary {
   static {
     Loader.load();

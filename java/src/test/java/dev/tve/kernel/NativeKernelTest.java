@@ -69,6 +69,28 @@ class NativeKernelTest {
   }
 
   @Test
+  void projectIntoWritesCallerBuffersInPlace() {
+    int B = 2, n = B * 64 * 64;
+    ProjectionRequest req = paperLike(B, FloatView.of(RandomCase.gaussian(RANDOM, n, 1f)),
+        FloatView.of(RandomCase.gaussian(RANDOM, n, 1f)), RandomCase.gaussian(RANDOM, 640, 0.2f), null);
+    for (ProjectionKernel kernel : List.<ProjectionKernel>of(NativeKernel.cpu(Isa.AUTO, 2), new JavaReferenceKernel())) {
+      ProjectionResult expected = kernel.project(req);
+      FloatBuffer raw = ByteBuffer.allocateDirect(4 * B * 64).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      FloatBuffer map = FloatBuffer.allocate(B * 64);  // heap: goes through a copy
+      kernel.projectInto(req, raw, map);
+      float[] r = new float[B * 64], m = new float[B * 64];
+      raw.get(r);
+      map.get(m);
+      assertThat(r).containsExactly(expected.raw());
+      assertThat(m).containsExactly(expected.map());
+      assertThatThrownBy(() -> kernel.projectInto(req, FloatBuffer.allocate(5), map))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("raw").hasMessageContaining("need");
+      assertThatThrownBy(() -> kernel.projectInto(req, null, map))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("raw");
+    }
+  }
+
+  @Test
   void eightThreadsAtOnceGiveTheSingleThreadedResults() throws Exception {
     ProjectionEngine engine = ProjectionEngine.builder().optBackend(Backend.CPU).optThreads(2).build();
     List<ProjectionRequest> requests = new ArrayList<>();

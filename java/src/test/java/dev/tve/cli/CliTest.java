@@ -1,0 +1,43 @@
+package dev.tve.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class CliTest {
+  private static String[] capture(String... args) {
+    PrintStream out = System.out, err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+    try {
+      int code = TveCommand.run(args);
+      return new String[] {String.valueOf(code), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @Test
+  void infoReportsTheBackEnds() {
+    String[] r = capture("info");
+    assertThat(r[0]).isEqualTo("0");
+    assertThat(r[1]).contains("native kernel: libtvekernel").contains("cpu paths: scalar").contains("default engine: cpu/");
+  }
+
+  @Test
+  void explainSaysClearlyThatItIsNotAvailableYet() {
+    String[] r = capture("explain");
+    assertThat(r[0]).isEqualTo("0");
+    assertThat(r[2]).contains("not yet available").contains("nothing was written");
+  }
+
+  @Test
+  void unknownOptionsAreUsageErrors() {
+    assertThat(capture("project", "--no-such-option")[0]).isEqualTo("2");
+  }
+}
