@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the projection JMH suite and writes benchmarks/results/projection.md.
 #   benchmarks/run-projection.sh [--quick] [OUT.md]
-# Takes about 5 minutes (--quick: about 2) on a 2-core machine.
+# Takes about 8 minutes (--quick: about 2) on a 2-core machine.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

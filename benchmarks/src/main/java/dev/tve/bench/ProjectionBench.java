@@ -24,6 +24,7 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -49,9 +50,9 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 4, time = 1)
+@Fork(value = 2, jvmArgsAppend = {"-Xmx4g"})
 public class ProjectionBench {
   static final int BATCH = 64;
   /** Threads of the C++ contenders: both cores of the reference machine. */
@@ -217,6 +218,29 @@ public class ProjectionBench {
     }
   }
 
+  /** Two arrays of 308 MB each. */
+  @State(Scope.Benchmark)
+  public static class LargeFloor {
+    static final long N = 77_000_000L;
+    FloatPointer a, b;
+
+    @Setup(Level.Trial)
+    public void setup() {
+      a = new FloatPointer(N);
+      b = new FloatPointer(N);
+      for (long i = 0; i < N; i++) {
+        a.put(i, 1f);
+        b.put(i, 2f);
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      a.close();
+      b.close();
+    }
+  }
+
   /** STREAM triad a = b + s c over arrays far larger than the caches (64 MiB each). */
   @State(Scope.Benchmark)
   public static class Triad {
@@ -274,15 +298,55 @@ public class ProjectionBench {
     return JAVA.project(d.request);
   }
 
+  // The floor and the triad are named cpp* so that JMH (alphabetical order) runs them right after
+  // the C++ kernel rows: on a shared machine bandwidth drifts over minutes, and ratios between rows
+  // measured close together are steadier.
+
   /** Summing E+ and E- with the kernel's threads: the least any kernel reading them can cost. */
   @Benchmark
   @OperationsPerInvocation(BATCH)
-  public double readFloor(Data d) {
+  public double cppReadFloor(Data d) {
     return NativeKernelLibrary.tve_read_floor(new FloatPointer(d.ePos), new FloatPointer(d.eNeg), d.eFloats, THREADS);
   }
 
+  /** The read floor over 616 MB, beyond any cache: the machine's DRAM read bandwidth. */
   @Benchmark
-  public void triad(Triad t) {
+  public double cppReadFloorDram(LargeFloor f) {
+    return NativeKernelLibrary.tve_read_floor(f.a, f.b, LargeFloor.N, THREADS);
+  }
+
+  /**
+   * The C++ kernel and the read floor alternately, on the same buffers, in one invocation: their
+   * time ratio is then immune to the bandwidth drift of a shared machine between JMH forks.
+   */
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  @State(Scope.Thread)
+  public static class Paired {
+    public long kernelNs;
+    public long floorNs;
+
+    @Setup(Level.Iteration)
+    public void reset() {
+      kernelNs = 0;
+      floorNs = 0;
+    }
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public double cppPairedKernelAndFloor(Data d, CppInto c, Paired p) {
+    long t0 = System.nanoTime();
+    c.kernel.projectInto(d.request, null, c.map);
+    long t1 = System.nanoTime();
+    double s = NativeKernelLibrary.tve_read_floor(new FloatPointer(d.ePos), new FloatPointer(d.eNeg), d.eFloats, THREADS);
+    long t2 = System.nanoTime();
+    p.kernelNs += t1 - t0;
+    p.floorNs += t2 - t1;
+    return s + c.map.get(0);
+  }
+
+  @Benchmark
+  public void cppTriad(Triad t) {
     NativeKernelLibrary.tve_triad(t.a, t.b, t.c, 3f, Triad.N, THREADS);
   }
 

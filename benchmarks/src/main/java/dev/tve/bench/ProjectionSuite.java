@@ -39,7 +39,7 @@ public final class ProjectionSuite {
     ob.include(ProjectionBench.class.getName() + "\\.");
     if (quick) {
       ob.warmupIterations(1).warmupTime(TimeValue.milliseconds(500)).measurementIterations(2)
-          .measurementTime(TimeValue.milliseconds(500));
+          .measurementTime(TimeValue.milliseconds(500)).forks(1);
     }
     Options opts = ob.build();
     Collection<RunResult> results = new Runner(opts).run();
@@ -56,13 +56,26 @@ public final class ProjectionSuite {
 
   static String table(Collection<RunResult> results, boolean quick) {
     Map<String, Map<String, Score>> byShape = new LinkedHashMap<>();
-    double triadNs = Double.NaN, triadErr = Double.NaN;
+    double triadNs = Double.NaN, triadErr = Double.NaN, dramNs = Double.NaN, dramErr = Double.NaN;
+    Map<String, Double> paired = new LinkedHashMap<>();
     for (RunResult r : results) {
       String method = r.getParams().getBenchmark().replaceAll(".*\\.", "");
       double score = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
-      if (method.equals("triad")) {
+      if (method.equals("cppTriad")) {
         triadNs = score;
         triadErr = err;
+        continue;
+      }
+      if (method.equals("cppPairedKernelAndFloor")) {
+        String shape = r.getParams().getParam("shape");
+        double k = r.getSecondaryResults().get("kernelNs").getScore();
+        double f = r.getSecondaryResults().get("floorNs").getScore();
+        paired.put(shape, f / k);
+        continue;
+      }
+      if (method.equals("cppReadFloorDram")) {
+        dramNs = score;
+        dramErr = err;
         continue;
       }
       String shape = r.getParams().getParam("shape");
@@ -83,7 +96,7 @@ public final class ProjectionSuite {
         case "javaReference":
           label = "Java reference (double accumulation, 1 thread)";
           break;
-        case "readFloor":
+        case "cppReadFloor":
           label = "read floor: sum of E+ and E- (AVX-512, 8 streams and accumulators, 2 threads)";
           break;
         default:
@@ -99,10 +112,22 @@ public final class ProjectionSuite {
         .append(ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE)).append(", ")
         .append(cpu()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores, JDK ")
         .append(System.getProperty("java.version")).append(". JMH average time, ")
-        .append(quick ? "1 x 0.5 s warm-up, 2 x 0.5 s measured" : "3 x 1 s warm-up, 5 x 1 s measured")
-        .append(", 1 fork per row; +- is JMH's 99.9 % error. Ratios are between rows of this one run.\n\n");
+        .append(quick ? "1 x 0.5 s warm-up, 2 x 0.5 s measured, 1 fork per row" : "2 x 1 s warm-up, 4 x 1 s measured, 2 forks per row")
+        .append("; +- is JMH's 99.9 % error. Ratios are between rows of this one run.\n\n");
     md.append(String.format(Locale.ROOT, "STREAM triad (a = b + s c, 3 x 64 MiB, 2 threads): %.1f GB/s (%.2f ms +- %.2f).%n%n",
         triadGbs, triadNs / 1e6, triadErr / 1e6));
+    double dramGbs = 2.0 * ProjectionBench.LargeFloor.N * 4 / dramNs;
+    md.append(String.format(Locale.ROOT, "Read floor over 2 x 308 MB (beyond any cache, 2 threads): %.1f GB/s (%.1f ms +- %.1f).",
+        dramGbs, dramNs / 1e6, dramErr / 1e6));
+    Score paperFloor = byShape.containsKey("PAPER") ? find(byShape.get("PAPER"), "read floor") : null;
+    if (paperFloor != null) {
+      double paperGbs = ProjectionBench.Shape.PAPER.eBytesPerImage() / paperFloor.ns;
+      md.append(String.format(Locale.ROOT, paperGbs > 1.1 * dramGbs
+          ? " The same floor over the paper shape's 77 MB reads %.1f GB/s: this machine's last-level cache is large enough to serve part of it.%n%n"
+          : " The same floor over the paper shape's 77 MB reads %.1f GB/s: that shape is DRAM-bound here.%n%n", paperGbs));
+    } else {
+      md.append(String.format("%n%n"));
+    }
     for (Map.Entry<String, Map<String, Score>> e : byShape.entrySet()) {
       ProjectionBench.Shape shape = ProjectionBench.Shape.valueOf(e.getKey());
       double bytes = shape.eBytesPerImage();
@@ -110,22 +135,31 @@ public final class ProjectionSuite {
           shape == ProjectionBench.Shape.PAPER ? "Paper shape" : "Embedded-default shape", shape.patches(), shape.grid,
           shape.grid, shape.dim, shape.classes, shape.smooth));
       md.append(String.format(Locale.ROOT, "E+ and E- per batch: %.1f MB%s. GB/s = bytes of E+ and E- / time.%n%n",
-          bytes * 64 / 1e6, shape == ProjectionBench.Shape.SMALL ? " (fits in the L3 cache: these rates are cache, not memory, bandwidth)" : " (memory-bound)"));
+          bytes * 64 / 1e6, shape == ProjectionBench.Shape.SMALL ? " (fits in the L3 cache: these rates are cache, not memory, bandwidth)"
+              : " (memory-bound: the floor is the read of these bytes)"));
       Map<String, Score> rows = e.getValue();
       Score floor = find(rows, "read floor");
       Score best = bestOf(rows, "C++ kernel");
       Score torch = bestOf(rows, "libtorch index_select");
-      md.append("| contender | ns/image | GB/s | vs read floor (bandwidth) | C++ best is x faster |\n");
+      md.append("| contender | ns/image | GB/s | bandwidth vs the read floor row (unpaired) | best C++ row is x faster (unpaired) |\n");
       md.append("|---|---:|---:|---:|---:|\n");
       for (Map.Entry<String, Score> row : rows.entrySet()) {
         Score s = row.getValue();
         md.append(String.format(Locale.ROOT, "| %s | %.0f +- %.0f | %.1f | %.2f | %.2f |%n", row.getKey(), s.ns, s.error,
             bytes / s.ns, floor == null ? Double.NaN : floor.ns / s.ns, best == null ? Double.NaN : s.ns / best.ns));
       }
-      if (floor != null && best != null && torch != null) {
+      if (paired.containsKey(e.getKey())) {
         md.append(String.format(Locale.ROOT,
-            "%nBest C++ kernel: %.2f x the read floor's bandwidth (floor %.1f GB/s = %.2f x triad, whose GB/s counts 3 arrays and not the write-allocate reads); %.2f x faster than the better libtorch gather+bmm.%n%n",
-            floor.ns / best.ns, bytes / floor.ns, (bytes / floor.ns) / triadGbs, torch.ns / best.ns));
+            "%n**Kernel vs read floor, paired: %.2f x the floor's bandwidth.** (Each invocation runs the kernel "
+            + "(auto ISA, projectInto) and then the floor on the same buffers; the ratio is of their total times. "
+            + "The unpaired rows above ran in separate forks minutes apart, so a ratio between them also carries "
+            + "the machine's bandwidth drift%s.)%n",
+            paired.get(e.getKey()), floor != null && best != null
+                ? String.format(Locale.ROOT, ": unpaired, best C++ row / floor row = %.2f", floor.ns / best.ns) : ""));
+      }
+      if (torch != null && best != null) {
+        md.append(String.format(Locale.ROOT,
+            "%nBest C++ kernel row: %.2f x faster than the better libtorch index_select + bmm row.%n%n", torch.ns / best.ns));
       }
     }
     return md.toString();

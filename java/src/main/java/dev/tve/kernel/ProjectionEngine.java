@@ -49,6 +49,11 @@ public final class ProjectionEngine {
     return kernel.project(request);
   }
 
+  /** Runs the projection into caller-owned buffers (see {@link ProjectionKernel#projectInto}). */
+  public void projectInto(ProjectionRequest request, java.nio.FloatBuffer raw, java.nio.FloatBuffer map) {
+    kernel.projectInto(request, raw, map);
+  }
+
   /** The kernel this engine runs. */
   public ProjectionKernel kernel() {
     return kernel;
