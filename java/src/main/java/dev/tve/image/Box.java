@@ -1,0 +1,20 @@
+package dev.tve.image;
+
+/** An axis-aligned pixel box [x0, x1) x [y0, y1) on an image. */
+public record Box(int x0, int y0, int x1, int y1) {
+  public Box {
+    if (x1 < x0 || y1 < y0) throw new IllegalArgumentException("box [" + x0 + ", " + x1 + ") x [" + y0 + ", " + y1 + ")");
+  }
+
+  public int width() { return x1 - x0; }
+  public int height() { return y1 - y0; }
+  public int area() { return width() * height(); }
+
+  public boolean contains(double x, double y) {
+    return x >= x0 && x < x1 && y >= y0 && y < y1;
+  }
+
+  public boolean intersects(Box o) {
+    return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1;
+  }
+}
