@@ -48,6 +48,10 @@ public final class SceneGenerator {
   }
 
   public int canvas() { return canvas; }
+  /** Number of classes of the source images. */
+  public int classes() { return source.classes().size(); }
+  /** The source images' class names. */
+  public java.util.List<String> classNames() { return source.classes(); }
   public long seed() { return seed; }
   /** How many distinct items the scenes draw from. */
   public int items() { return items.length; }

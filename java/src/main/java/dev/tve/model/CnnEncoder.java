@@ -1,0 +1,54 @@
+package dev.tve.model;
+
+import static org.bytedeco.pytorch.global.torch.conv2d;
+import static org.bytedeco.pytorch.global.torch.max_pool2d;
+import static org.bytedeco.pytorch.global.torch.randn;
+import static org.bytedeco.pytorch.global.torch.relu;
+import static org.bytedeco.pytorch.global.torch.zeros;
+
+import java.util.Map;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+
+/**
+ * A small CNN: three 3 x 3 convolution blocks (ReLU, 2 x 2 max-pool) of width w, 2w, D, then global
+ * average pooling to the embedding [B, D].
+ *
+ * <pre>{@code
+ * CnnEncoder cnn = new CnnEncoder(1, 56, 32, 128);
+ * }</pre>
+ */
+public final class CnnEncoder extends EncoderModule {
+  private final Architecture arch;
+  private final int dim;
+  private final Tensor[] w = new Tensor[3];
+  private final Tensor[] b = new Tensor[3];
+
+  public CnnEncoder(int channels, int imageSize, int width, int dim) {
+    this.dim = dim;
+    this.arch = new Architecture("cnn", channels, imageSize, dim, Map.of("width", width));
+    int[] in = {channels, width, 2 * width}, out = {width, 2 * width, dim};
+    for (int i = 0; i < 3; i++) {
+      w[i] = param("conv" + i + "_w", randn(out[i], in[i], 3, 3).mul_(new Scalar((float) Math.sqrt(2.0 / (9 * in[i])))));
+      b[i] = param("conv" + i + "_b", zeros(out[i]));
+    }
+  }
+
+  @Override
+  public int dim() { return dim; }
+
+  @Override
+  public Architecture architecture() { return arch; }
+
+  @Override
+  public Tensor forward(Tensor x) {
+    Tensor h = x;
+    for (int i = 0; i < 3; i++) {
+      h = relu(conv2d(h, w[i], new TensorOptional(), new long[] {1, 1}, new long[] {1, 1}, new long[] {1, 1}, 1)
+          .add(b[i].view(1, -1, 1, 1)));
+      if (i < 2) h = max_pool2d(h, new long[] {2, 2}, new long[] {2, 2}, new long[] {0, 0}, new long[] {1, 1}, false);
+    }
+    return h.mean(new long[] {2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
+  }
+}

@@ -1,0 +1,35 @@
+package dev.tve.model;
+
+import dev.tve.image.SceneBatches;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+
+/** Embeddings of many scenes, computed batch by batch (a pointer scope per batch). */
+public record Embeddings(float[] values, int[] labels, int dim) {
+  public int size() {
+    return labels.length;
+  }
+
+  /** Embeds scenes [first, first + n) with an encoder in eval mode. */
+  public static Embeddings of(EncoderModule encoder, SceneBatches scenes, long first, int n, int batchSize) {
+    int size = scenes.imageFloats(), canvas = scenes.generator().canvas(), dim = encoder.dim();
+    float[] out = new float[n * dim];
+    int[] labels = new int[n];
+    float[] x = new float[batchSize * size];
+    int[] y = new int[batchSize];
+    for (int done = 0; done < n; done += batchSize) {
+      int b = Math.min(batchSize, n - done);
+      scenes.fill(first + done, b, x, y);
+      System.arraycopy(y, 0, labels, done, b);
+      try (PointerScope scope = new PointerScope()) {
+        Tensor t = torch.from_blob(new FloatPointer(x), new long[] {b, 1, canvas, canvas}, new TensorOptions(torch.ScalarType.Float));
+        float[] e = encoder.embed(t);
+        System.arraycopy(e, 0, out, done * dim, b * dim);
+      }
+    }
+    return new Embeddings(out, labels, dim);
+  }
+}

@@ -1,0 +1,48 @@
+package dev.tve.model;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * An image encoder written with the libtorch C++ frontend: images [B, C, H, W] to embeddings
+ * [B, D]. Subclasses build their layers in the constructor and implement {@link #forward}.
+ *
+ * <p>Threads: training (forward with gradients, optimizer steps) belongs to one thread. Once in
+ * eval mode, {@link #embed} only reads the weights, and one encoder may serve many threads at once
+ * (each call makes its own no-grad guard and pointer scope).
+ */
+public abstract class EncoderModule extends Module {
+  /** The embedding width D. */
+  public abstract int dim();
+
+  /** The architecture and its sizes, for the model card. */
+  public abstract Architecture architecture();
+
+  /** Embeddings [B, D] with gradients (training). */
+  public abstract Tensor forward(Tensor images);
+
+  /**
+   * Embeddings [B, D] without gradients, copied into a new float array [B * D]. Call {@code eval()}
+   * first: training-mode layers would behave differently.
+   */
+  public float[] embed(Tensor images) {
+    try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+      Tensor e = forward(images).contiguous();
+      float[] out = new float[(int) e.numel()];
+      e.data_ptr_float().get(out);
+      return out;
+    }
+  }
+
+  /**
+   * Registers a parameter and returns the caller's handle to it. The reference that
+   * register_parameter returns points into a vector that moves when more parameters are added, so
+   * it must not be kept.
+   */
+  protected final Tensor param(String name, Tensor value) {
+    register_parameter(name, value);
+    return value;
+  }
+}

@@ -1,0 +1,200 @@
+package dev.tve.model;
+
+import static org.bytedeco.pytorch.global.torch.cross_entropy;
+import static org.bytedeco.pytorch.global.torch.manual_seed;
+
+import dev.tve.image.SceneBatches;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.function.Consumer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.InputArchive;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Supervised encoder training on generated scenes: the encoder and a joint linear head, AdamW with
+ * a linear warm-up and a cosine decay, fresh scenes every epoch (scene i of epoch e is generator
+ * scene e * scenesPerEpoch + i), seeded. Reports progress through a callback; checkpoints after
+ * every epoch and resumes from the last checkpoint of the same run folder.
+ *
+ * <pre>{@code
+ * EncoderTrainer.Result r = EncoderTrainer.builder().optEpochs(6).optSeed(1)
+ *     .optProgress(p -> bar.update(p)).optCheckpointDir(Path.of("runs/vit")).build()
+ *     .train(new VitEncoder(1, 56, 8, 128, 4, 4), trainScenes);
+ * }</pre>
+ *
+ * One trainer run belongs to one thread.
+ */
+public final class EncoderTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(EncoderTrainer.class);
+
+  /** A progress report, after every optimizer step. */
+  public record Progress(int epoch, int epochs, long step, long steps, double loss, double imagesPerSecond) {}
+
+  /** What a run did. */
+  public record Result(int epochs, long steps, double seconds, double lastEpochLoss, int resumedFromEpoch) {}
+
+  private final int epochs;
+  private final int batchSize;
+  private final int scenesPerEpoch;
+  private final double lr;
+  private final double weightDecay;
+  private final long seed;
+  private final Consumer<Progress> progress;
+  private final Path checkpointDir;
+
+  private EncoderTrainer(Builder b) {
+    this.epochs = b.epochs;
+    this.batchSize = b.batchSize;
+    this.scenesPerEpoch = b.scenesPerEpoch;
+    this.lr = b.lr;
+    this.weightDecay = b.weightDecay;
+    this.seed = b.seed;
+    this.progress = b.progress;
+    this.checkpointDir = b.checkpointDir;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Trains {@code encoder} in place on scenes of {@code train}; the joint head is discarded. */
+  public Result train(EncoderModule encoder, SceneBatches train) throws IOException {
+    manual_seed(seed);
+    int classes = train.generator().classes();
+    LinearImpl head = new LinearImpl(encoder.dim(), classes);
+    TensorVector params = new TensorVector();
+    TensorVector ep = encoder.parameters(), hp = head.parameters();
+    for (long i = 0; i < ep.size(); i++) params.push_back(ep.get(i));
+    for (long i = 0; i < hp.size(); i++) params.push_back(hp.get(i));
+    AdamWOptions options = new AdamWOptions(lr);
+    options.weight_decay().put(weightDecay);
+    AdamW opt = new AdamW(params, options);
+
+    int start = 0;
+    if (checkpointDir != null) start = resume(encoder, head, opt);
+    long stepsPerEpoch = scenesPerEpoch / batchSize, total = stepsPerEpoch * epochs, warmup = Math.min(200, total / 10);
+    int size = train.imageFloats(), canvas = train.generator().canvas();
+    float[] x = new float[batchSize * size];
+    int[] y = new int[batchSize];
+    long[] yl = new long[batchSize];
+    encoder.train(true);
+    head.train(true);
+    long t0 = System.nanoTime(), done = 0;
+    double epochLoss = Double.NaN;
+    for (int epoch = start; epoch < epochs; epoch++) {
+      double lossSum = 0;
+      for (long s = 0; s < stepsPerEpoch; s++) {
+        long step = epoch * stepsPerEpoch + s;
+        double rate = step < warmup ? lr * (step + 1) / warmup
+            : lr * 0.5 * (1 + Math.cos(Math.PI * (step - warmup) / Math.max(1, total - warmup)));
+        opt.param_groups().get(0).options().set_lr(rate);
+        train.fill((long) epoch * scenesPerEpoch + s * batchSize, batchSize, x, y);
+        for (int i = 0; i < batchSize; i++) yl[i] = y[i];
+        double loss;
+        try (PointerScope scope = new PointerScope()) {
+          Tensor xt = torch.from_blob(new FloatPointer(x), new long[] {batchSize, 1, canvas, canvas}, new TensorOptions(torch.ScalarType.Float));
+          Tensor yt = torch.from_blob(new LongPointer(yl), new long[] {batchSize}, new TensorOptions(torch.ScalarType.Long));
+          opt.zero_grad();
+          Tensor l = cross_entropy(head.forward(encoder.forward(xt)), yt);
+          l.backward();
+          opt.step();
+          loss = l.item_float();
+        }
+        if (!Double.isFinite(loss)) throw new IllegalStateException("training diverged at epoch " + epoch + " step " + s + " (loss " + loss + ")");
+        lossSum += loss;
+        done++;
+        if (progress != null) {
+          double secs = (System.nanoTime() - t0) / 1e9;
+          progress.accept(new Progress(epoch + 1, epochs, step + 1, total, loss, done * batchSize / secs));
+        }
+      }
+      epochLoss = lossSum / stepsPerEpoch;
+      LOG.info("epoch {}/{}: mean loss {}", epoch + 1, epochs, String.format("%.4f", epochLoss));
+      if (checkpointDir != null) checkpoint(encoder, head, opt, epoch + 1);
+    }
+    encoder.eval();
+    head.close();
+    return new Result(epochs, done, (System.nanoTime() - t0) / 1e9, epochLoss, start);
+  }
+
+  private void checkpoint(EncoderModule encoder, LinearImpl head, AdamW opt, int epochsDone) throws IOException {
+    Files.createDirectories(checkpointDir);
+    Path tmp = checkpointDir.resolve("checkpoint.pt.tmp"), dst = checkpointDir.resolve("checkpoint.pt");
+    OutputArchive a = new OutputArchive();
+    OutputArchive e = new OutputArchive(), h = new OutputArchive(), o = new OutputArchive();
+    encoder.save(e);
+    head.save(h);
+    opt.save(o);
+    a.write("encoder", e);
+    a.write("head", h);
+    a.write("optimizer", o);
+    a.write("epochs_done", torch.scalar_tensor(new org.bytedeco.pytorch.Scalar(epochsDone)));
+    a.save_to(tmp.toString());
+    Files.move(tmp, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private int resume(EncoderModule encoder, LinearImpl head, AdamW opt) {
+    Path file = checkpointDir.resolve("checkpoint.pt");
+    if (!Files.isRegularFile(file)) return 0;
+    InputArchive a = new InputArchive();
+    a.load_from(file.toString());
+    InputArchive e = new InputArchive(), h = new InputArchive(), o = new InputArchive();
+    a.read("encoder", e);
+    a.read("head", h);
+    a.read("optimizer", o);
+    encoder.load(e);
+    head.load(h);
+    opt.load(o);
+    Tensor done = new Tensor();
+    a.read("epochs_done", done);
+    int epochsDone = (int) done.item_double();
+    LOG.info("resumed from {} after epoch {}", file, epochsDone);
+    return epochsDone;
+  }
+
+  /** Builder of {@link EncoderTrainer}. */
+  public static final class Builder {
+    private int epochs = 6;
+    private int batchSize = 64;
+    private int scenesPerEpoch = 55_000;
+    private double lr = 1e-3;
+    private double weightDecay = 0.05;
+    private long seed = 0;
+    private Consumer<Progress> progress;
+    private Path checkpointDir;
+
+    private Builder() {}
+
+    public Builder optEpochs(int v) { this.epochs = v; return this; }
+    public Builder optBatchSize(int v) { this.batchSize = v; return this; }
+    public Builder optScenesPerEpoch(int v) { this.scenesPerEpoch = v; return this; }
+    public Builder optLearningRate(double v) { this.lr = v; return this; }
+    public Builder optWeightDecay(double v) { this.weightDecay = v; return this; }
+    public Builder optSeed(long v) { this.seed = v; return this; }
+    /** Called after every step (on the training thread). */
+    public Builder optProgress(Consumer<Progress> v) { this.progress = v; return this; }
+    /** Folder for the per-epoch checkpoint; a run started again with the same folder resumes. */
+    public Builder optCheckpointDir(Path v) { this.checkpointDir = v; return this; }
+
+    public EncoderTrainer build() {
+      if (epochs < 1 || batchSize < 1 || scenesPerEpoch < batchSize) {
+        throw new IllegalArgumentException("epochs " + epochs + ", batch " + batchSize + ", scenes per epoch " + scenesPerEpoch);
+      }
+      return new EncoderTrainer(this);
+    }
+  }
+}
