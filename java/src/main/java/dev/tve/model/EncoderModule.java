@@ -13,9 +13,20 @@ import org.bytedeco.pytorch.Tensor;
  * eval mode, {@link #embed} only reads the weights, and one encoder may serve many threads at once
  * (each call makes its own no-grad guard and pointer scope).
  */
-public abstract class EncoderModule extends Module {
+public abstract class EncoderModule extends Module implements Encoder {
   /** The embedding width D. */
+  @Override
   public abstract int dim();
+
+  @Override
+  public int channels() {
+    return architecture().channels();
+  }
+
+  @Override
+  public int imageSize() {
+    return architecture().imageSize();
+  }
 
   /** The architecture and its sizes, for the model card. */
   public abstract Architecture architecture();
@@ -27,6 +38,7 @@ public abstract class EncoderModule extends Module {
    * Embeddings [B, D] without gradients, copied into a new float array [B * D]. Call {@code eval()}
    * first: training-mode layers would behave differently.
    */
+  @Override
   public float[] embed(Tensor images) {
     try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
       Tensor e = forward(images).contiguous();

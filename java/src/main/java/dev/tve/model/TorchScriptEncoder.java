@@ -1,0 +1,99 @@
+package dev.tve.model;
+
+import static org.bytedeco.pytorch.global.torch.zeros;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * A user's TorchScript encoder: a module whose {@code forward(x)} maps [B, C, H, W] float32 to
+ * [B, D]. Loading runs one probe forward on zeros [1, C, H, W], so a model that does not fit the
+ * declared input, or does not return [B, D], is a clear error before any batch runs.
+ *
+ * <pre>{@code
+ * Encoder enc = TorchScriptEncoder.load(Path.of("encoder.pt"), 3, 224);
+ * }</pre>
+ *
+ * In eval mode after loading; {@link #embed} may be called from many threads.
+ */
+public final class TorchScriptEncoder implements Encoder {
+  private final JitModule module;
+  private final Path file;
+  private final int channels;
+  private final int imageSize;
+  private final int dim;
+
+  private TorchScriptEncoder(JitModule module, Path file, int channels, int imageSize, int dim) {
+    this.module = module;
+    this.file = file;
+    this.channels = channels;
+    this.imageSize = imageSize;
+    this.dim = dim;
+  }
+
+  /** Loads and probes a TorchScript encoder for inputs [B, channels, imageSize, imageSize]. */
+  public static TorchScriptEncoder load(Path file, int channels, int imageSize) {
+    if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such file");
+    JitModule m;
+    try {
+      m = torch.load(file.toString());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(file + ": not a TorchScript module (" + firstLine(e) + ")", e);
+    }
+    m.eval();
+    long[] shape;
+    try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+      IValue out = m.forward(new IValueVector(new IValue(zeros(1, channels, imageSize, imageSize))));
+      if (!out.isTensor()) throw new IllegalArgumentException(file + ": forward(x) must return a tensor [B, D]");
+      shape = out.toTensor().sizes().vec().get();
+    } catch (RuntimeException e) {
+      if (e instanceof IllegalArgumentException) throw e;
+      throw new IllegalArgumentException(file + ": input [1, " + channels + ", " + imageSize + ", " + imageSize
+          + "] does not fit this model (" + firstLine(e) + ")", e);
+    }
+    if (shape.length != 2 || shape[0] != 1) {
+      throw new IllegalArgumentException(file + ": forward(x) returned " + Arrays.toString(shape) + " for input [1, "
+          + channels + ", " + imageSize + ", " + imageSize + "]; an encoder must return [B, D]");
+    }
+    return new TorchScriptEncoder(m, file, channels, imageSize, (int) shape[1]);
+  }
+
+  static String firstLine(Throwable e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  public Path file() { return file; }
+
+  @Override
+  public int dim() { return dim; }
+
+  @Override
+  public int channels() { return channels; }
+
+  @Override
+  public int imageSize() { return imageSize; }
+
+  @Override
+  public float[] embed(Tensor images) {
+    try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+      Tensor e = module.forward(new IValueVector(new IValue(images))).toTensor().contiguous();
+      if (e.dim() != 2 || e.size(1) != dim) {
+        throw new IllegalStateException(file + ": forward returned " + Arrays.toString(e.sizes().vec().get()) + ", expected [B, " + dim + "]");
+      }
+      if (e.scalar_type().value != torch.ScalarType.Float.value) e = e.to(torch.ScalarType.Float);
+      float[] out = new float[(int) e.numel()];
+      e.data_ptr_float().get(out);
+      return out;
+    }
+  }
+}
