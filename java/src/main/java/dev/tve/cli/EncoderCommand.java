@@ -73,6 +73,8 @@ public final class EncoderCommand implements Callable<Integer> {
     Embeddings tst = Embeddings.of(encoder, new SceneBatches(testGen, stats[0], stats[1]), 0, testScenes, 128);
     LinearHead head = LinearProbe.builder().optSeed(seed).build().train("ten-class", probe.values(), probe.labels(), FashionMnist.CLASSES);
     double valAcc = head.accuracy(val.values(), val.labels()), testAcc = head.accuracy(tst.values(), tst.labels());
+    int grid = arch.equals("cnn") ? 7 : 56 / patch;
+    double chance = testGen.randomPointingRate(grid, 0, testScenes);
     Files.createDirectories(out);
     Path weights = out.resolve("encoder.pt");
     OutputArchive a = new OutputArchive();
@@ -90,6 +92,7 @@ public final class EncoderCommand implements Callable<Integer> {
     pre.put("mean", stats[0]);
     pre.put("std", stats[1]);
     pre.put("scenes", "SceneGenerator canvas 56, 2 clutter pieces of 12..16 px");
+    pre.put("pointingChanceOnTestScenes", Map.of("grid", grid, "rate", chance));
     Map<String, Object> training = new LinkedHashMap<>();
     training.put("epochs", epochs);
     training.put("scenesPerEpoch", scenesPerEpoch);
@@ -102,8 +105,8 @@ public final class EncoderCommand implements Callable<Integer> {
     new ModelCard("encoder", encoder.architecture(), FashionMnist.CLASSES, pre,
         Map.of("validation", valAcc, "test", testAcc), hashes, seed, weights.getFileName().toString(),
         ModelCard.sha256(weights), training, "0.1.0").write(out.resolve("encoder.card.json"));
-    System.out.printf("%s: trained in %.0f s (%d threads); linear probe accuracy: validation %.4f, test %.4f (%d test scenes)%n",
-        arch, r.seconds(), t, valAcc, testAcc, testScenes);
+    System.out.printf("%s: trained in %.0f s (%d threads); linear probe accuracy: validation %.4f, test %.4f (%d test scenes); "
+        + "pointing-game chance level on %dx%d: %.4f%n", arch, r.seconds(), t, valAcc, testAcc, testScenes, grid, grid, chance);
     return 0;
   }
 }
