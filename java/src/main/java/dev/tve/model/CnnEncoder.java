@@ -1,6 +1,5 @@
 package dev.tve.model;
 
-import static org.bytedeco.pytorch.global.torch.conv2d;
 import static org.bytedeco.pytorch.global.torch.max_pool2d;
 import static org.bytedeco.pytorch.global.torch.randn;
 import static org.bytedeco.pytorch.global.torch.relu;
@@ -9,7 +8,6 @@ import static org.bytedeco.pytorch.global.torch.zeros;
 import java.util.Map;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 
 /**
  * A small CNN: three 3 x 3 convolution blocks (ReLU, 2 x 2 max-pool) of width w, 2w, D, then global
@@ -45,8 +43,7 @@ public final class CnnEncoder extends EncoderModule {
   public Tensor forward(Tensor x) {
     Tensor h = x;
     for (int i = 0; i < 3; i++) {
-      h = relu(conv2d(h, w[i], new TensorOptional(), new long[] {1, 1}, new long[] {1, 1}, new long[] {1, 1}, 1)
-          .add(b[i].view(1, -1, 1, 1)));
+      h = relu(conv(h, w[i], b[i], 1, 1));
       if (i < 2) h = max_pool2d(h, new long[] {2, 2}, new long[] {2, 2}, new long[] {0, 0}, new long[] {1, 1}, false);
     }
     return h.mean(new long[] {2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional());

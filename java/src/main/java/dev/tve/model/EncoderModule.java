@@ -49,6 +49,15 @@ public abstract class EncoderModule extends Module implements Encoder {
   }
 
   /**
+   * A 2-D convolution plus bias. The bias is added separately: wrapping a parameter in a
+   * TensorOptional crashed in the presets (see {@link #param}).
+   */
+  protected static Tensor conv(Tensor x, Tensor weight, Tensor bias, long stride, long padding) {
+    return org.bytedeco.pytorch.global.torch.conv2d(x, weight, new org.bytedeco.pytorch.TensorOptional(),
+        new long[] {stride, stride}, new long[] {padding, padding}, new long[] {1, 1}, 1).add(bias.view(1, -1, 1, 1));
+  }
+
+  /**
    * Registers a parameter and returns the caller's handle to it. The reference that
    * register_parameter returns points into a vector that moves when more parameters are added, so
    * it must not be kept.

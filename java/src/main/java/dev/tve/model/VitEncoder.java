@@ -1,7 +1,6 @@
 package dev.tve.model;
 
 import static org.bytedeco.pytorch.global.torch.cat;
-import static org.bytedeco.pytorch.global.torch.conv2d;
 import static org.bytedeco.pytorch.global.torch.gelu;
 import static org.bytedeco.pytorch.global.torch.randn;
 import static org.bytedeco.pytorch.global.torch.zeros;
@@ -11,7 +10,6 @@ import org.bytedeco.pytorch.LayerNormImpl;
 import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.TransformerEncoderImpl;
 import org.bytedeco.pytorch.TransformerEncoderLayerOptions;
@@ -77,10 +75,8 @@ public final class VitEncoder extends EncoderModule {
 
   @Override
   public Tensor forward(Tensor x) {
-    Tensor h = gelu(conv2d(x, stemW, new TensorOptional(), new long[] {1, 1}, new long[] {1, 1}, new long[] {1, 1}, 1)
-        .add(stemB.view(1, -1, 1, 1)));
-    h = conv2d(h, patchW, new TensorOptional(), new long[] {patch, patch}, new long[] {0, 0}, new long[] {1, 1}, 1)
-        .add(patchB.view(1, -1, 1, 1));                            // [B, D, g, g]
+    Tensor h = gelu(conv(x, stemW, stemB, 1, 1));
+    h = conv(h, patchW, patchB, patch, 0);                         // [B, D, g, g]
     long b = h.size(0);
     h = h.flatten(2, 3).permute(2, 0, 1);                          // [P, B, D]: TransformerEncoder is (S, N, E)
     h = cat(new TensorVector(cls.expand(1, b, dim), h), 0).add(pos);
