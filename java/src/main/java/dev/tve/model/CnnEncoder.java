@@ -18,26 +18,17 @@ import org.bytedeco.pytorch.Tensor;
  * }</pre>
  */
 public final class CnnEncoder extends EncoderModule {
-  private final Architecture arch;
-  private final int dim;
   private final Tensor[] w = new Tensor[3];
   private final Tensor[] b = new Tensor[3];
 
   public CnnEncoder(int channels, int imageSize, int width, int dim) {
-    this.dim = dim;
-    this.arch = new Architecture("cnn", channels, imageSize, dim, Map.of("width", width));
+    super(new Architecture("cnn", channels, imageSize, dim, Map.of("width", width)));
     int[] in = {channels, width, 2 * width}, out = {width, 2 * width, dim};
     for (int i = 0; i < 3; i++) {
       w[i] = param("conv" + i + "_w", randn(out[i], in[i], 3, 3).mul_(new Scalar((float) Math.sqrt(2.0 / (9 * in[i])))));
       b[i] = param("conv" + i + "_b", zeros(out[i]));
     }
   }
-
-  @Override
-  public int dim() { return dim; }
-
-  @Override
-  public Architecture architecture() { return arch; }
 
   @Override
   public Tensor forward(Tensor x) {

@@ -14,9 +14,17 @@ import org.bytedeco.pytorch.Tensor;
  * (each call makes its own no-grad guard and pointer scope).
  */
 public abstract class EncoderModule extends Module implements Encoder {
+  private final Architecture architecture;
+
+  protected EncoderModule(Architecture architecture) {
+    this.architecture = architecture;
+  }
+
   /** The embedding width D. */
   @Override
-  public abstract int dim();
+  public int dim() {
+    return architecture.dim();
+  }
 
   @Override
   public int channels() {
@@ -29,7 +37,9 @@ public abstract class EncoderModule extends Module implements Encoder {
   }
 
   /** The architecture and its sizes, for the model card. */
-  public abstract Architecture architecture();
+  public Architecture architecture() {
+    return architecture;
+  }
 
   /** Embeddings [B, D] with gradients (training). */
   public abstract Tensor forward(Tensor images);

@@ -3,7 +3,6 @@ package dev.tve.model;
 import dev.tve.io.Npy;
 import dev.tve.io.NpyArray;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,13 +51,7 @@ public final class Heads {
 
   /** Named parameters of a TorchScript module; {@code biasName} may be null (zero bias). */
   public static LinearHead fromTorchScript(Path file, String weightName, String biasName, List<String> classes) {
-    if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such file");
-    JitModule m;
-    try {
-      m = torch.load(file.toString());
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(file + ": not a TorchScript module (" + TorchScriptEncoder.firstLine(e) + ")", e);
-    }
+    JitModule m = TorchScriptEncoder.loadModule(file);
     Tensor w = null, b = null;
     List<String> seen = new ArrayList<>();
     named_parameter_list params = m.named_parameters(true);

@@ -41,13 +41,7 @@ public final class TorchScriptEncoder implements Encoder {
 
   /** Loads and probes a TorchScript encoder for inputs [B, channels, imageSize, imageSize]. */
   public static TorchScriptEncoder load(Path file, int channels, int imageSize) {
-    if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such file");
-    JitModule m;
-    try {
-      m = torch.load(file.toString());
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(file + ": not a TorchScript module (" + firstLine(e) + ")", e);
-    }
+    JitModule m = loadModule(file);
     m.eval();
     long[] shape;
     try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
@@ -64,6 +58,16 @@ public final class TorchScriptEncoder implements Encoder {
           + channels + ", " + imageSize + ", " + imageSize + "]; an encoder must return [B, D]");
     }
     return new TorchScriptEncoder(m, file, channels, imageSize, (int) shape[1]);
+  }
+
+  /** Loads a TorchScript file, or a clear error naming it. */
+  static JitModule loadModule(Path file) {
+    if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such file");
+    try {
+      return torch.load(file.toString());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(file + ": not a TorchScript module (" + firstLine(e) + ")", e);
+    }
   }
 
   static String firstLine(Throwable e) {

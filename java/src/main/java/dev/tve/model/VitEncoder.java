@@ -28,9 +28,7 @@ import org.bytedeco.pytorch.TransformerEncoderOptions;
  * }</pre>
  */
 public final class VitEncoder extends EncoderModule {
-  private final Architecture arch;
   private final int patch;
-  private final int dim;
   private final Tensor stemW;
   private final Tensor stemB;
   private final Tensor patchW;
@@ -45,13 +43,9 @@ public final class VitEncoder extends EncoderModule {
    * @param imageSize square input side; must be a multiple of {@code patch}
    */
   public VitEncoder(int channels, int imageSize, int patch, int dim, int layers, int heads) {
-    if (imageSize % patch != 0) throw new IllegalArgumentException("image size " + imageSize + " is not a multiple of patch " + patch);
-    if (dim % heads != 0) throw new IllegalArgumentException("dim " + dim + " is not a multiple of heads " + heads);
-    int grid = imageSize / patch, stem = 32;
+    super(architecture(channels, imageSize, patch, dim, layers, heads));
+    int grid = imageSize / patch, stem = STEM;
     this.patch = patch;
-    this.dim = dim;
-    this.arch = new Architecture("vit", channels, imageSize, dim,
-        Map.of("patch", patch, "grid", grid, "layers", layers, "heads", heads, "stem", stem));
     stemW = param("stem_w", randn(stem, channels, 3, 3).mul_(new Scalar((float) Math.sqrt(2.0 / (9 * channels)))));
     stemB = param("stem_b", zeros(stem));
     patchW = param("patch_w", randn(dim, stem, patch, patch).mul_(new Scalar((float) Math.sqrt(1.0 / (stem * patch * patch)))));
@@ -67,11 +61,14 @@ public final class VitEncoder extends EncoderModule {
     norm = register_module("norm", new LayerNormImpl(shape));
   }
 
-  @Override
-  public int dim() { return dim; }
+  private static final int STEM = 32;
 
-  @Override
-  public Architecture architecture() { return arch; }
+  private static Architecture architecture(int channels, int imageSize, int patch, int dim, int layers, int heads) {
+    if (imageSize % patch != 0) throw new IllegalArgumentException("image size " + imageSize + " is not a multiple of patch " + patch);
+    if (dim % heads != 0) throw new IllegalArgumentException("dim " + dim + " is not a multiple of heads " + heads);
+    return new Architecture("vit", channels, imageSize, dim,
+        Map.of("patch", patch, "grid", imageSize / patch, "layers", layers, "heads", heads, "stem", STEM));
+  }
 
   @Override
   public Tensor forward(Tensor x) {
@@ -79,7 +76,7 @@ public final class VitEncoder extends EncoderModule {
     h = conv(h, patchW, patchB, patch, 0);                         // [B, D, g, g]
     long b = h.size(0);
     h = h.flatten(2, 3).permute(2, 0, 1);                          // [P, B, D]: TransformerEncoder is (S, N, E)
-    h = cat(new TensorVector(cls.expand(1, b, dim), h), 0).add(pos);
+    h = cat(new TensorVector(cls.expand(1, b, dim()), h), 0).add(pos);
     h = encoder.forward(h);
     return norm.forward(h.select(0, 0));                           // the [CLS] state
   }
