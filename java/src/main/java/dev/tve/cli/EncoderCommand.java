@@ -5,23 +5,21 @@ import dev.tve.image.LabeledImages;
 import dev.tve.image.SceneBatches;
 import dev.tve.image.SceneGenerator;
 import dev.tve.image.Splits;
-import dev.tve.io.Npy;
-import dev.tve.io.NpyArray;
 import dev.tve.model.CnnEncoder;
 import dev.tve.model.Embeddings;
 import dev.tve.model.EncoderModule;
 import dev.tve.model.EncoderTrainer;
 import dev.tve.model.LinearHead;
-import dev.tve.model.LinearProbe;
+import dev.tve.model.Probe;
 import dev.tve.model.ModelCard;
+import dev.tve.model.TargetModel;
 import dev.tve.model.ThreadPolicy;
 import dev.tve.model.VitEncoder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.bytedeco.pytorch.OutputArchive;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -71,17 +69,10 @@ public final class EncoderCommand implements Callable<Integer> {
     Embeddings probe = Embeddings.of(encoder, trainScenes, probeFirst, probeScenes, 128);
     Embeddings val = Embeddings.of(encoder, new SceneBatches(valGen, stats[0], stats[1]), 0, validation, 128);
     Embeddings tst = Embeddings.of(encoder, new SceneBatches(testGen, stats[0], stats[1]), 0, testScenes, 128);
-    LinearHead head = LinearProbe.builder().optSeed(seed).build().train("ten-class", probe.values(), probe.labels(), FashionMnist.CLASSES);
+    LinearHead head = Probe.builder().optSeed(seed).build().trainLinear("ten-class", probe.values(), probe.labels(), FashionMnist.CLASSES);
     double valAcc = head.accuracy(val.values(), val.labels()), testAcc = head.accuracy(tst.values(), tst.labels());
     int grid = arch.equals("cnn") ? 7 : 56 / patch;
     double chance = testGen.randomPointingRate(grid, 0, testScenes);
-    Files.createDirectories(out);
-    Path weights = out.resolve("encoder.pt");
-    OutputArchive a = new OutputArchive();
-    encoder.save(a);
-    a.save_to(weights.toString());
-    Npy.write(out.resolve("ten-class.w.npy"), NpyArray.ofFloats(head.weight(), head.classes(), head.dim()));
-    Npy.write(out.resolve("ten-class.b.npy"), NpyArray.ofFloats(head.bias(), head.classes()));
     Map<String, String> hashes = new LinkedHashMap<>();
     for (String f : new String[] {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
       hashes.put(f, ModelCard.sha256(dir.resolve(f)));
@@ -102,9 +93,9 @@ public final class EncoderCommand implements Callable<Integer> {
     training.put("seconds", r.seconds());
     training.put("lastEpochLoss", r.lastEpochLoss());
     training.put("probeScenes", probeScenes);
-    new ModelCard("encoder", encoder.architecture(), FashionMnist.CLASSES, pre,
-        Map.of("validation", valAcc, "test", testAcc), hashes, seed, weights.getFileName().toString(),
-        ModelCard.sha256(weights), training, "0.1.0").write(out.resolve("encoder.card.json"));
+    ModelCard card = new ModelCard("encoder", encoder.architecture(), FashionMnist.CLASSES, pre,
+        Map.of("validation", valAcc, "test", testAcc), hashes, seed, null, null, training, "0.1.0");
+    new TargetModel(encoder, card, List.of(head)).save(out);     // the card gets the weights' hash here
     System.out.printf("%s: trained in %.0f s (%d threads); linear probe accuracy: validation %.4f, test %.4f (%d test scenes); "
         + "pointing-game chance level on %dx%d: %.4f%n", arch, r.seconds(), t, valAcc, testAcc, testScenes, grid, grid, chance);
     return 0;

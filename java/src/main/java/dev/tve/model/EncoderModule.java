@@ -41,6 +41,18 @@ public abstract class EncoderModule extends Module implements Encoder {
     return architecture;
   }
 
+  /**
+   * A fresh (untrained) built-in encoder of this architecture: "vit" or "cnn" with the sizes a model
+   * card records. Load weights into it with {@code load(InputArchive)}.
+   */
+  public static EncoderModule create(Architecture a) {
+    return switch (a.name()) {
+      case "vit" -> new VitEncoder(a.channels(), a.imageSize(), a.size("patch"), a.dim(), a.size("layers"), a.size("heads"));
+      case "cnn" -> new CnnEncoder(a.channels(), a.imageSize(), a.size("width"), a.dim());
+      default -> throw new IllegalArgumentException("unknown encoder architecture '" + a.name() + "' (built-in: vit, cnn)");
+    };
+  }
+
   /** Embeddings [B, D] with gradients (training). */
   public abstract Tensor forward(Tensor images);
 
@@ -59,12 +71,13 @@ public abstract class EncoderModule extends Module implements Encoder {
   }
 
   /**
-   * A 2-D convolution plus bias. The bias is added separately: wrapping a parameter in a
+   * A 2-D convolution plus bias (none when {@code bias} is null). The bias is added separately: wrapping a parameter in a
    * TensorOptional crashed in the presets (see {@link #param}).
    */
   protected static Tensor conv(Tensor x, Tensor weight, Tensor bias, long stride, long padding) {
-    return org.bytedeco.pytorch.global.torch.conv2d(x, weight, new org.bytedeco.pytorch.TensorOptional(),
-        new long[] {stride, stride}, new long[] {padding, padding}, new long[] {1, 1}, 1).add(bias.view(1, -1, 1, 1));
+    Tensor y = org.bytedeco.pytorch.global.torch.conv2d(x, weight, new org.bytedeco.pytorch.TensorOptional(),
+        new long[] {stride, stride}, new long[] {padding, padding}, new long[] {1, 1}, 1);
+    return bias == null ? y : y.add(bias.view(1, -1, 1, 1));
   }
 
   /**

@@ -8,6 +8,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
@@ -84,51 +88,82 @@ public final class EncoderTrainer {
     options.weight_decay().put(weightDecay);
     AdamW opt = new AdamW(params, options);
 
-    int start = 0;
-    if (checkpointDir != null) start = resume(encoder, head, opt);
+    final int start = checkpointDir != null ? resume(encoder, head, opt) : 0;
     long stepsPerEpoch = scenesPerEpoch / batchSize, total = stepsPerEpoch * epochs, warmup = Math.min(200, total / 10);
-    int size = train.imageFloats(), canvas = train.generator().canvas();
-    float[] x = new float[batchSize * size];
-    int[] y = new int[batchSize];
-    long[] yl = new long[batchSize];
+    int canvas = train.generator().canvas();
+    // Scenes for the next step are generated on a second thread while this one trains: scene
+    // content depends only on its index, so the run stays deterministic.
+    ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "scene-loader");
+      t.setDaemon(true);
+      return t;
+    });
+    Future<Batch> next = start < epochs ? loader.submit(() -> batch(train, (long) start * scenesPerEpoch)) : null;
     encoder.train(true);
     head.train(true);
     long t0 = System.nanoTime(), done = 0;
     double epochLoss = Double.NaN;
-    for (int epoch = start; epoch < epochs; epoch++) {
-      double lossSum = 0;
-      for (long s = 0; s < stepsPerEpoch; s++) {
-        long step = epoch * stepsPerEpoch + s;
-        double rate = step < warmup ? lr * (step + 1) / warmup
-            : lr * 0.5 * (1 + Math.cos(Math.PI * (step - warmup) / Math.max(1, total - warmup)));
-        opt.param_groups().get(0).options().set_lr(rate);
-        train.fill((long) epoch * scenesPerEpoch + s * batchSize, batchSize, x, y);
-        for (int i = 0; i < batchSize; i++) yl[i] = y[i];
-        double loss;
-        try (PointerScope scope = new PointerScope()) {
-          Tensor xt = torch.from_blob(new FloatPointer(x), new long[] {batchSize, 1, canvas, canvas}, new TensorOptions(torch.ScalarType.Float));
-          Tensor yt = torch.from_blob(new LongPointer(yl), new long[] {batchSize}, new TensorOptions(torch.ScalarType.Long));
-          opt.zero_grad();
-          Tensor l = cross_entropy(head.forward(encoder.forward(xt)), yt);
-          l.backward();
-          opt.step();
-          loss = l.item_float();
+    try {
+      for (int epoch = start; epoch < epochs; epoch++) {
+        double lossSum = 0;
+        for (long s = 0; s < stepsPerEpoch; s++) {
+          long step = epoch * stepsPerEpoch + s;
+          double rate = step < warmup ? lr * (step + 1) / warmup
+              : lr * 0.5 * (1 + Math.cos(Math.PI * (step - warmup) / Math.max(1, total - warmup)));
+          opt.param_groups().get(0).options().set_lr(rate);
+          Batch batch = take(next);
+          long following = s + 1 < stepsPerEpoch ? (long) epoch * scenesPerEpoch + (s + 1) * batchSize : (long) (epoch + 1) * scenesPerEpoch;
+          next = s + 1 < stepsPerEpoch || epoch + 1 < epochs ? loader.submit(() -> batch(train, following)) : null;
+          double loss;
+          try (PointerScope scope = new PointerScope()) {
+            Tensor xt = torch.from_blob(new FloatPointer(batch.x()), new long[] {batchSize, 1, canvas, canvas}, new TensorOptions(torch.ScalarType.Float));
+            Tensor yt = torch.from_blob(new LongPointer(batch.y()), new long[] {batchSize}, new TensorOptions(torch.ScalarType.Long));
+            opt.zero_grad();
+            Tensor l = cross_entropy(head.forward(encoder.forward(xt)), yt);
+            l.backward();
+            opt.step();
+            loss = l.item_float();
+          }
+          if (!Double.isFinite(loss)) throw new IllegalStateException("training diverged at epoch " + epoch + " step " + s + " (loss " + loss + ")");
+          lossSum += loss;
+          done++;
+          if (progress != null) {
+            double secs = (System.nanoTime() - t0) / 1e9;
+            progress.accept(new Progress(epoch + 1, epochs, step + 1, total, loss, done * batchSize / secs));
+          }
         }
-        if (!Double.isFinite(loss)) throw new IllegalStateException("training diverged at epoch " + epoch + " step " + s + " (loss " + loss + ")");
-        lossSum += loss;
-        done++;
-        if (progress != null) {
-          double secs = (System.nanoTime() - t0) / 1e9;
-          progress.accept(new Progress(epoch + 1, epochs, step + 1, total, loss, done * batchSize / secs));
-        }
+        epochLoss = lossSum / stepsPerEpoch;
+        LOG.info("epoch {}/{}: mean loss {}", epoch + 1, epochs, String.format("%.4f", epochLoss));
+        if (checkpointDir != null) checkpoint(encoder, head, opt, epoch + 1);
       }
-      epochLoss = lossSum / stepsPerEpoch;
-      LOG.info("epoch {}/{}: mean loss {}", epoch + 1, epochs, String.format("%.4f", epochLoss));
-      if (checkpointDir != null) checkpoint(encoder, head, opt, epoch + 1);
+    } finally {
+      loader.shutdownNow();
     }
     encoder.eval();
     head.close();
     return new Result(epochs, done, (System.nanoTime() - t0) / 1e9, epochLoss, start);
+  }
+
+  private record Batch(float[] x, long[] y) {}
+
+  private Batch batch(SceneBatches train, long first) {
+    float[] x = new float[batchSize * train.imageFloats()];
+    int[] y = new int[batchSize];
+    train.fill(first, batchSize, x, y);
+    long[] yl = new long[batchSize];
+    for (int i = 0; i < batchSize; i++) yl[i] = y[i];
+    return new Batch(x, yl);
+  }
+
+  private static Batch take(Future<Batch> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while generating scenes", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("scene generation failed: " + e.getCause(), e.getCause());
+    }
   }
 
   private void checkpoint(EncoderModule encoder, LinearImpl head, AdamW opt, int epochsDone) throws IOException {

@@ -2,11 +2,16 @@ package dev.tve.model;
 
 import dev.tve.io.Npy;
 import dev.tve.io.NpyArray;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.NamedTensor;
 import org.bytedeco.pytorch.Tensor;
@@ -17,11 +22,15 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Loads users' linear heads: W and b as {@code .npy}, a TorchScript {@code Linear} (parameters
  * {@code weight} and {@code bias}), or any named parameters of a TorchScript module (e.g.
- * {@code fc.weight}). {@link #check} refuses a head whose D does not match the encoder's.
+ * {@code fc.weight}). Saves and loads our own heads, linear or MLP, as {@code NAME.head.json} (kind,
+ * classes, sizes) beside float32 {@code .npy} arrays. {@link #check} refuses a head whose D does not
+ * match the encoder's.
  *
  * <pre>{@code
  * LinearHead head = Heads.fromTorchScript(Path.of("model.pt"), "fc.weight", "fc.bias", classNames);
  * Heads.check(encoder, head);
+ * Heads.save(dir, head);                       // dir/NAME.head.json, dir/NAME.w.npy, dir/NAME.b.npy
+ * List<Head> all = Heads.loadAll(dir);
  * }</pre>
  */
 public final class Heads {
@@ -77,10 +86,75 @@ public final class Heads {
   }
 
   /** Refuses a head that does not fit the encoder, before any batch runs. */
-  public static void check(Encoder encoder, LinearHead head) {
+  public static void check(Encoder encoder, Head head) {
     if (head.dim() != encoder.dim()) {
       throw new IllegalArgumentException("head '" + head.name() + "' takes D=" + head.dim() + " but the encoder gives D=" + encoder.dim());
     }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** What {@code NAME.head.json} holds. */
+  public record Descriptor(String name, String kind, int dim, int hidden, List<String> classes) {}
+
+  /** Writes a head as {@code dir/NAME.head.json} plus its arrays; every file atomically (temp, rename). */
+  public static void save(Path dir, Head head) throws IOException {
+    Files.createDirectories(dir);
+    String n = head.name();
+    if (!n.matches("[A-Za-z0-9._-]+")) throw new IllegalArgumentException("head name '" + n + "': use letters, digits, '.', '_' or '-'");
+    int c = head.classes();
+    Descriptor d;
+    if (head instanceof LinearHead h) {
+      Npy.write(dir.resolve(n + ".w.npy"), NpyArray.ofFloats(h.weight(), c, h.dim()));
+      Npy.write(dir.resolve(n + ".b.npy"), NpyArray.ofFloats(h.bias(), c));
+      d = new Descriptor(n, "linear", h.dim(), 0, h.classNames());
+    } else if (head instanceof MlpHead h) {
+      Npy.write(dir.resolve(n + ".w1.npy"), NpyArray.ofFloats(h.w1(), h.hidden(), h.dim()));
+      Npy.write(dir.resolve(n + ".b1.npy"), NpyArray.ofFloats(h.b1(), h.hidden()));
+      Npy.write(dir.resolve(n + ".w2.npy"), NpyArray.ofFloats(h.w2(), c, h.hidden()));
+      Npy.write(dir.resolve(n + ".b2.npy"), NpyArray.ofFloats(h.b2(), c));
+      d = new Descriptor(n, "mlp", h.dim(), h.hidden(), h.classNames());
+    } else {
+      throw new IllegalArgumentException("head '" + n + "': cannot save a " + head.getClass().getSimpleName());
+    }
+    Path json = dir.resolve(n + ".head.json"), tmp = dir.resolve(n + ".head.json.tmp");
+    JSON.writeValue(tmp.toFile(), d);
+    Files.move(tmp, json, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Loads a head saved by {@link #save}, from its {@code NAME.head.json}. */
+  public static Head load(Path json) throws IOException {
+    Descriptor d = JSON.readValue(json.toFile(), Descriptor.class);
+    Path dir = json.getParent() == null ? Path.of(".") : json.getParent();
+    String n = d.name();
+    Head h = switch (d.kind()) {
+      case "linear" -> new LinearHead(n, floats(dir.resolve(n + ".w.npy"), d.classes().size(), d.dim()),
+          floats(dir.resolve(n + ".b.npy"), d.classes().size()), d.classes());
+      case "mlp" -> new MlpHead(n, d.dim(), d.hidden(), floats(dir.resolve(n + ".w1.npy"), d.hidden(), d.dim()),
+          floats(dir.resolve(n + ".b1.npy"), d.hidden()), floats(dir.resolve(n + ".w2.npy"), d.classes().size(), d.hidden()),
+          floats(dir.resolve(n + ".b2.npy"), d.classes().size()), d.classes());
+      default -> throw new IllegalArgumentException(json + ": unknown head kind '" + d.kind() + "' (linear, mlp)");
+    };
+    return h;
+  }
+
+  /** Every {@code *.head.json} of a folder, sorted by name. */
+  public static List<Head> loadAll(Path dir) throws IOException {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(p -> p.getFileName().toString().endsWith(".head.json")).sorted().toList();
+    }
+    List<Head> out = new ArrayList<>();
+    for (Path f : files) out.add(load(f));
+    return out;
+  }
+
+  private static float[] floats(Path file, long... shape) throws IOException {
+    NpyArray a = Npy.read(file);
+    if (a.dtype() != NpyArray.DType.FLOAT32 || !Arrays.equals(a.shape(), shape)) {
+      throw new IllegalArgumentException(file + ": need float32 " + Arrays.toString(shape) + ", got " + a);
+    }
+    return a.toFloatArray();
   }
 
   private static List<String> names(List<String> classes, int c, Path file) {

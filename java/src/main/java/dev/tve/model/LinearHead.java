@@ -2,18 +2,22 @@ package dev.tve.model;
 
 import dev.tve.kernel.HeadWeights;
 import java.util.List;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * A linear head y = W e + b on an encoder's embeddings: W [classes, dim], b [classes], and the class
  * names. Immutable; may be shared between threads.
  *
  * <pre>{@code
- * LinearHead head = LinearProbe.builder().build().train(embeddings, labels, classNames);
+ * LinearHead head = Probe.builder().build().trainLinear("ten-class", embeddings, labels, classNames);
  * int predicted = head.argmax(embedding, 0);
  * HeadWeights forKernel = head.weights();
  * }</pre>
  */
-public final class LinearHead {
+public final class LinearHead implements Head {
   private final String name;
   private final float[] weight;
   private final float[] bias;
@@ -33,10 +37,10 @@ public final class LinearHead {
     this.dim = weight.length / classes.size();
   }
 
-  public String name() { return name; }
-  public int dim() { return dim; }
-  public int classes() { return classes.size(); }
-  public List<String> classNames() { return classes; }
+  @Override public String name() { return name; }
+  @Override public int dim() { return dim; }
+  @Override public int classes() { return classes.size(); }
+  @Override public List<String> classNames() { return classes; }
   public float[] weight() { return weight.clone(); }
   public float[] bias() { return bias.clone(); }
 
@@ -45,7 +49,7 @@ public final class LinearHead {
     return HeadWeights.of(weight, bias, classes.size(), dim);
   }
 
-  /** Logits of embedding {@code i} of {@code embeddings} ([N, dim]). */
+  @Override
   public float[] logits(float[] embeddings, int i) {
     if (embeddings.length % dim != 0) throw new IllegalArgumentException("embeddings: " + embeddings.length + " floats, dim " + dim);
     float[] out = new float[classes.size()];
@@ -57,18 +61,10 @@ public final class LinearHead {
     return out;
   }
 
-  /** The predicted class of embedding {@code i}. */
-  public int argmax(float[] embeddings, int i) {
-    float[] l = logits(embeddings, i);
-    int best = 0;
-    for (int c = 1; c < l.length; c++) if (l[c] > l[best]) best = c;
-    return best;
-  }
-
-  /** Fraction of embeddings whose argmax equals the label. */
-  public double accuracy(float[] embeddings, int[] labels) {
-    int ok = 0;
-    for (int i = 0; i < labels.length; i++) ok += argmax(embeddings, i) == labels[i] ? 1 : 0;
-    return (double) ok / labels.length;
+  @Override
+  public Tensor forward(Tensor embeddings) {
+    Tensor w = torch.from_blob(new FloatPointer(weight), new long[] {classes.size(), dim}, new TensorOptions(torch.ScalarType.Float)).clone();
+    Tensor b = torch.from_blob(new FloatPointer(bias), new long[] {classes.size()}, new TensorOptions(torch.ScalarType.Float)).clone();
+    return embeddings.matmul(w.t()).add(b);
   }
 }

@@ -24,6 +24,11 @@ public record ModelCard(String kind, Architecture architecture, List<String> cla
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+  /** This card for other weights. */
+  public ModelCard withWeights(String file, String sha256) {
+    return new ModelCard(kind, architecture, classes, preprocessing, accuracy, dataSha256, seed, file, sha256, training, projectVersion);
+  }
+
   public void write(Path file) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     JSON.writeValue(tmp.toFile(), this);

@@ -42,10 +42,10 @@ class TrainingTest {
       y[i] = i % 3;
       for (int d = 0; d < dim; d++) x[i * dim + d] = (float) (r.nextGaussian() * 0.3 + (d == y[i] ? 3 : 0) + 10);
     }
-    LinearHead head = LinearProbe.builder().optSteps(200).optSeed(1).build().train("toy", x, y, List.of("a", "b", "c"));
+    LinearHead head = Probe.builder().optSteps(200).optSeed(1).build().trainLinear("toy", x, y, List.of("a", "b", "c"));
     assertThat(head.accuracy(x, y)).isEqualTo(1.0);
     assertThat(head.weights().classes()).isEqualTo(3);
-    assertThatThrownBy(() -> LinearProbe.builder().build().train("bad", x, new int[] {0, 5}, List.of("a", "b")))
+    assertThatThrownBy(() -> Probe.builder().build().trainLinear("bad", x, new int[] {0, 5}, List.of("a", "b")))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
