@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Embedding throughput (img/s, batch 64) of the built-in encoders; writes benchmarks/results/embedding.md.
-#   benchmarks/run-embedding.sh        (about 2 minutes on a 2-core machine)
+#   benchmarks/run-embedding.sh        (about 6 minutes on a 2-core machine)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

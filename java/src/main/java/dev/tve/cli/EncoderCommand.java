@@ -28,10 +28,10 @@ import picocli.CommandLine.Option;
     description = "Train a ViT or CNN scene encoder on Fashion-MNIST scenes; report the linear probe's test accuracy.")
 public final class EncoderCommand implements Callable<Integer> {
   @Option(names = "--arch", defaultValue = "vit", description = "vit | cnn (default: ${DEFAULT-VALUE}).") String arch;
-  @Option(names = "--epochs", defaultValue = "6") int epochs;
+  @Option(names = "--epochs", defaultValue = "12") int epochs;
   @Option(names = "--scenes-per-epoch", defaultValue = "55000") int scenesPerEpoch;
   @Option(names = "--batch", defaultValue = "64") int batch;
-  @Option(names = "--lr", defaultValue = "1e-3") double lr;
+  @Option(names = "--lr", defaultValue = "2e-3") double lr;
   @Option(names = "--patch", defaultValue = "8", description = "ViT patch (56 / patch = grid side).") int patch;
   @Option(names = "--dim", defaultValue = "128") int dim;
   @Option(names = "--layers", defaultValue = "4") int layers;

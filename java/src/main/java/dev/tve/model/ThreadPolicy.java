@@ -6,7 +6,7 @@ import org.bytedeco.pytorch.global.torch;
  * libtorch's intra-op thread count, as a setting: system property {@code tve.torch.threads} or
  * environment variable {@code TVE_TORCH_THREADS}, default 1. On small machines one thread is
  * fastest: with more, libtorch's OpenMP threads spin and starve OpenBLAS (DESIGN.md section 5,
- * measured 3.6x slower on 2 cores).
+ * measured 3.6x slower on 2 cores). {@link #apply} also applies the {@link AllocatorPolicy} once.
  */
 public final class ThreadPolicy {
   private ThreadPolicy() {}
@@ -33,6 +33,7 @@ public final class ThreadPolicy {
   /** Applies a thread count to libtorch. */
   public static int apply(int threads) {
     if (threads < 1) throw new IllegalArgumentException("threads: " + threads);
+    AllocatorPolicy.apply();
     torch.set_num_threads(threads);
     return threads;
   }

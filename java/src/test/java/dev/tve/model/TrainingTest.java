@@ -63,4 +63,21 @@ class TrainingTest {
       ThreadPolicy.apply(1);
     }
   }
+
+  @Test
+  void allocatorPolicyIsASettingAndIsInForceOnGlibc() {
+    String old = System.getProperty("tve.malloc.tune");
+    try {
+      System.setProperty("tve.malloc.tune", "off");
+      assertThat(AllocatorPolicy.configured()).isFalse();
+      System.setProperty("tve.malloc.tune", "maybe");
+      assertThatThrownBy(AllocatorPolicy::configured).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maybe");
+    } finally {
+      if (old == null) System.clearProperty("tve.malloc.tune");
+      else System.setProperty("tve.malloc.tune", old);
+    }
+    ThreadPolicy.apply(1);
+    // The test machines run glibc: mallopt must have accepted both thresholds.
+    assertThat(AllocatorPolicy.apply()).isTrue();
+  }
 }
