@@ -107,6 +107,12 @@ void tve_triad(float* a, const float* b, const float* c, float s, int64_t n, int
  * M_TRIM_THRESHOLD; returns 1 when both were accepted, 0 otherwise (or on other C libraries). */
 int32_t tve_malloc_tune(int64_t mmap_threshold, int64_t trim_threshold);
 
+/* Thread count of the OpenBLAS that libtorch already loaded (libopenblas_nolapack / libopenblas).
+ * torch's set_num_threads does not reach it, and its idle workers spin: on 2 cores a second
+ * OpenBLAS thread beside a busy loader thread halved training throughput here. Returns the
+ * number of loaded OpenBLAS libraries it was set in (0: none loaded). */
+int32_t tve_blas_threads(int32_t threads);
+
 #ifdef __cplusplus
 }
 #endif

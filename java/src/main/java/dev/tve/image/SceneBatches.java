@@ -13,7 +13,7 @@ package dev.tve.image;
  *
  * Stateless beyond its generator; may be shared between threads.
  */
-public final class SceneBatches {
+public final class SceneBatches implements ImageSource {
   private final SceneGenerator generator;
   private final float mean;
   private final float std;
@@ -29,7 +29,16 @@ public final class SceneBatches {
   public float mean() { return mean; }
   public float std() { return std; }
   /** Floats per scene: S * S. */
-  public int imageFloats() { return generator.canvas() * generator.canvas(); }
+  @Override public int imageFloats() { return generator.canvas() * generator.canvas(); }
+  @Override public int channels() { return 1; }
+  @Override public int size() { return generator.canvas(); }
+  /** Scenes are generated on demand: any index is a scene. */
+  @Override public long count() { return Long.MAX_VALUE; }
+
+  @Override
+  public void fill(long first, int n, float[] x) {
+    fill(first, n, x, null);
+  }
 
   /** Fills scenes [first, first + n) into x ([n, 1, S, S]) and their labels into y. */
   public void fill(long first, int n, float[] x, int[] y) {

@@ -121,4 +121,5 @@ public final class NativeKernelLibrary {
   public static native void tve_triad(FloatPointer a, @Const FloatPointer b, @Const FloatPointer c, float s,
       @Cast("int64_t") long n, int threads);
   public static native int tve_malloc_tune(@Cast("int64_t") long mmapThreshold, @Cast("int64_t") long trimThreshold);
+  public static native int tve_blas_threads(int threads);
 }

@@ -1,27 +1,61 @@
 package dev.tve.model;
 
+import dev.tve.kernel.NativeKernelLibrary;
 import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * libtorch's intra-op thread count, as a setting: system property {@code tve.torch.threads} or
  * environment variable {@code TVE_TORCH_THREADS}, default 1. On small machines one thread is
  * fastest: with more, libtorch's OpenMP threads spin and starve OpenBLAS (DESIGN.md section 5,
- * measured 3.6x slower on 2 cores). {@link #apply} also applies the {@link AllocatorPolicy} once.
+ * measured 3.6x slower on 2 cores).
+ *
+ * <p>The OpenBLAS that libtorch loaded keeps its own pool, which torch's setting does not reach.
+ * Its default (one thread per core) is fastest for one busy thread: the ViT's training step ran
+ * 1.9x faster with it than with one BLAS thread here. Where other threads are busy too, its idle
+ * workers spin and steal their cores: set {@code tve.blas.threads} / {@code TVE_BLAS_THREADS}
+ * (default: OpenBLAS's own). {@link #apply} also applies the {@link AllocatorPolicy} once.
+ *
+ * <pre>{@code
+ * ThreadPolicy.apply();      // from tve.torch.threads / TVE_TORCH_THREADS, else 1
+ * }</pre>
  */
 public final class ThreadPolicy {
+  private static final Logger LOG = LoggerFactory.getLogger(ThreadPolicy.class);
+
   private ThreadPolicy() {}
 
-  /** The configured thread count. */
+  /** Sets OpenBLAS's pool now; returns how many loaded OpenBLAS libraries took it (0 when none or no native library). */
+  public static int blasThreads(int threads) {
+    try {
+      return NativeKernelLibrary.tve_blas_threads(threads);
+    } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+      LOG.warn("OpenBLAS thread count not set: native library unavailable ({})", e.getMessage());
+      return 0;
+    }
+  }
+
+  /** The configured libtorch thread count. */
   public static int configured() {
-    String v = System.getProperty("tve.torch.threads");
-    if (v == null || v.isBlank()) v = System.getenv("TVE_TORCH_THREADS");
-    if (v == null || v.isBlank()) return 1;
+    return setting("tve.torch.threads", "TVE_TORCH_THREADS", 1);
+  }
+
+  /** The configured OpenBLAS thread count; 0 leaves OpenBLAS's own. */
+  public static int configuredBlas() {
+    return setting("tve.blas.threads", "TVE_BLAS_THREADS", 0);
+  }
+
+  private static int setting(String property, String env, int fallback) {
+    String v = System.getProperty(property);
+    if (v == null || v.isBlank()) v = System.getenv(env);
+    if (v == null || v.isBlank()) return fallback;
     try {
       int n = Integer.parseInt(v.trim());
       if (n < 1) throw new NumberFormatException();
       return n;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("tve.torch.threads / TVE_TORCH_THREADS: '" + v + "' is not a positive integer", e);
+      throw new IllegalArgumentException(property + " / " + env + ": '" + v + "' is not a positive integer", e);
     }
   }
 
@@ -35,6 +69,8 @@ public final class ThreadPolicy {
     if (threads < 1) throw new IllegalArgumentException("threads: " + threads);
     AllocatorPolicy.apply();
     torch.set_num_threads(threads);
+    int blas = configuredBlas();
+    if (blas > 0) blasThreads(blas);
     return threads;
   }
 }

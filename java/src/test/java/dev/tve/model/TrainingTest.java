@@ -57,6 +57,7 @@ class TrainingTest {
       assertThat(ThreadPolicy.configured()).isEqualTo(2);
       System.setProperty("tve.torch.threads", "zero");
       assertThatThrownBy(ThreadPolicy::configured).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("zero");
+      assertThat(ThreadPolicy.configuredBlas()).isZero();
     } finally {
       if (old == null) System.clearProperty("tve.torch.threads");
       else System.setProperty("tve.torch.threads", old);
@@ -79,5 +80,9 @@ class TrainingTest {
     ThreadPolicy.apply(1);
     // The test machines run glibc: mallopt must have accepted both thresholds.
     assertThat(AllocatorPolicy.apply()).isTrue();
+    // libtorch has loaded its OpenBLAS by now; the thread policy reaches it.
+    torch.randn(8, 8).matmul(torch.randn(8, 8));
+    assertThat(ThreadPolicy.blasThreads(1)).isGreaterThanOrEqualTo(1);
+    assertThat(ThreadPolicy.blasThreads(Runtime.getRuntime().availableProcessors())).isGreaterThanOrEqualTo(1);
   }
 }

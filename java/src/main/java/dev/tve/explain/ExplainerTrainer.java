@@ -1,0 +1,268 @@
+package dev.tve.explain;
+
+import static org.bytedeco.pytorch.global.torch.manual_seed;
+import static org.bytedeco.pytorch.global.torch.mse_loss;
+
+import dev.tve.image.ImageSource;
+import dev.tve.model.Encoder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.InputArchive;
+import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * TVE's label-free pre-training: for each image of a step, m random centre patches; the frozen
+ * encoder embeds x * M_c and x * (1 - M_c) (2m encoder images per image, batched); one explainer
+ * forward predicts E+ and E- at every patch; the loss is MSE(E+[c], f(x * M_c)) + MSE(E-[c], f(x * (1 - M_c)))
+ * averaged over the centres. AdamW, linear warm-up then cosine decay, seeded (image i of step s is
+ * source image s * batch + i; the centres of step s come from a generator seeded by (seed, s)), so
+ * a resumed run takes exactly the path of an uninterrupted one. Checkpoints every
+ * {@code checkpointEvery} steps; the next step's images and targets are prepared on a second
+ * thread while the explainer trains.
+ *
+ * <pre>{@code
+ * ExplainerTrainer.Result r = ExplainerTrainer.builder().optSteps(2000).optCentres(4).optRadius(1)
+ *     .optCheckpointDir(Path.of("runs/explainer")).build()
+ *     .train(net, encoder, scenes);
+ * }</pre>
+ *
+ * One run belongs to one thread (plus its loader thread). The encoder must be in eval mode.
+ */
+public final class ExplainerTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(ExplainerTrainer.class);
+
+  /** After every step. */
+  public record Progress(long step, long steps, double loss, double imagesPerSecond) {}
+
+  /** What a run did; {@code losses} is the mean loss of every step, from step 1 (including resumed ones). */
+  public record Result(long steps, double seconds, double lastLoss, long resumedFromStep, float[] losses) {}
+
+  private final int steps;
+  private final int batchSize;
+  private final int centres;
+  private final int radius;
+  private final double lr;
+  private final double weightDecay;
+  private final long seed;
+  private final int encoderChunk;
+  private final int checkpointEvery;
+  private final Consumer<Progress> progress;
+  private final Path checkpointDir;
+
+  private ExplainerTrainer(Builder b) {
+    steps = b.steps;
+    batchSize = b.batchSize;
+    centres = b.centres;
+    radius = b.radius;
+    lr = b.lr;
+    weightDecay = b.weightDecay;
+    seed = b.seed;
+    encoderChunk = b.encoderChunk;
+    checkpointEvery = b.checkpointEvery;
+    progress = b.progress;
+    checkpointDir = b.checkpointDir;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private record Batch(float[] x, long[] rows, float[] keep, float[] remove) {}
+
+  public Result train(ExplainerNetwork net, Encoder encoder, ImageSource images) throws IOException {
+    ExplainerNetwork.Config cfg = net.config();
+    if (cfg.dim() != encoder.dim() || cfg.imageSize() != encoder.imageSize() || cfg.channels() != encoder.channels()) {
+      throw new IllegalArgumentException("explainer (D " + cfg.dim() + ", " + cfg.channels() + "x" + cfg.imageSize() + ") does not fit the encoder (D "
+          + encoder.dim() + ", " + encoder.channels() + "x" + encoder.imageSize() + ")");
+    }
+    if (images.size() != cfg.imageSize() || images.channels() != cfg.channels()) {
+      throw new IllegalArgumentException("images are " + images.channels() + "x" + images.size() + ", the explainer takes "
+          + cfg.channels() + "x" + cfg.imageSize());
+    }
+    manual_seed(seed);
+    AdamWOptions options = new AdamWOptions(lr);
+    options.weight_decay().put(weightDecay);
+    AdamW opt = new AdamW(net.parameters(), options);
+    float[] losses = new float[steps];
+    final long start = checkpointDir != null ? resume(net, opt, losses) : 0;
+    MaskedTargets targets = new MaskedTargets(encoder, cfg.grid(), radius, encoderChunk);
+    long warmup = Math.min(200, steps / 10);
+    int grid = cfg.grid(), p = grid * grid, d = cfg.dim(), s = cfg.imageSize(), c = cfg.channels();
+    int torchThreads = torch.get_num_threads();
+    ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(() -> {
+        torch.set_num_threads(torchThreads);                 // the loader's encoder calls follow the thread policy
+        r.run();
+      }, "explainer-loader");
+      t.setDaemon(true);
+      return t;
+    });
+    net.train(true);
+    long t0 = System.nanoTime(), done = 0;
+    double last = Double.NaN;
+    try {
+      Future<Batch> next = start < steps ? loader.submit(() -> batch(images, targets, start, p)) : null;
+      for (long step = start; step < steps; step++) {
+        Batch b = take(next);
+        long following = step + 1;
+        next = following < steps ? loader.submit(() -> batch(images, targets, following, p)) : null;
+        double rate = step < warmup ? lr * (step + 1) / warmup
+            : lr * 0.5 * (1 + Math.cos(Math.PI * (step - warmup) / Math.max(1, steps - warmup)));
+        opt.param_groups().get(0).options().set_lr(rate);
+        double loss;
+        try (PointerScope scope = new PointerScope()) {
+          TensorOptions f = new TensorOptions(torch.ScalarType.Float);
+          Tensor x = torch.from_blob(new FloatPointer(b.x()), new long[] {batchSize, c, s, s}, f);
+          Tensor rows = torch.from_blob(new LongPointer(b.rows()), new long[] {b.rows().length}, new TensorOptions(torch.ScalarType.Long));
+          Tensor keep = torch.from_blob(new FloatPointer(b.keep()), new long[] {b.rows().length, d}, f);
+          Tensor remove = torch.from_blob(new FloatPointer(b.remove()), new long[] {b.rows().length, d}, f);
+          opt.zero_grad();
+          Tensor[] e = net.forward(x);
+          Tensor pos = e[0].reshape(-1, d).index_select(0, rows), neg = e[1].reshape(-1, d).index_select(0, rows);
+          Tensor l = mse_loss(pos, keep).add(mse_loss(neg, remove));
+          l.backward();
+          opt.step();
+          loss = l.item_double();
+        }
+        if (!Double.isFinite(loss)) throw new IllegalStateException("pre-training diverged at step " + (step + 1) + " (loss " + loss + ")");
+        losses[(int) step] = (float) loss;
+        last = loss;
+        done++;
+        if (progress != null) progress.accept(new Progress(step + 1, steps, loss, done * batchSize / ((System.nanoTime() - t0) / 1e9)));
+        if (checkpointDir != null && ((step + 1) % checkpointEvery == 0 || step + 1 == steps)) checkpoint(net, opt, step + 1, losses);
+      }
+    } finally {
+      loader.shutdownNow();
+    }
+    net.eval();
+    LOG.info("pre-training: {} steps in {} s, last loss {}", done, String.format("%.1f", (System.nanoTime() - t0) / 1e9), last);
+    return new Result(steps, (System.nanoTime() - t0) / 1e9, last, start, losses);
+  }
+
+  /** The images of step {@code step}, its centres (as rows b * P + c of E) and their targets. */
+  private Batch batch(ImageSource images, MaskedTargets targets, long step, int p) {
+    float[] x = new float[batchSize * images.imageFloats()];
+    long first = step * batchSize;
+    if (images.count() != Long.MAX_VALUE) first = first % Math.max(1, images.count() - batchSize + 1);
+    images.fill(first, batchSize, x);
+    SplittableRandom r = new SplittableRandom(seed * 1_000_003L + step);
+    int[] cs = new int[batchSize * centres];
+    long[] rows = new long[cs.length];
+    for (int i = 0; i < batchSize; i++) {
+      for (int j = 0; j < centres; j++) {
+        cs[i * centres + j] = r.nextInt(p);
+        rows[i * centres + j] = (long) i * p + cs[i * centres + j];
+      }
+    }
+    float[][] t = targets.compute(x, batchSize, cs, centres);
+    return new Batch(x, rows, t[0], t[1]);
+  }
+
+  private static Batch take(Future<Batch> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while preparing a batch", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("preparing a batch failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  private void checkpoint(ExplainerNetwork net, AdamW opt, long stepsDone, float[] losses) throws IOException {
+    Files.createDirectories(checkpointDir);
+    Path tmp = checkpointDir.resolve("explainer-checkpoint.pt.tmp"), dst = checkpointDir.resolve("explainer-checkpoint.pt");
+    OutputArchive a = new OutputArchive(), n = new OutputArchive(), o = new OutputArchive();
+    net.save(n);
+    opt.save(o);
+    a.write("explainer", n);
+    a.write("optimizer", o);
+    a.write("steps_done", torch.scalar_tensor(new Scalar(stepsDone)));
+    a.write("losses", torch.from_blob(new FloatPointer(losses), new long[] {losses.length}, new TensorOptions(torch.ScalarType.Float)).clone());
+    a.save_to(tmp.toString());
+    Files.move(tmp, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private long resume(ExplainerNetwork net, AdamW opt, float[] losses) {
+    Path file = checkpointDir.resolve("explainer-checkpoint.pt");
+    if (!Files.isRegularFile(file)) return 0;
+    InputArchive a = new InputArchive(), n = new InputArchive(), o = new InputArchive();
+    a.load_from(file.toString());
+    a.read("explainer", n);
+    a.read("optimizer", o);
+    net.load(n);
+    opt.load(o);
+    Tensor done = new Tensor(), saved = new Tensor();
+    a.read("steps_done", done);
+    a.read("losses", saved);
+    long stepsDone = (long) done.item_double();
+    if (saved.numel() != losses.length) throw new IllegalArgumentException(file + ": a run of " + saved.numel() + " steps, this one has " + losses.length);
+    saved.contiguous().data_ptr_float().get(losses);
+    LOG.info("resumed from {} after step {}", file, stepsDone);
+    return stepsDone;
+  }
+
+  /** Builder of {@link ExplainerTrainer}. */
+  public static final class Builder {
+    private int steps = 2000;
+    private int batchSize = 32;
+    private int centres = 4;
+    private int radius = 1;
+    private double lr = 1e-3;
+    private double weightDecay = 0.05;
+    private long seed = 0;
+    private int encoderChunk = 256;
+    private int checkpointEvery = 100;
+    private Consumer<Progress> progress;
+    private Path checkpointDir;
+
+    private Builder() {}
+
+    public Builder optSteps(int v) { steps = v; return this; }
+    /** Images per step. */
+    public Builder optBatchSize(int v) { batchSize = v; return this; }
+    /** Centres m supervised per image per step (2m encoder images per image). */
+    public Builder optCentres(int v) { centres = v; return this; }
+    /** Mask radius r in patches (a (2r+1)^2 window); separate from any map smoothing radius. */
+    public Builder optRadius(int v) { radius = v; return this; }
+    public Builder optLearningRate(double v) { lr = v; return this; }
+    public Builder optWeightDecay(double v) { weightDecay = v; return this; }
+    public Builder optSeed(long v) { seed = v; return this; }
+    /** Images per encoder call (the internal batch size). */
+    public Builder optEncoderBatch(int v) { encoderChunk = v; return this; }
+    public Builder optCheckpointEvery(int v) { checkpointEvery = v; return this; }
+    /** Called after every step, on the training thread. */
+    public Builder optProgress(Consumer<Progress> v) { progress = v; return this; }
+    /** Folder of the checkpoint; a run started again with the same folder resumes. */
+    public Builder optCheckpointDir(Path v) { checkpointDir = v; return this; }
+
+    public ExplainerTrainer build() {
+      if (steps < 1 || batchSize < 1 || centres < 1 || radius < 0 || encoderChunk < 2 || checkpointEvery < 1) {
+        throw new IllegalArgumentException("steps " + steps + ", batch " + batchSize + ", centres " + centres + ", radius " + radius
+            + ", encoder batch " + encoderChunk + ", checkpoint every " + checkpointEvery);
+      }
+      return new ExplainerTrainer(this);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package dev.tve.explain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.tve.image.FashionMnist;
+import dev.tve.image.LabeledImages;
+import dev.tve.image.SceneBatches;
+import dev.tve.image.SceneGenerator;
+import dev.tve.image.Splits;
+import dev.tve.model.ThreadPolicy;
+import dev.tve.model.VitEncoder;
+import java.nio.file.Path;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExplainerTest {
+  static SceneBatches scenes;
+
+  @BeforeAll
+  static void data() throws Exception {
+    ThreadPolicy.apply(1);
+    Path dir = Path.of(ExplainerTest.class.getResource("/fashion-mnist-fixture/train-images-idx3-ubyte.gz").toURI()).getParent();
+    LabeledImages train = FashionMnist.load(dir, FashionMnist.Split.TRAIN);
+    scenes = new SceneBatches(SceneGenerator.builder(train, Splits.all(train.size())).optSeed(1).build(), 0.13f, 0.28f);
+  }
+
+  static Tensor batch(long first, int n) {
+    float[] x = new float[n * scenes.imageFloats()];
+    scenes.fill(first, n, x);
+    return torch.from_blob(new FloatPointer(x), new long[] {n, 1, 56, 56}, new TensorOptions(torch.ScalarType.Float)).clone();
+  }
+
+  static VitEncoder tinyEncoder() {
+    torch.manual_seed(11);
+    VitEncoder e = new VitEncoder(1, 56, 8, 32, 1, 4);
+    e.eval();
+    return e;
+  }
+
+  @Test
+  void masksKeepTheCentresWindowInImageOrientation() {
+    // Centre at row 0, column 6 of 7 x 7 (top right): rows 0-1, columns 5-6 are kept (clipped).
+    float[] g = Masks.grid(7, 6, 1);
+    for (int r = 0; r < 7; r++) {
+      for (int c = 0; c < 7; c++) assertThat(g[r * 7 + c]).as("row %d col %d", r, c).isEqualTo(r <= 1 && c >= 5 ? 1f : 0f);
+    }
+    float[] px = Masks.pixels(7, 56, 6, 1);
+    assertThat(px[0 * 56 + 55]).isEqualTo(1f);           // top-right pixel
+    assertThat(px[15 * 56 + 40]).isEqualTo(1f);          // row 1 of patches, column 5
+    assertThat(px[16 * 56 + 55]).isEqualTo(0f);          // row 2 of patches
+    assertThat(px[0 * 56 + 39]).isEqualTo(0f);           // column 4 of patches
+    assertThat(Masks.coverage(7, 1)).isCloseTo(9.0 / 49, within(1e-12));
+    assertThatThrownBy(() -> Masks.grid(7, 49, 1)).hasMessageContaining("centre 49");
+  }
+
+  @Test
+  void maskedTargetsAreTheEncodersEmbeddingsOfTheMaskedImages() {
+    VitEncoder enc = tinyEncoder();
+    int n = 3, m = 2;
+    float[] x = new float[n * scenes.imageFloats()];
+    scenes.fill(10, n, x);
+    int[] centres = {0, 24, 48, 6, 30, 17};
+    float[][] t = new MaskedTargets(enc, 7, 1, 4).compute(x, n, centres, m);   // chunk 4: several encoder calls
+    for (int row = 0; row < n * m; row++) {
+      float[] mask = Masks.pixels(7, 56, centres[row], 1), keep = new float[3136], remove = new float[3136];
+      for (int q = 0; q < 3136; q++) {
+        keep[q] = x[(row / m) * 3136 + q] * mask[q];
+        remove[q] = x[(row / m) * 3136 + q] * (1 - mask[q]);
+      }
+      float[] ek = enc.embed(torch.from_blob(new FloatPointer(keep), new long[] {1, 1, 56, 56}, new TensorOptions(torch.ScalarType.Float)));
+      float[] er = enc.embed(torch.from_blob(new FloatPointer(remove), new long[] {1, 1, 56, 56}, new TensorOptions(torch.ScalarType.Float)));
+      for (int d = 0; d < 32; d++) {
+        assertThat(t[0][row * 32 + d]).as("keep row %d dim %d", row, d).isCloseTo(ek[d], within(1e-4f));
+        assertThat(t[1][row * 32 + d]).as("remove row %d dim %d", row, d).isCloseTo(er[d], within(1e-4f));
+      }
+    }
+  }
+
+  @Test
+  void sharedAndSeparateShapesPredictPerPatchEmbeddings() {
+    VitEncoder enc = tinyEncoder();
+    ExplainerNetwork shared = new ExplainerNetwork(ExplainerNetwork.Config.matching(enc.architecture(), ExplainerNetwork.Shape.SHARED));
+    ExplainerNetwork separate = new ExplainerNetwork(ExplainerNetwork.Config.matching(enc.architecture(), ExplainerNetwork.Shape.SEPARATE));
+    long ps = count(shared), pe = count(separate), trunk = count(enc);
+    assertThat(pe - ps).as("the separate shape has one more trunk").isEqualTo(trunk);
+    Tensor[] e = shared.forward(batch(0, 2));
+    assertThat(e[0].sizes().vec().get()).containsExactly(2, 49, 32);
+    assertThat(e[1].sizes().vec().get()).containsExactly(2, 49, 32);
+  }
+
+  @Test
+  void theTrunkCanStartAtTheEncodersWeights() {
+    VitEncoder enc = tinyEncoder();
+    ExplainerNetwork net = new ExplainerNetwork(ExplainerNetwork.Config.matching(enc.architecture(), ExplainerNetwork.Shape.SEPARATE));
+    net.initTrunkFrom(enc);
+    net.eval();
+    Tensor x = batch(4, 2);
+    float[] a = enc.embed(x);
+    assertThat(net.trunks()).hasSize(2);
+    for (VitEncoder trunk : net.trunks()) assertThat(trunk.embed(x)).containsExactly(a);
+    VitEncoder wider = new VitEncoder(1, 56, 8, 64, 1, 4);
+    assertThatThrownBy(() -> new ExplainerNetwork(ExplainerNetwork.Config.matching(wider.architecture(), ExplainerNetwork.Shape.SHARED))
+        .initTrunkFrom(enc)).hasMessageContaining("trunk");
+  }
+
+  static long count(org.bytedeco.pytorch.Module m) {
+    long n = 0;
+    var ps = m.parameters();
+    for (long i = 0; i < ps.size(); i++) n += ps.get(i).numel();
+    return n;
+  }
+
+  @Test
+  void preTrainingLowersTheLossAndAResumedRunTakesTheSamePath(@TempDir Path dir) throws Exception {
+    VitEncoder enc = tinyEncoder();
+    ExplainerNetwork.Config cfg = ExplainerNetwork.Config.matching(enc.architecture(), ExplainerNetwork.Shape.SHARED);
+    torch.manual_seed(3);
+    ExplainerNetwork straight = new ExplainerNetwork(cfg);
+    ExplainerTrainer.Builder b = ExplainerTrainer.builder().optSteps(24).optBatchSize(8).optCentres(2).optRadius(1)
+        .optLearningRate(3e-3).optSeed(5).optCheckpointEvery(12);
+    float[] all = b.build().train(straight, enc, scenes).losses();
+    double early = (all[0] + all[1] + all[2] + all[3]) / 4, late = (all[20] + all[21] + all[22] + all[23]) / 4;
+    assertThat(late).as("loss early %.4f late %.4f", early, late).isLessThan(early * 0.8);
+
+    // Cut off after 12 steps (a 12-step run's checkpoint is not the same schedule): run 24 steps in
+    // a folder, stop by throwing from the progress callback at step 12, then resume.
+    torch.manual_seed(3);
+    ExplainerNetwork first = new ExplainerNetwork(cfg);
+    assertThatThrownBy(() -> b.optCheckpointDir(dir).optProgress(p -> {
+      if (p.step() == 13) throw new IllegalStateException("cut");
+    }).build().train(first, enc, scenes)).hasMessageContaining("cut");
+    torch.manual_seed(99);
+    ExplainerNetwork again = new ExplainerNetwork(cfg);
+    ExplainerTrainer.Result resumed = b.optCheckpointDir(dir).optProgress(null).build().train(again, enc, scenes);
+    assertThat(resumed.resumedFromStep()).isEqualTo(12);
+    assertThat(resumed.losses()).containsExactly(all);
+  }
+}
