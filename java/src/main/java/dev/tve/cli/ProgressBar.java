@@ -1,8 +1,12 @@
 package dev.tve.cli;
 
-/** A one-line progress bar on standard error, redrawn at most 4 times a second. */
+/**
+ * Progress on standard error: on a terminal a one-line bar redrawn at most 4 times a second;
+ * redirected to a file, one plain line every 15 seconds (a log stays readable).
+ */
 final class ProgressBar {
   private final String label;
+  private final boolean terminal = System.console() != null;
   private long lastDraw;
 
   ProgressBar(String label) {
@@ -11,13 +15,17 @@ final class ProgressBar {
 
   void update(long done, long total, String status) {
     long now = System.nanoTime();
-    if (done < total && now - lastDraw < 250_000_000L) return;
+    if (done < total && now - lastDraw < (terminal ? 250_000_000L : 15_000_000_000L)) return;
     lastDraw = now;
-    int width = 30, filled = (int) (width * done / Math.max(1, total));
-    System.err.printf("\r%s [%s%s] %d/%d %s", label, "#".repeat(filled), " ".repeat(width - filled), done, total, status);
+    if (terminal) {
+      int width = 30, filled = (int) (width * done / Math.max(1, total));
+      System.err.printf("\r%s [%s%s] %d/%d %s", label, "#".repeat(filled), " ".repeat(width - filled), done, total, status);
+    } else {
+      System.err.printf("%s %d/%d %s%n", label, done, total, status);
+    }
   }
 
   void done() {
-    System.err.println();
+    if (terminal) System.err.println();
   }
 }

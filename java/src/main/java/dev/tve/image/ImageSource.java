@@ -20,4 +20,16 @@ public interface ImageSource {
 
   /** Fills images [first, first + n) into x ([n, C, S, S] row-major). */
   void fill(long first, int n, float[] x);
+
+  /** Images [from, from + n) of this source, renumbered from 0. */
+  default ImageSource range(long from, long n) {
+    ImageSource base = this;
+    if (from < 0 || n < 1 || from + n > count()) throw new IllegalArgumentException("range [" + from + ", " + (from + n) + ") of " + count() + " images");
+    return new ImageSource() {
+      @Override public int channels() { return base.channels(); }
+      @Override public int size() { return base.size(); }
+      @Override public long count() { return n; }
+      @Override public void fill(long first, int k, float[] x) { base.fill(from + first, k, x); }
+    };
+  }
 }

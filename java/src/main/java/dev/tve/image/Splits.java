@@ -38,4 +38,9 @@ public record Splits(int[] train, int[] validation) {
     for (int i = 0; i < n; i++) out[i] = i;
     return out;
   }
+
+  /** The indices of {@code items} whose label satisfies {@code keep} (e.g. leave classes out). */
+  public static int[] withLabels(int[] items, LabeledImages images, java.util.function.IntPredicate keep) {
+    return Arrays.stream(items).filter(i -> keep.test(images.label(i))).toArray();
+  }
 }

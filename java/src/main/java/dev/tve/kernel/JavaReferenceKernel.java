@@ -96,6 +96,21 @@ public final class JavaReferenceKernel implements ProjectionKernel {
     return true;
   }
 
+  /**
+   * The kernel's post-processing (normalisation and box smoothing, as {@code options} say) of one raw
+   * g x g map, in double: for maps computed outside the fused kernel (non-linear heads).
+   */
+  public static float[] postprocess(float[] raw, ProjectionOptions options) {
+    int g = options.grid();
+    if (raw.length != g * g) throw new IllegalArgumentException("raw map: " + raw.length + " values, grid " + g + " x " + g);
+    double[] m = new double[raw.length];
+    for (int i = 0; i < m.length; i++) m[i] = raw[i];
+    postprocess(m, g, options.smoothRadius(), options.normalization(), options.epsilon());
+    float[] out = new float[m.length];
+    for (int i = 0; i < m.length; i++) out[i] = (float) m[i];
+    return out;
+  }
+
   /** The post-processing chain on one g x g map, in place (package-private for tests). */
   static void postprocess(double[] m, int g, int s, Normalization norm, float eps) {
     switch (norm) {

@@ -1,0 +1,34 @@
+package dev.tve.render;
+
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/** Writes OpenCV images as PNG atomically: encode in memory, write a temp file, rename. */
+public final class PngFiles {
+  private PngFiles() {}
+
+  /** Writes a BGR (or gray) 8-bit Mat to {@code file}; a reader never sees a partial file. */
+  public static void write(Path file, Mat image) throws IOException {
+    byte[] bytes;
+    try (BytePointer buf = new BytePointer()) {
+      if (!imencode(".png", image, buf)) throw new IOException(file + ": PNG encoding failed");
+      bytes = new byte[(int) buf.limit()];
+      buf.get(bytes);
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+    try {
+      Files.write(tmp, bytes);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}
