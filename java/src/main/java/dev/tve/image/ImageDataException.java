@@ -7,10 +7,17 @@ import java.nio.file.Path;
 public class ImageDataException extends IOException {
   private static final long serialVersionUID = 1L;
   private final transient Path file;
+  private final String reason;
 
   public ImageDataException(Path file, String reason) {
     super(file + ": " + reason);
     this.file = file;
+    this.reason = reason;
+  }
+
+  /** Why the file is not usable, without its name. */
+  public String reason() {
+    return reason;
   }
 
   /** The offending file. */

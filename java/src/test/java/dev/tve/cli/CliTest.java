@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class CliTest {
-  private static String[] capture(String... args) {
+  static String[] capture(String... args) {
     PrintStream out = System.out, err = System.err;
     ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
     System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
@@ -30,10 +30,17 @@ class CliTest {
   }
 
   @Test
-  void explainSaysClearlyThatItIsNotAvailableYet() {
-    String[] r = capture("explain");
-    assertThat(r[0]).isEqualTo("0");
-    assertThat(r[2]).contains("not yet available").contains("nothing was written");
+  void explainWithoutAZooSaysSoClearly() {
+    String old = System.getProperty("tve.home");
+    System.setProperty("tve.home", "/nonexistent-tve-home");
+    try {
+      String[] r = capture("explain");
+      assertThat(r[0]).isEqualTo("0");
+      assertThat(r[2]).contains("zoo is not in this checkout").contains("nothing was written");
+    } finally {
+      if (old == null) System.clearProperty("tve.home");
+      else System.setProperty("tve.home", old);
+    }
   }
 
   @Test

@@ -1,0 +1,320 @@
+package dev.tve.batch;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tve.explain.Attribution;
+import dev.tve.explain.TargetSpec;
+import dev.tve.explain.TveExplainer;
+import dev.tve.image.ImageDataException;
+import dev.tve.image.ImageDecoder;
+import dev.tve.image.ImageFolder;
+import dev.tve.image.Preprocessing;
+import dev.tve.io.Npy;
+import dev.tve.io.NpyArray;
+import dev.tve.model.Head;
+import dev.tve.render.Montage;
+import dev.tve.render.Overlay;
+import dev.tve.render.PngFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.MatVector;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Explains files and folders of images in batches and writes, per image, an overlay PNG (every
+ * target side by side, each captioned with head, class and probability) and the raw maps as
+ * {@code .npy} [T, g, g]; per run, {@code manifest.jsonl} and {@code montage.png}. Folders are
+ * walked lazily (never listed whole). Every output is written to a temp file and renamed; a run
+ * started again with the same output folder skips the images its manifest already holds and
+ * removes temp files a killed run left. A file that cannot be read is recorded in the manifest
+ * with its reason, reported to the failure callback, and the run goes on.
+ *
+ * <pre>{@code
+ * ExplainRun.Summary s = ExplainRun.builder(tve, preprocessing, heads, out)
+ *     .optTarget(TargetSpec.parse("topk:2")).optProgress(p -> ...).build().run(List.of(Path.of("samples")));
+ * }</pre>
+ *
+ * One run belongs to one thread.
+ */
+public final class ExplainRun {
+  /** After every batch: images done in this run (and skipped as already done), their rate. */
+  public record Progress(long done, long skipped, long failed, double imagesPerSecond) {}
+
+  public record Summary(long explained, long skipped, long failed, double seconds, Path manifest, Path montage) {}
+
+  private final TveExplainer tve;
+  private final Preprocessing pre;
+  private final List<? extends Head> heads;
+  private final Path out;
+  private final TargetSpec target;
+  private final int batchSize;
+  private final Overlay overlay;
+  private final ImageDecoder decoder;
+  private final Consumer<Progress> progress;
+  private final Consumer<ImageDataException> onFailure;
+  private final int montageTiles;
+
+  private ExplainRun(Builder b) {
+    tve = b.tve;
+    pre = b.pre;
+    heads = List.copyOf(b.heads);
+    out = b.out;
+    target = b.target;
+    batchSize = b.batchSize;
+    overlay = b.overlay;
+    decoder = b.decoder;
+    progress = b.progress;
+    onFailure = b.onFailure;
+    montageTiles = b.montageTiles;
+  }
+
+  public static Builder builder(TveExplainer tve, Preprocessing pre, List<? extends Head> heads, Path out) {
+    return new Builder(tve, pre, heads, out);
+  }
+
+  public Summary run(List<Path> inputs) throws IOException {
+    Files.createDirectories(out);
+    removeStaleTemps();
+    long t0 = System.nanoTime(), explained = 0, skipped = 0, failed = 0;
+    try (Manifest manifest = Manifest.open(out.resolve("manifest.jsonl"))) {
+      List<Path> pending = new ArrayList<>();
+      for (Path input : inputs) {
+        if (!Files.exists(input)) {
+          failed++;
+          fail(manifest, input, "no such file or folder");
+          continue;
+        }
+        try (Stream<Path> files = list(input)) {
+          Iterator<Path> it = files.iterator();
+          while (it.hasNext()) {
+            Path f = it.next();
+            if (manifest.isDone(key(f), out)) {
+              skipped++;
+              continue;
+            }
+            pending.add(f);
+            if (pending.size() == batchSize) {
+              long[] r = batch(pending, manifest);
+              explained += r[0];
+              failed += r[1];
+              pending.clear();
+              report(explained, skipped, failed, t0);
+            }
+          }
+        } catch (UncheckedIOException e) {
+          throw e.getCause();
+        }
+      }
+      if (!pending.isEmpty()) {
+        long[] r = batch(pending, manifest);
+        explained += r[0];
+        failed += r[1];
+        report(explained, skipped, failed, t0);
+      }
+      Path montage = writeMontage(manifest);
+      return new Summary(explained, skipped, failed, (System.nanoTime() - t0) / 1e9, manifest.file(), montage);
+    }
+  }
+
+  private void report(long explained, long skipped, long failed, long t0) {
+    if (progress != null) progress.accept(new Progress(explained, skipped, failed, explained / Math.max(1e-9, (System.nanoTime() - t0) / 1e9)));
+  }
+
+  /** A file itself, or the image files under a folder (lazily, directory order). */
+  private static Stream<Path> list(Path input) throws IOException {
+    if (!Files.isDirectory(input)) return Stream.of(input);
+    return Files.walk(input).filter(Files::isRegularFile).filter(ImageFolder::isImageName);
+  }
+
+  /** The manifest key of a file: its path as given (normalised). */
+  private static String key(Path f) {
+    return f.normalize().toString();
+  }
+
+  /** Output base name: the path with separators flattened, so a.png in two folders do not collide. */
+  private static String stem(Path f) {
+    String s = f.normalize().toString().replace('\\', '/');
+    while (s.startsWith("../")) s = s.substring(3);
+    if (s.startsWith("/")) s = s.substring(1);
+    int dot = s.lastIndexOf('.');
+    if (dot > 0) s = s.substring(0, dot);
+    return s.replace('/', '_').replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+
+  private long[] batch(List<Path> files, Manifest manifest) throws IOException {
+    int size = pre.size(), s = pre.height();
+    float[] x = new float[files.size() * size];
+    List<Path> ok = new ArrayList<>();
+    long failed = 0;
+    for (Path f : files) {
+      try {
+        pre.apply(decoder.decode(f), x, ok.size() * size);
+        ok.add(f);
+      } catch (ImageDataException e) {
+        failed++;
+        onFailure.accept(e);
+        fail(manifest, f, e.reason());
+      }
+    }
+    if (ok.isEmpty()) return new long[] {0, failed};
+    List<Attribution> maps;
+    try (PointerScope scope = new PointerScope()) {
+      Tensor t = torch.from_blob(new FloatPointer(x), new long[] {ok.size(), pre.channels(), s, s}, new TensorOptions(torch.ScalarType.Float));
+      maps = tve.explain(t, heads, target);
+    }
+    int perImage = maps.size() / ok.size(), g = tve.grid();
+    for (int i = 0; i < ok.size(); i++) {
+      Path f = ok.get(i);
+      List<Attribution> mine = maps.subList(i * perImage, (i + 1) * perImage);
+      String stem = stem(f);
+      float[] raw = new float[perImage * g * g];
+      for (int j = 0; j < perImage; j++) System.arraycopy(mine.get(j).raw(), 0, raw, j * g * g, g * g);
+      String rawName = stem + ".raw.npy", overlayName = stem + ".overlay.png";
+      Npy.write(out.resolve(rawName), NpyArray.ofFloats(raw, perImage, g, g));
+      byte[] px = displayPixels(x, i);
+      try (PointerScope scope = new PointerScope()) {
+        MatVector strip = new MatVector();
+        List<Mat> tiles = new ArrayList<>();
+        for (Attribution a : mine) {
+          String cap = String.format(Locale.ROOT, "%s: %s%s %.2f", a.head(), a.targetName(), a.foil() >= 0 ? " vs " + a.foil() : "", a.targetProbability());
+          tiles.add(overlay.draw(px, s, s, pre.channels(), a.map(), g, cap));
+        }
+        for (Mat m : tiles) strip.push_back(m);
+        Mat row = new Mat();
+        org.bytedeco.opencv.global.opencv_core.hconcat(strip, row);
+        PngFiles.write(out.resolve(overlayName), row);
+      }
+      manifest.append(entry(f, mine, rawName, overlayName, g));
+    }
+    return new long[] {ok.size(), failed};
+  }
+
+  /** What the model saw, back in 8-bit: x * std + mean, HWC. */
+  private byte[] displayPixels(float[] x, int image) {
+    int c = pre.channels(), h = pre.height(), w = pre.width(), size = pre.size();
+    float[] mean = pre.mean(), std = pre.std();
+    byte[] px = new byte[h * w * c];
+    for (int ch = 0; ch < c; ch++) {
+      for (int q = 0; q < h * w; q++) {
+        double v = (x[image * size + ch * h * w + q] * std[ch] + mean[ch]) * 255;
+        px[q * c + ch] = (byte) Math.max(0, Math.min(255, Math.round(v)));
+      }
+    }
+    return px;
+  }
+
+  private ObjectNode entry(Path f, List<Attribution> maps, String raw, String overlayFile, int g) {
+    ObjectNode e = Manifest.json().createObjectNode();
+    e.put("file", key(f));
+    e.put("status", "ok");
+    ObjectNode preds = e.putObject("predictions");
+    ArrayNode targets = e.putArray("targets");
+    for (Attribution a : maps) {
+      if (!preds.has(a.head())) {
+        ObjectNode p = preds.putObject(a.head());
+        p.put("class", a.predicted());
+        p.put("name", a.predictedName());
+        p.put("probability", a.probability());
+      }
+      ObjectNode t = targets.addObject();
+      t.put("head", a.head());
+      t.put("class", a.target());
+      t.put("name", a.targetName());
+      if (a.foil() >= 0) t.put("foil", a.foil());
+      t.put("probability", a.targetProbability());
+      t.put("topPatch", a.topPatch());
+    }
+    e.put("grid", g);
+    e.put("raw", raw);
+    e.put("overlay", overlayFile);
+    e.putArray("outputs").add(raw).add(overlayFile);
+    return e;
+  }
+
+  private void fail(Manifest manifest, Path f, String reason) throws IOException {
+    ObjectNode e = Manifest.json().createObjectNode();
+    e.put("file", key(f));
+    e.put("status", "error");
+    e.put("reason", reason);
+    manifest.append(e);
+  }
+
+  /** A montage of the first overlays of the manifest (this run's and earlier runs'). */
+  private Path writeMontage(Manifest manifest) throws IOException {
+    List<Mat> tiles = new ArrayList<>();
+    try (PointerScope scope = new PointerScope()) {
+      for (ObjectNode e : manifest.entries()) {
+        if (tiles.size() >= montageTiles) break;
+        if (!"ok".equals(e.path("status").asText())) continue;
+        Path p = out.resolve(e.path("overlay").asText());
+        if (!Files.isRegularFile(p)) continue;
+        Mat m = org.bytedeco.opencv.global.opencv_imgcodecs.imread(p.toString());
+        if (m != null && !m.empty()) tiles.add(m);
+      }
+      if (tiles.isEmpty()) return null;
+      Path file = out.resolve("montage.png");
+      int columns = (int) Math.ceil(Math.sqrt(tiles.size() * 2.0 / Math.max(1, tiles.get(0).cols() / Math.max(1, tiles.get(0).rows()))));
+      PngFiles.write(file, Montage.tile(tiles, Math.max(1, Math.min(8, columns))));
+      return file;
+    }
+  }
+
+  private void removeStaleTemps() throws IOException {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(out, p -> p.getFileName().toString().endsWith(".tmp"))) {
+      for (Path p : ds) Files.deleteIfExists(p);
+    }
+  }
+
+  /** Builder of {@link ExplainRun}. */
+  public static final class Builder {
+    private final TveExplainer tve;
+    private final Preprocessing pre;
+    private final List<? extends Head> heads;
+    private final Path out;
+    private TargetSpec target = TargetSpec.predicted();
+    private int batchSize = 32;
+    private Overlay overlay = Overlay.builder().build();
+    private ImageDecoder decoder = ImageDecoder.create();
+    private Consumer<Progress> progress;
+    private Consumer<ImageDataException> onFailure = e -> {};
+    private int montageTiles = 32;
+
+    private Builder(TveExplainer tve, Preprocessing pre, List<? extends Head> heads, Path out) {
+      if (heads.isEmpty()) throw new IllegalArgumentException("heads: none");
+      if (pre.height() != pre.width()) throw new IllegalArgumentException("preprocessing must give square images");
+      this.tve = tve;
+      this.pre = pre;
+      this.heads = heads;
+      this.out = out;
+    }
+
+    public Builder optTarget(TargetSpec v) { target = v; return this; }
+    /** Images per explainer pass (default 32). */
+    public Builder optBatchSize(int v) { batchSize = v; return this; }
+    public Builder optOverlay(Overlay v) { overlay = v; return this; }
+    public Builder optDecoder(ImageDecoder v) { decoder = v; return this; }
+    public Builder optProgress(Consumer<Progress> v) { progress = v; return this; }
+    /** Called for every file that cannot be used (besides its manifest line). */
+    public Builder optFailure(Consumer<ImageDataException> v) { onFailure = v; return this; }
+    public Builder optMontageTiles(int v) { montageTiles = v; return this; }
+
+    public ExplainRun build() {
+      if (batchSize < 1) throw new IllegalArgumentException("batch: " + batchSize);
+      return new ExplainRun(this);
+    }
+  }
+}

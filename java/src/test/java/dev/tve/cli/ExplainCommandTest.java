@@ -1,0 +1,144 @@
+package dev.tve.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tve.explain.ExplainerCard;
+import dev.tve.explain.ExplainerFiles;
+import dev.tve.explain.ExplainerNetwork;
+import dev.tve.image.FashionMnist;
+import dev.tve.image.LabeledImages;
+import dev.tve.image.SceneGenerator;
+import dev.tve.image.Splits;
+import dev.tve.io.Npy;
+import dev.tve.io.NpyArray;
+import dev.tve.model.LinearHead;
+import dev.tve.model.ModelCard;
+import dev.tve.model.TargetModel;
+import dev.tve.model.ThreadPolicy;
+import dev.tve.model.VitEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.global.opencv_imgcodecs;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** tve explain end to end on a tiny model and explainer saved to disk, with bad files and a killed run. */
+class ExplainCommandTest {
+  @TempDir static Path dir;
+  static Path model, explainer, images;
+
+  @BeforeAll
+  static void zoo() throws Exception {
+    ThreadPolicy.apply(1);
+    torch.manual_seed(4);
+    VitEncoder enc = new VitEncoder(1, 56, 8, 32, 1, 4);
+    enc.eval();
+    Random r = new Random(1);
+    float[] w = new float[10 * 32], b = new float[10];
+    for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+    List<String> names = FashionMnist.CLASSES;
+    ModelCard card = new ModelCard("encoder", enc.architecture(), names, Map.of("mean", 0.13, "std", 0.28), Map.of(), Map.of(), 1, null, null,
+        Map.of(), "test");
+    model = dir.resolve("model");
+    new TargetModel(enc, card, List.of(new LinearHead("ten-class", w, b, names))).save(model);
+    String sha = ModelCard.read(model.resolve("encoder.card.json")).weightsSha256();
+    ExplainerNetwork net = new ExplainerNetwork(ExplainerNetwork.Config.matching(enc.architecture(), ExplainerNetwork.Shape.SHARED));
+    explainer = dir.resolve("explainer");
+    ExplainerFiles.save(explainer, net, new ExplainerCard("explainer", net.config(), sha, 1, 1, 1, "test", Map.of(), List.of(), "", Map.of(), null, null, "t"));
+    // Five scenes as PNG, in two folders with a clashing name, plus a corrupt and an empty file.
+    Path fixture = Path.of(ExplainCommandTest.class.getResource("/fashion-mnist-fixture/train-images-idx3-ubyte.gz").toURI()).getParent();
+    LabeledImages train = FashionMnist.load(fixture, FashionMnist.Split.TRAIN);
+    SceneGenerator gen = SceneGenerator.builder(train, Splits.all(train.size())).optSeed(3).build();
+    images = dir.resolve("images");
+    Files.createDirectories(images.resolve("a"));
+    Files.createDirectories(images.resolve("b"));
+    for (int i = 0; i < 5; i++) {
+      Path f = images.resolve(i < 3 ? "a" : "b").resolve(i == 3 ? "s0.png" : "s" + i + ".png");
+      try (Mat m = new Mat(56, 56, org.bytedeco.opencv.global.opencv_core.CV_8UC1, new BytePointer(gen.scene(i).pixels()))) {
+        opencv_imgcodecs.imwrite(f.toString(), m);
+      }
+    }
+    byte[] junk = new byte[300];
+    r.nextBytes(junk);
+    Files.write(images.resolve("b/corrupt.png"), junk);
+    Files.write(images.resolve("b/empty.jpg"), new byte[0]);
+  }
+
+  static List<JsonNode> manifest(Path out) throws Exception {
+    List<JsonNode> lines = new ArrayList<>();
+    for (String l : Files.readAllLines(out.resolve("manifest.jsonl"))) lines.add(new ObjectMapper().readTree(l));
+    return lines;
+  }
+
+  @Test
+  void explainsFoldersWritesEveryOutputAndResumesAfterAKill() throws Exception {
+    Path out = dir.resolve("out");
+    String[] r = CliTest.capture("explain", images.toString(), "--model", model.toString(), "--explainer", explainer.toString(),
+        "--out", out.toString(), "--target", "topk:2", "--batch", "2");
+    assertThat(r[0]).as(r[2]).isEqualTo("1");                       // two bad files: non-zero exit
+    assertThat(r[2]).contains("corrupt.png").contains("empty.jpg");
+    assertThat(r[1]).contains("explained 5 images").contains("2 failed");
+    List<JsonNode> m = manifest(out);
+    assertThat(m).hasSize(7);
+    assertThat(m.stream().filter(e -> e.path("status").asText().equals("error")).map(e -> e.path("file").asText()))
+        .allMatch(f -> f.endsWith("corrupt.png") || f.endsWith("empty.jpg"));
+    List<String> overlays = new ArrayList<>();
+    for (JsonNode e : m) {
+      if (!e.path("status").asText().equals("ok")) continue;
+      assertThat(e.path("targets")).hasSize(2);
+      assertThat(e.path("predictions").path("ten-class").path("probability").asDouble()).isBetween(0.0, 1.0);
+      NpyArray raw = Npy.read(out.resolve(e.path("raw").asText()));
+      assertThat(raw.shape()).containsExactly(2, 7, 7);
+      assertThat(Files.size(out.resolve(e.path("overlay").asText()))).isGreaterThan(1000);
+      overlays.add(e.path("overlay").asText());
+    }
+    assertThat(overlays).doesNotHaveDuplicates();                  // a/s0.png and b/s0.png do not collide
+    assertThat(out.resolve("montage.png")).exists();
+    try (var files = Files.list(out)) {
+      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
+    }
+
+    // Same --out again: the five are skipped.
+    r = CliTest.capture("explain", images.toString(), "--model", model.toString(), "--explainer", explainer.toString(),
+        "--out", out.toString(), "--target", "topk:2");
+    assertThat(r[1]).contains("explained 0 images (5 already done, 2 failed)");
+
+    // A run killed mid-write: a torn last manifest line and a temp file left behind.
+    List<String> lines = Files.readAllLines(out.resolve("manifest.jsonl"));
+    String last = null;
+    for (String l : lines) if (l.contains("\"ok\"")) last = l;
+    List<String> torn = new ArrayList<>();
+    for (String l : lines) if (!l.equals(last)) torn.add(l);
+    Files.writeString(out.resolve("manifest.jsonl"), String.join("\n", torn) + "\n" + last.substring(0, last.length() / 2), StandardCharsets.UTF_8);
+    Files.write(out.resolve(".x.raw.npy123.tmp"), new byte[] {1, 2});
+    r = CliTest.capture("explain", images.toString(), "--model", model.toString(), "--explainer", explainer.toString(),
+        "--out", out.toString(), "--target", "topk:2");
+    assertThat(r[1]).contains("explained 1 images (4 already done");
+    assertThat(out.resolve(".x.raw.npy123.tmp")).doesNotExist();
+    for (String l : Files.readAllLines(out.resolve("manifest.jsonl"))) new ObjectMapper().readTree(l);   // every line parses
+  }
+
+  @Test
+  void anExplainerForAnotherEncoderIsRefused() throws Exception {
+    Path other = dir.resolve("other-explainer");
+    ExplainerCard card = ExplainerCard.read(explainer.resolve("explainer.card.json"));
+    ExplainerNetwork net = new ExplainerNetwork(card.config());
+    ExplainerFiles.save(other, net, new ExplainerCard("explainer", card.config(), "0".repeat(64), 1, 1, 1, "t", Map.of(), List.of(), "", Map.of(),
+        null, null, "t"));
+    String[] r = CliTest.capture("explain", images.resolve("a").toString(), "--model", model.toString(), "--explainer", other.toString(),
+        "--out", dir.resolve("out2").toString());
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("pre-trained against encoder weights");
+  }
+}
