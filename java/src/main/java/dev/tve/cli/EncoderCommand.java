@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -55,6 +56,7 @@ public final class EncoderCommand implements Callable<Integer> {
     SceneGenerator testGen = SceneGenerator.builder(test, Splits.all(test.size())).optSeed(seed + 2).build();
     float[] stats = SceneBatches.statistics(trainGen, 0, 2000);
     SceneBatches trainScenes = new SceneBatches(trainGen, stats[0], stats[1]);
+    torch.manual_seed(seed);                                   // the initial weights follow the seed
     EncoderModule encoder = arch.equals("cnn") ? new CnnEncoder(1, 56, 32, dim) : new VitEncoder(1, 56, patch, dim, layers, 4);
     System.err.printf("training %s (%s) on %d train items, %d threads; scene mean %.4f std %.4f%n", arch,
         encoder.architecture().sizes(), splits.train().length, t, stats[0], stats[1]);
@@ -93,6 +95,7 @@ public final class EncoderCommand implements Callable<Integer> {
     training.put("seconds", r.seconds());
     training.put("lastEpochLoss", r.lastEpochLoss());
     training.put("probeScenes", probeScenes);
+    training.put("validationItems", validation);
     ModelCard card = new ModelCard("encoder", encoder.architecture(), FashionMnist.CLASSES, pre,
         Map.of("validation", valAcc, "test", testAcc), hashes, seed, null, null, training, "0.1.0");
     new TargetModel(encoder, card, List.of(head)).save(out);     // the card gets the weights' hash here

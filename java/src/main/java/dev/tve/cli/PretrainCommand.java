@@ -108,7 +108,9 @@ public final class PretrainCommand implements Callable<Integer> {
       if (init.equals("encoder")) initFrom = (VitEncoder) encoder;
       Path dir = data != null ? data : FashionMnist.locate();
       LabeledImages images = FashionMnist.load(dir, FashionMnist.Split.TRAIN);
-      Splits splits = Splits.carve(images.size(), 5000, card.seed());
+      // The encoder's own validation carve: those items stay out of the explainer's training too.
+      int carved = ((Number) card.training().getOrDefault("validationItems", 5000)).intValue();
+      Splits splits = Splits.carve(images.size(), carved, card.seed());
       Set<Integer> ex = java.util.Arrays.stream(exclude).boxed().collect(Collectors.toSet());
       for (int c : exclude) {
         if (c < 0 || c >= images.classes().size()) throw new IllegalArgumentException("--exclude: no class " + c);
@@ -120,8 +122,8 @@ public final class PretrainCommand implements Callable<Integer> {
       train = new SceneBatches(SceneGenerator.builder(images, kept).optClutterSources(kept).optSeed(seed + 10).build(), mean, std);
       int[] valKept = Splits.withLabels(splits.validation(), images, l -> !ex.contains(l));
       heldOut.put("validation", new SceneBatches(SceneGenerator.builder(images, valKept).optSeed(seed + 11).build(), mean, std));
-      if (!ex.isEmpty()) {
-        int[] valEx = Splits.withLabels(splits.validation(), images, ex::contains);
+      int[] valEx = Splits.withLabels(splits.validation(), images, ex::contains);
+      if (valEx.length > 0) {
         heldOut.put("excludedClasses", new SceneBatches(SceneGenerator.builder(images, valEx).optClutterSources(valEx).optSeed(seed + 12).build(), mean, std));
       }
       excludedNote = "the encoder was trained on all " + images.classes().size() + " classes; the explainer's pre-training saw no image of " + excluded;
@@ -146,6 +148,7 @@ public final class PretrainCommand implements Callable<Integer> {
       excludedNote = "user images; no classes";
     }
     if (config.imageSize() % config.patch() != 0) throw new IllegalArgumentException("size " + config.imageSize() + " is not a multiple of patch " + config.patch());
+    org.bytedeco.pytorch.global.torch.manual_seed(seed);       // the initial weights follow the seed
     ExplainerNetwork net = new ExplainerNetwork(config);
     if (initFrom != null) net.initTrunkFrom(initFrom);
     System.err.printf("pre-training a %s explainer (grid %dx%d, r=%d covers %.0f %% of it, D=%d, init %s) for %d steps of %d images x %d centres; %d threads%n",

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code tve} command line. Only this package prints. */
 @Command(name = "tve", mixinStandardHelpOptions = true, version = "tve 0.1.0",
     description = "Explains image classifiers with attribution heatmaps (TVE and classic explainers).",
-    subcommands = {ExplainCommand.class, ProjectCommand.class, EncoderCommand.class, PretrainCommand.class, InfoCommand.class,
+    subcommands = {ExplainCommand.class, ProjectCommand.class, EncoderCommand.class, PretrainCommand.class, ZooCommand.class, InfoCommand.class,
         CommandLine.HelpCommand.class})
 public final class TveCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -22,7 +22,12 @@ public final class TveCommand implements Runnable {
 
   /** Runs the command line and returns its exit code (tests call this). */
   public static int run(String... args) {
-    return new CommandLine(new TveCommand())
+    return configure(new CommandLine(new TveCommand())).execute(args);
+  }
+
+  /** Our conventions on any command: case-insensitive enums; bad input is one line and exit code 2. */
+  static CommandLine configure(CommandLine cl) {
+    return cl
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler((ex, cmd, parsed) -> {
           // Bad input and unreadable files: one clear line, exit code 2; anything else is a bug.
@@ -32,7 +37,6 @@ public final class TveCommand implements Runnable {
             return 2;
           }
           throw ex;
-        })
-        .execute(args);
+        });
   }
 }

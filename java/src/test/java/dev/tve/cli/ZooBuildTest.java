@@ -1,0 +1,64 @@
+package dev.tve.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tve.model.ModelCard;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The zoo recipe end to end at smoke sizes on the committed fixture: twice, the same bytes. */
+class ZooBuildTest {
+  static Map<String, String> hashes(Path zoo) throws Exception {
+    Map<String, String> h = new LinkedHashMap<>();
+    try (Stream<Path> s = Files.walk(zoo)) {
+      for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+        String name = zoo.relativize(p).toString();
+        // Cards and the recipe hold timings; checkpoints hold optimizer state: compare the artefacts.
+        if (name.endsWith(".pt") && !name.contains("checkpoint") || name.endsWith(".npy")) h.put(name, ModelCard.sha256(p));
+      }
+    }
+    return h;
+  }
+
+  @Test
+  void theSmokeBuildIsCompleteAndReproducible(@TempDir Path dir) throws Exception {
+    Path data = Path.of(ZooBuildTest.class.getResource("/fashion-mnist-fixture/train-images-idx3-ubyte.gz").toURI()).getParent();
+    Map<String, String> first = null;
+    for (String run : new String[] {"a", "b"}) {
+      Path zoo = dir.resolve("zoo-" + run), samples = dir.resolve("samples-" + run);
+      String[] r = CliTest.capture("zoo", "build", "--smoke", "--data", data.toString(), "--out", zoo.toString(), "--samples", samples.toString(),
+          "--threads", "1");
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      assertThat(zoo.resolve("scene-vit/encoder.card.json")).exists();
+      for (String head : new String[] {"ten-class", "coarse", "held-out", "shuffled-labels"}) {
+        assertThat(zoo.resolve("scene-vit/" + head + ".head.json")).exists();
+      }
+      assertThat(zoo.resolve("explainer/explainer.card.json")).exists();
+      assertThat(zoo.resolve("explainer/loss.png")).exists();
+      assertThat(samples.resolve("scenes.json")).exists();
+      assertThat(samples.resolve("scene-03.png")).exists();
+      Map<String, String> h = hashes(zoo);
+      assertThat(h).containsKeys("scene-vit/encoder.pt", "explainer/explainer.pt", "scene-vit/coarse.w1.npy");
+      if (first == null) first = h;
+      else assertThat(h).isEqualTo(first);
+      // A build started again over a complete zoo does nothing and changes nothing.
+      if (run.equals("b")) {
+        String[] again = CliTest.capture("zoo", "build", "--smoke", "--data", data.toString(), "--out", zoo.toString(), "--samples",
+            samples.toString(), "--threads", "1");
+        assertThat(again[0]).isEqualTo("0");
+        assertThat(again[2]).contains("step 1/4 done already").contains("step 3/4 done already");
+        assertThat(hashes(zoo)).isEqualTo(first);
+      }
+    }
+    // The smoke zoo explains the smoke samples.
+    String[] r = CliTest.capture("explain", dir.resolve("samples-a").toString(), "--model", dir.resolve("zoo-a/scene-vit").toString(),
+        "--explainer", dir.resolve("zoo-a/explainer").toString(), "--out", dir.resolve("out").toString(), "--head", "coarse,ten-class");
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[1]).contains("explained 4 images");
+  }
+}
