@@ -55,6 +55,10 @@ public class EmbeddingBench {
   @Param({"1", "2"})
   public int torchThreads;
 
+  /** The allocator policy (tve.malloc.tune): its effect is measured against glibc's defaults. */
+  @Param({"true"})
+  public String mallocTune;
+
   EncoderModule module;
   Tensor images;
   Tensor labels;
@@ -63,6 +67,7 @@ public class EmbeddingBench {
 
   @Setup(Level.Trial)
   public void setup() {
+    System.setProperty("tve.malloc.tune", mallocTune);   // each trial is its own fork: applied once, before any tensor
     ThreadPolicy.apply(torchThreads);
     torch.manual_seed(1);
     switch (encoder) {

@@ -67,6 +67,9 @@ public final class ExplainRun {
   private final Consumer<Progress> progress;
   private final Consumer<ImageDataException> onFailure;
   private final int montageTiles;
+  private final int verifyCentres;
+  private final int verifyRadius;
+  private final double trustThreshold;
 
   private ExplainRun(Builder b) {
     tve = b.tve;
@@ -80,6 +83,9 @@ public final class ExplainRun {
     progress = b.progress;
     onFailure = b.onFailure;
     montageTiles = b.montageTiles;
+    verifyCentres = b.verifyCentres;
+    verifyRadius = b.verifyRadius;
+    trustThreshold = b.trustThreshold;
   }
 
   public static Builder builder(TveExplainer tve, Preprocessing pre, List<? extends Head> heads, Path out) {
@@ -176,6 +182,13 @@ public final class ExplainRun {
       Tensor t = torch.from_blob(new FloatPointer(x), new long[] {ok.size(), pre.channels(), s, s}, new TensorOptions(torch.ScalarType.Float));
       maps = tve.explain(t, heads, target);
     }
+    float[] trust = null;
+    if (verifyCentres > 0) {
+      // The self-check: real masked copies through the encoder against E+ / E- at random centres.
+      trust = dev.tve.explain.Verification.measure(tve.network(), tve.model().encoder(),
+          dev.tve.explain.Verification.inMemory(x, ok.size(), pre.channels(), s), 0, ok.size(), verifyCentres, verifyRadius,
+          key(ok.get(0)).hashCode()).cosine();
+    }
     int perImage = maps.size() / ok.size(), g = tve.grid();
     for (int i = 0; i < ok.size(); i++) {
       Path f = ok.get(i);
@@ -198,7 +211,14 @@ public final class ExplainRun {
         org.bytedeco.opencv.global.opencv_core.hconcat(strip, row);
         PngFiles.write(out.resolve(overlayName), row);
       }
-      manifest.append(entry(f, mine, rawName, overlayName, g));
+      ObjectNode e = entry(f, mine, rawName, overlayName, g);
+      if (trust != null) {
+        ObjectNode v = e.putObject("verify");
+        v.put("centres", verifyCentres);
+        v.put("cosine", trust[i]);
+        if (Double.isFinite(trustThreshold)) v.put("trusted", trust[i] >= trustThreshold);
+      }
+      manifest.append(e);
     }
     return new long[] {ok.size(), failed};
   }
@@ -292,6 +312,9 @@ public final class ExplainRun {
     private Consumer<Progress> progress;
     private Consumer<ImageDataException> onFailure = e -> {};
     private int montageTiles = 32;
+    private int verifyCentres = 0;
+    private int verifyRadius = 1;
+    private double trustThreshold = Double.NaN;
 
     private Builder(TveExplainer tve, Preprocessing pre, List<? extends Head> heads, Path out) {
       if (heads.isEmpty()) throw new IllegalArgumentException("heads: none");
@@ -311,6 +334,17 @@ public final class ExplainRun {
     /** Called for every file that cannot be used (besides its manifest line). */
     public Builder optFailure(Consumer<ImageDataException> v) { onFailure = v; return this; }
     public Builder optMontageTiles(int v) { montageTiles = v; return this; }
+    /**
+     * The self-check: for {@code centres} random centres per image, run the encoder on the real
+     * masked copies (mask radius {@code radius}) and record in the manifest how well E+ / E-
+     * predicted them (mean cosine), flagged untrusted below {@code threshold} (NaN: no flag).
+     */
+    public Builder optVerify(int centres, int radius, double threshold) {
+      verifyCentres = centres;
+      verifyRadius = radius;
+      trustThreshold = threshold;
+      return this;
+    }
 
     public ExplainRun build() {
       if (batchSize < 1) throw new IllegalArgumentException("batch: " + batchSize);

@@ -36,6 +36,9 @@ public final class ExplainCommand implements Callable<Integer> {
   String target;
   @Option(names = "--out", defaultValue = "tve-out", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
   @Option(names = "--batch", defaultValue = "32", description = "Images per explainer pass.") int batch;
+  @Option(names = "--verify", defaultValue = "0", description = "Self-check: N random centres per image through the real encoder; "
+      + "the manifest gets the mean cosine of E+/E- against them and whether it passes the explainer's validation 5th percentile.")
+  int verify;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
 
   /** Where the shipped zoo and samples are: the launcher sets tve.home to the repository root. */
@@ -80,6 +83,7 @@ public final class ExplainCommand implements Callable<Integer> {
         .optProgress(p -> bar.update(p.done() + p.skipped() + p.failed(), p.done() + p.skipped() + p.failed(),
             String.format("%d explained, %d skipped, %d failed, %.1f img/s", p.done(), p.skipped(), p.failed(), p.imagesPerSecond())))
         .optFailure(e -> System.err.println("tve explain: skipped " + e.getMessage()))
+        .optVerify(verify, loaded.card().radius(), loaded.card().heldOut().getOrDefault("validation.imageCosineP05", Double.NaN))
         .build().run(inputs);
     bar.done();
     System.out.printf("explained %d images (%d already done, %d failed) in %.1f s; wrote %s%s%n", s.explained(), s.skipped(), s.failed(),

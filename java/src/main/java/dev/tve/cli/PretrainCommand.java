@@ -169,6 +169,8 @@ public final class PretrainCommand implements Callable<Integer> {
       fit.put(e.getKey() + ".r2Remove", rep.r2Remove());
       fit.put(e.getKey() + ".cosineKeep", rep.cosineKeep());
       fit.put(e.getKey() + ".cosineRemove", rep.cosineRemove());
+      // Per-image trust threshold for tve explain --verify: the 5th percentile on validation.
+      fit.put(e.getKey() + ".imageCosineP05", Verification.percentile(rep.cosine(), 0.05));
       System.out.printf("held-out fit on %s (%d images x 4 centres): R^2 keep %.3f, remove %.3f; cosine keep %.3f, remove %.3f%n",
           e.getKey(), n, rep.r2Keep(), rep.r2Remove(), rep.cosineKeep(), rep.cosineRemove());
     }

@@ -54,6 +54,8 @@ public final class TveExplainer {
   }
 
   public ProjectionOptions options() { return options; }
+  public ExplainerNetwork network() { return net; }
+  public TargetModel model() { return model; }
   public int grid() { return options.grid(); }
 
   /**

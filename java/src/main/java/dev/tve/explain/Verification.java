@@ -64,6 +64,28 @@ public final class Verification {
     return new Report(r2(predK, trueK, d), r2(predR, trueR, d), mean(cosK), mean(cosR), n, centres, perImage);
   }
 
+  /** The q-quantile (0..1, nearest rank) of values. */
+  public static double percentile(float[] values, double q) {
+    if (values.length == 0) return Double.NaN;
+    float[] v = values.clone();
+    java.util.Arrays.sort(v);
+    int i = (int) Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1));
+    return v[i];
+  }
+
+  /** An image source over images already in memory ([n, C, S, S]). */
+  public static ImageSource inMemory(float[] x, int n, int channels, int size) {
+    return new ImageSource() {
+      @Override public int channels() { return channels; }
+      @Override public int size() { return size; }
+      @Override public long count() { return n; }
+      @Override public void fill(long first, int k, float[] out) {
+        int f = channels * size * size;
+        System.arraycopy(x, (int) first * f, out, 0, k * f);
+      }
+    };
+  }
+
   /** Pooled R^2 of predictions against truths, [rows, d] each. */
   static double r2(float[] pred, float[] truth, int d) {
     int rows = truth.length / d;

@@ -141,4 +141,23 @@ class ExplainCommandTest {
     assertThat(r[0]).isEqualTo("2");
     assertThat(r[2]).contains("pre-trained against encoder weights");
   }
+
+  @Test
+  void verifyRecordsHowWellTheExplainerPredictedTheRealMaskedEmbeddings() throws Exception {
+    // An explainer whose card demands a cosine above 1: every image is flagged untrusted.
+    Path strict = dir.resolve("strict-explainer");
+    ExplainerCard card = ExplainerCard.read(explainer.resolve("explainer.card.json"));
+    ExplainerFiles.Loaded loaded = ExplainerFiles.load(explainer, null);
+    ExplainerFiles.save(strict, loaded.network(), new ExplainerCard("explainer", card.config(), card.encoderWeightsSha256(), 1, 1, 1, "t",
+        Map.of("validation.imageCosineP05", 1.5), List.of(), "", Map.of(), null, null, "t"));
+    Path out = dir.resolve("out-verify");
+    String[] r = CliTest.capture("explain", images.resolve("a").toString(), "--model", model.toString(), "--explainer", strict.toString(),
+        "--out", out.toString(), "--verify", "3");
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    for (JsonNode e : manifest(out)) {
+      assertThat(e.path("verify").path("centres").asInt()).isEqualTo(3);
+      assertThat(e.path("verify").path("cosine").asDouble()).isBetween(-1.0, 1.0);
+      assertThat(e.path("verify").path("trusted").asBoolean(true)).isFalse();
+    }
+  }
 }
