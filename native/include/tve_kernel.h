@@ -103,7 +103,7 @@ void tve_triad(float* a, const float* b, const float* c, float s, int64_t n, int
 
 /* Process allocator policy (glibc malloc), for libtorch's many short-lived multi-MB tensors.
  * With glibc's defaults each one is mmap'd and munmap'd, so every batch pays fresh page faults
- * (measured 1.8x slower training, 2-3x slower and erratic inference). Sets M_MMAP_THRESHOLD and
+ * (measured: the ViT's training step 1.8x slower). Sets M_MMAP_THRESHOLD and
  * M_TRIM_THRESHOLD; returns 1 when both were accepted, 0 otherwise (or on other C libraries). */
 int32_t tve_malloc_tune(int64_t mmap_threshold, int64_t trim_threshold);
 

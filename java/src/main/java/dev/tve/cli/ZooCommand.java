@@ -122,7 +122,7 @@ public final class ZooCommand implements Runnable {
       ModelCard card = model.card();
       Path dir = data != null ? data : FashionMnist.locate();
       LabeledImages train = FashionMnist.load(dir, FashionMnist.Split.TRAIN), test = FashionMnist.load(dir, FashionMnist.Split.TEST);
-      int carved = ((Number) card.training().get("validationItems")).intValue();
+      int carved = ((Number) card.training().getOrDefault("validationItems", 5000)).intValue();
       Splits splits = Splits.carve(train.size(), carved, card.seed());
       float mean = ((Number) card.preprocessing().get("mean")).floatValue(), std = ((Number) card.preprocessing().get("std")).floatValue();
       long seed = card.seed();

@@ -8,12 +8,13 @@ import org.slf4j.LoggerFactory;
  * The process allocator policy for libtorch's tensors, as a setting: system property
  * {@code tve.malloc.tune} or environment variable {@code TVE_MALLOC_TUNE}, default {@code true}.
  *
- * <p>Why: libtorch allocates and frees multi-MB activations on every batch. With glibc's default
- * thresholds each is a fresh mmap whose pages fault in again on every call; keeping them in the
- * heap (M_MMAP_THRESHOLD 32 MiB, the largest glibc accepts, and M_TRIM_THRESHOLD 256 MiB) made the
- * ViT's training step 1.8x faster and its inference 2-3x faster and steady here
- * ({@code benchmarks/results/embedding.md}). Resident memory then stays at its high-water mark
- * instead of shrinking between batches; it does not grow (ModelMemoryTest).
+ * <p>Why: libtorch allocates and frees multi-MB activations and gradients on every batch. With
+ * glibc's default thresholds each is a fresh mmap whose pages fault in again on every call;
+ * keeping them in the heap (M_MMAP_THRESHOLD 32 MiB, the largest glibc accepts, and
+ * M_TRIM_THRESHOLD 256 MiB) made the ViT's training step 1.8x faster here
+ * ({@code benchmarks/results/embedding.md}); inference showed no difference beyond this machine's
+ * noise. Resident memory then stays at its high-water mark instead of shrinking between batches;
+ * it does not grow (ModelMemoryTest).
  *
  * <p>Applied once per process by {@link ThreadPolicy#apply}; a no-op where the native library
  * cannot load or the C library is not glibc.

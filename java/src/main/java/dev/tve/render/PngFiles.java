@@ -24,6 +24,7 @@ public final class PngFiles {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+    dev.tve.io.AtomicFiles.readableByAll(tmp);  // temp files start 0600; outputs are ordinary files
     try {
       Files.write(tmp, bytes);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
