@@ -98,6 +98,7 @@ public final class ExplainRun {
     long t0 = System.nanoTime(), explained = 0, skipped = 0, failed = 0;
     try (Manifest manifest = Manifest.open(out.resolve("manifest.jsonl"))) {
       List<Path> pending = new ArrayList<>();
+      java.util.Map<Path, String> names = new java.util.HashMap<>();
       for (Path input : inputs) {
         if (!Files.exists(input)) {
           failed++;
@@ -113,8 +114,9 @@ public final class ExplainRun {
               continue;
             }
             pending.add(f);
+            names.put(f, outputName(input, f));
             if (pending.size() == batchSize) {
-              long[] r = batch(pending, manifest);
+              long[] r = batch(pending, manifest, names);
               explained += r[0];
               failed += r[1];
               pending.clear();
@@ -126,7 +128,7 @@ public final class ExplainRun {
         }
       }
       if (!pending.isEmpty()) {
-        long[] r = batch(pending, manifest);
+        long[] r = batch(pending, manifest, names);
         explained += r[0];
         failed += r[1];
         report(explained, skipped, failed, t0);
@@ -151,17 +153,27 @@ public final class ExplainRun {
     return f.normalize().toString();
   }
 
-  /** Output base name: the path with separators flattened, so a.png in two folders do not collide. */
-  private static String stem(Path f) {
-    String s = f.normalize().toString().replace('\\', '/');
-    while (s.startsWith("../")) s = s.substring(3);
-    if (s.startsWith("/")) s = s.substring(1);
+  /**
+   * Output base name: for a file under a folder input, the folder's name and the path below it
+   * with separators flattened (samples/a/x.png -> samples_a_x), so equal names in two subfolders do
+   * not collide; for a file input, its own name.
+   */
+  static String outputName(Path input, Path f) {
+    String s;
+    if (Files.isDirectory(input)) {
+      Path root = input.toAbsolutePath().normalize();
+      Path name = root.getFileName();
+      s = (name == null ? "" : name + "/") + root.relativize(f.toAbsolutePath().normalize());
+    } else {
+      s = f.getFileName().toString();
+    }
+    s = s.replace('\\', '/');
     int dot = s.lastIndexOf('.');
-    if (dot > 0) s = s.substring(0, dot);
+    if (dot > s.lastIndexOf('/') + 1) s = s.substring(0, dot);
     return s.replace('/', '_').replaceAll("[^A-Za-z0-9._-]", "_");
   }
 
-  private long[] batch(List<Path> files, Manifest manifest) throws IOException {
+  private long[] batch(List<Path> files, Manifest manifest, java.util.Map<Path, String> names) throws IOException {
     int size = pre.size(), s = pre.height();
     float[] x = new float[files.size() * size];
     List<Path> ok = new ArrayList<>();
@@ -193,7 +205,7 @@ public final class ExplainRun {
     for (int i = 0; i < ok.size(); i++) {
       Path f = ok.get(i);
       List<Attribution> mine = maps.subList(i * perImage, (i + 1) * perImage);
-      String stem = stem(f);
+      String stem = names.get(f);
       float[] raw = new float[perImage * g * g];
       for (int j = 0; j < perImage; j++) System.arraycopy(mine.get(j).raw(), 0, raw, j * g * g, g * g);
       String rawName = stem + ".raw.npy", overlayName = stem + ".overlay.png";
