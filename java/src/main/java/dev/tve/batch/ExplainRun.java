@@ -23,7 +23,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.FloatPointer;
@@ -70,6 +72,7 @@ public final class ExplainRun {
   private final int verifyCentres;
   private final int verifyRadius;
   private final double trustThreshold;
+  private final Map<String, Object> provenance;
 
   private ExplainRun(Builder b) {
     tve = b.tve;
@@ -86,6 +89,21 @@ public final class ExplainRun {
     verifyCentres = b.verifyCentres;
     verifyRadius = b.verifyRadius;
     trustThreshold = b.trustThreshold;
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("method", "tve");
+    p.put("target", target.toString());
+    p.put("lambdaPos", tve.options().lambdaPos());
+    p.put("lambdaNeg", tve.options().lambdaNeg());
+    p.put("smoothRadius", tve.options().smoothRadius());
+    p.put("normalization", tve.options().normalization().name().toLowerCase(Locale.ROOT));
+    p.put("kernel", tve.kernelName());
+    p.putAll(b.provenance);
+    provenance = java.util.Collections.unmodifiableMap(p);
+  }
+
+  /** What every output of this run records: method, parameters, kernel, and the caller's (hashes, version, seeds). */
+  public Map<String, Object> provenance() {
+    return provenance;
   }
 
   public static Builder builder(TveExplainer tve, Preprocessing pre, List<? extends Head> heads, Path out) {
@@ -271,6 +289,7 @@ public final class ExplainRun {
       t.put("topPatch", a.topPatch());
     }
     e.put("grid", g);
+    e.set("provenance", Manifest.json().valueToTree(provenance));
     e.put("raw", raw);
     e.put("overlay", overlayFile);
     e.putArray("outputs").add(raw).add(overlayFile);
@@ -327,6 +346,7 @@ public final class ExplainRun {
     private int verifyCentres = 0;
     private int verifyRadius = 1;
     private double trustThreshold = Double.NaN;
+    private final Map<String, Object> provenance = new LinkedHashMap<>();
 
     private Builder(TveExplainer tve, Preprocessing pre, List<? extends Head> heads, Path out) {
       if (heads.isEmpty()) throw new IllegalArgumentException("heads: none");
@@ -346,6 +366,8 @@ public final class ExplainRun {
     /** Called for every file that cannot be used (besides its manifest line). */
     public Builder optFailure(Consumer<ImageDataException> v) { onFailure = v; return this; }
     public Builder optMontageTiles(int v) { montageTiles = v; return this; }
+    /** Adds provenance fields (model and explainer hashes, version, seeds) to every manifest line. */
+    public Builder optProvenance(Map<String, Object> v) { provenance.putAll(v); return this; }
     /**
      * The self-check: for {@code centres} random centres per image, run the encoder on the real
      * masked copies (mask radius {@code radius}) and record in the manifest how well E+ / E-

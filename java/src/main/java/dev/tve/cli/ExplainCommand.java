@@ -41,6 +41,16 @@ public final class ExplainCommand implements Callable<Integer> {
   int verify;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
 
+  static java.util.Map<String, Object> provenance(ModelCard model, dev.tve.explain.ExplainerCard explainer) {
+    java.util.Map<String, Object> p = new java.util.LinkedHashMap<>();
+    p.put("modelWeightsSha256", model.weightsSha256());
+    p.put("explainerWeightsSha256", explainer.weightsSha256());
+    p.put("explainerSeed", explainer.training().get("seed"));
+    p.put("verifySeed", "per batch: hash of its first file's path");
+    p.put("version", TveCommand.class.getAnnotation(picocli.CommandLine.Command.class).version()[0]);
+    return p;
+  }
+
   /** Where the shipped zoo and samples are: the launcher sets tve.home to the repository root. */
   static Path home() {
     String h = System.getProperty("tve.home");
@@ -84,6 +94,7 @@ public final class ExplainCommand implements Callable<Integer> {
             String.format("%d explained, %d skipped, %d failed, %.1f img/s", p.done(), p.skipped(), p.failed(), p.imagesPerSecond())))
         .optFailure(e -> System.err.println("tve explain: skipped " + e.getMessage()))
         .optVerify(verify, loaded.card().radius(), loaded.card().heldOut().getOrDefault("validation.imageCosineP05", Double.NaN))
+        .optProvenance(provenance(card, loaded.card()))
         .build().run(inputs);
     bar.done();
     System.out.printf("explained %d images (%d already done, %d failed) in %.1f s; wrote %s%s%n", s.explained(), s.skipped(), s.failed(),

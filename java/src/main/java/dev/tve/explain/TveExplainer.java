@@ -55,6 +55,8 @@ public final class TveExplainer {
 
   public ProjectionOptions options() { return options; }
   public ExplainerNetwork network() { return net; }
+  /** The projection kernel's name (back end and ISA), for provenance. */
+  public String kernelName() { return engine.kernel().name(); }
   public TargetModel model() { return model; }
   public int grid() { return options.grid(); }
 

@@ -97,6 +97,13 @@ class ExplainCommandTest {
     for (JsonNode e : m) {
       if (!e.path("status").asText().equals("ok")) continue;
       assertThat(e.path("targets")).hasSize(2);
+      JsonNode prov = e.path("provenance");
+      assertThat(prov.path("method").asText()).isEqualTo("tve");
+      assertThat(prov.path("target").asText()).isEqualTo("topk:2");
+      assertThat(prov.path("kernel").asText()).isNotEmpty();
+      assertThat(prov.path("modelWeightsSha256").asText()).hasSize(64);
+      assertThat(prov.path("explainerWeightsSha256").asText()).hasSize(64);
+      assertThat(prov.path("version").asText()).startsWith("tve ");
       assertThat(e.path("predictions").path("ten-class").path("probability").asDouble()).isBetween(0.0, 1.0);
       NpyArray raw = Npy.read(out.resolve(e.path("raw").asText()));
       assertThat(raw.shape()).containsExactly(2, 7, 7);
