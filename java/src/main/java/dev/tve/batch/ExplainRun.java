@@ -160,8 +160,8 @@ public final class ExplainRun {
     if (progress != null) progress.accept(new Progress(explained, skipped, failed, explained / Math.max(1e-9, (System.nanoTime() - t0) / 1e9)));
   }
 
-  /** A file itself, or the image files under a folder (lazily, directory order). */
-  private static Stream<Path> list(Path input) throws IOException {
+  /** A file itself, or the image files under a folder (lazily, directory order; close the stream). */
+  public static Stream<Path> list(Path input) throws IOException {
     if (!Files.isDirectory(input)) return Stream.of(input);
     return Files.walk(input).filter(Files::isRegularFile).filter(ImageFolder::isImageName);
   }

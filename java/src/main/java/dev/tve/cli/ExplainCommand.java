@@ -41,6 +41,16 @@ public final class ExplainCommand implements Callable<Integer> {
   int verify;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
 
+  /** The model's input preprocessing from its card: square size, channels, one mean and std for all channels. */
+  static Preprocessing preprocessing(ModelCard card) {
+    int size = card.architecture().imageSize(), channels = card.architecture().channels();
+    float mean = ((Number) card.preprocessing().get("mean")).floatValue(), std = ((Number) card.preprocessing().get("std")).floatValue();
+    float[] means = new float[channels], stds = new float[channels];
+    java.util.Arrays.fill(means, mean);
+    java.util.Arrays.fill(stds, std);
+    return Preprocessing.builder(size, size, channels).optMean(means).optStd(stds).build();
+  }
+
   static java.util.Map<String, Object> provenance(ModelCard model, dev.tve.explain.ExplainerCard explainer) {
     java.util.Map<String, Object> p = new java.util.LinkedHashMap<>();
     p.put("modelWeightsSha256", model.weightsSha256());
@@ -80,12 +90,7 @@ public final class ExplainCommand implements Callable<Integer> {
     }
     TargetSpec spec = TargetSpec.parse(target);
     for (Head h : chosen) spec.check(h.classes(), h.name());
-    int size = card.architecture().imageSize(), channels = card.architecture().channels();
-    float mean = ((Number) card.preprocessing().get("mean")).floatValue(), std = ((Number) card.preprocessing().get("std")).floatValue();
-    float[] means = new float[channels], stds = new float[channels];
-    java.util.Arrays.fill(means, mean);
-    java.util.Arrays.fill(stds, std);
-    Preprocessing pre = Preprocessing.builder(size, size, channels).optMean(means).optStd(stds).build();
+    Preprocessing pre = preprocessing(card);
     TveExplainer tve = TveExplainer.builder(target0, loaded.network(), loaded.card()).build();
     List<Path> inputs = paths != null && !paths.isEmpty() ? paths : List.of(home().resolve("samples"));
     ProgressBar bar = new ProgressBar("explain");

@@ -167,4 +167,22 @@ class ExplainCommandTest {
       assertThat(e.path("verify").path("trusted").asBoolean(true)).isFalse();
     }
   }
+
+  @Test
+  void predictGivesProbabilitiesPerHeadAsJsonLines() throws Exception {
+    String[] r = CliTest.capture("predict", images.toString(), "--model", model.toString());
+    assertThat(r[0]).isEqualTo("1");                               // the corrupt and the empty file
+    List<JsonNode> lines = new ArrayList<>();
+    for (String l : r[1].split("\n")) if (!l.isBlank()) lines.add(new ObjectMapper().readTree(l));
+    assertThat(lines).hasSize(7);
+    assertThat(lines.stream().filter(l -> l.has("error"))).hasSize(2);
+    for (JsonNode l : lines) {
+      if (l.has("error")) continue;
+      JsonNode h = l.path("heads").path("ten-class");
+      double sum = 0;
+      for (JsonNode p : h.path("probabilities")) sum += p.asDouble();
+      assertThat(sum).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-5));
+      assertThat(h.path("name").asText()).isEqualTo(FashionMnist.CLASSES.get(h.path("predicted").asInt()));
+    }
+  }
 }
