@@ -1,0 +1,92 @@
+package dev.tve.bench;
+
+import dev.tve.explain.ExplainerCard;
+import dev.tve.explain.ExplainerNetwork;
+import dev.tve.explain.TargetSpec;
+import dev.tve.explain.TveExplainer;
+import dev.tve.model.LinearHead;
+import dev.tve.model.ModelCard;
+import dev.tve.model.TargetModel;
+import dev.tve.model.ThreadPolicy;
+import dev.tve.model.VitEncoder;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Explanation throughput against the encoder's plain inference, same process, threads and input
+ * tensor: batch 64 of 56 x 56 scenes, the default ViT (7 x 7, D 128), one 10-class head, the
+ * predicted class. {@code explain} = encoder embedding (for the prediction) + explainer pass +
+ * fused projection; {@code embed} = the encoder alone. Random weights: throughput does not depend
+ * on them. Issue target: explain >= 0.4x embed.
+ *
+ * <pre>
+ * benchmarks/run-explain.sh          # writes benchmarks/results/explain.md
+ * </pre>
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 6, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@State(Scope.Benchmark)
+public class ExplainBench {
+  static final int BATCH = 64;
+
+  @Param({"shared", "separate"})
+  public String shape;
+
+  TargetModel model;
+  TveExplainer tve;
+  LinearHead head;
+  Tensor images;
+
+  @Setup(Level.Trial)
+  public void setup() {
+    ThreadPolicy.apply(1);
+    torch.manual_seed(1);
+    VitEncoder enc = new VitEncoder(1, 56, 8, 128, 4, 4);
+    enc.eval();
+    Random r = new Random(1);
+    float[] w = new float[10 * 128], b = new float[10];
+    for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+    List<String> names = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+    head = new LinearHead("ten-class", w, b, names);
+    model = new TargetModel(enc, new ModelCard("encoder", enc.architecture(), names, Map.of(), Map.of(), Map.of(), 1, null, null, Map.of(), "bench"),
+        List.of(head));
+    ExplainerNetwork net = new ExplainerNetwork(ExplainerNetwork.Config.matching(enc.architecture(),
+        ExplainerNetwork.Shape.valueOf(shape.toUpperCase(java.util.Locale.ROOT))));
+    net.eval();
+    ExplainerCard card = new ExplainerCard("explainer", net.config(), "bench", 1, 1, 1, "bench", Map.of(), List.of(), "", Map.of(), null, null, "bench");
+    tve = TveExplainer.builder(model, net, card).build();
+    images = torch.randn(BATCH, 1, 56, 56);
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public float[] embed() {
+    return model.encoder().embed(images);
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public Object explain() {
+    return tve.explain(images, List.of(head), TargetSpec.predicted());
+  }
+}
