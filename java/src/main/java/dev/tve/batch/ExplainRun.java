@@ -6,6 +6,7 @@ import dev.tve.explain.Attribution;
 import dev.tve.explain.TargetSpec;
 import dev.tve.explain.TveExplainer;
 import dev.tve.image.ImageDataException;
+import dev.tve.image.ImageBatchReader;
 import dev.tve.image.ImageDecoder;
 import dev.tve.image.ImageFolder;
 import dev.tve.image.Preprocessing;
@@ -65,7 +66,7 @@ public final class ExplainRun {
   private final TargetSpec target;
   private final int batchSize;
   private final Overlay overlay;
-  private final ImageDecoder decoder;
+  private final ImageBatchReader reader;
   private final Consumer<Progress> progress;
   private final Consumer<ImageDataException> onFailure;
   private final int montageTiles;
@@ -82,7 +83,7 @@ public final class ExplainRun {
     target = b.target;
     batchSize = b.batchSize;
     overlay = b.overlay;
-    decoder = b.decoder;
+    reader = new ImageBatchReader(b.decoder, b.pre);
     progress = b.progress;
     onFailure = b.onFailure;
     montageTiles = b.montageTiles;
@@ -194,18 +195,13 @@ public final class ExplainRun {
   private long[] batch(List<Path> files, Manifest manifest, java.util.Map<Path, String> names) throws IOException {
     int size = pre.size(), s = pre.height();
     float[] x = new float[files.size() * size];
-    List<Path> ok = new ArrayList<>();
-    long failed = 0;
-    for (Path f : files) {
-      try {
-        pre.apply(decoder.decode(f), x, ok.size() * size);
-        ok.add(f);
-      } catch (ImageDataException e) {
-        failed++;
-        onFailure.accept(e);
-        fail(manifest, f, e.reason());
-      }
+    List<ImageDataException> bad = new ArrayList<>();
+    List<Path> ok = reader.readInto(files, x, bad::add);
+    for (ImageDataException e : bad) {
+      onFailure.accept(e);
+      fail(manifest, e.file(), e.reason());
     }
+    long failed = bad.size();
     if (ok.isEmpty()) return new long[] {0, failed};
     List<Attribution> maps;
     try (PointerScope scope = new PointerScope()) {

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tve.batch.ExplainRun;
+import dev.tve.image.ImageBatchReader;
 import dev.tve.image.ImageDataException;
 import dev.tve.image.ImageDecoder;
 import dev.tve.image.Preprocessing;
 import dev.tve.model.Head;
-import dev.tve.model.ModelCard;
 import dev.tve.model.TargetModel;
 import dev.tve.model.ThreadPolicy;
 import java.nio.file.Files;
@@ -79,16 +79,10 @@ public final class PredictCommand implements Callable<Integer> {
   private int run(TargetModel m, List<Head> chosen, Preprocessing pre, ImageDecoder decoder, List<Path> files) throws Exception {
     int size = pre.size(), s = pre.height(), failed = 0;
     float[] x = new float[files.size() * size];
-    List<Path> ok = new ArrayList<>();
-    for (Path f : files) {
-      try {
-        pre.apply(decoder.decode(f), x, ok.size() * size);
-        ok.add(f);
-      } catch (ImageDataException e) {
-        failed++;
-        error(f, e.reason());
-      }
-    }
+    List<ImageDataException> bad = new ArrayList<>();
+    List<Path> ok = new ImageBatchReader(decoder, pre).readInto(files, x, bad::add);
+    for (ImageDataException e : bad) error(e.file(), e.reason());
+    failed += bad.size();
     if (ok.isEmpty()) return failed;
     float[] emb;
     try (PointerScope scope = new PointerScope()) {

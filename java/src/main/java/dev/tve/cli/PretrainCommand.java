@@ -16,14 +16,12 @@ import dev.tve.image.SceneBatches;
 import dev.tve.image.SceneGenerator;
 import dev.tve.image.Splits;
 import dev.tve.model.Encoder;
-import dev.tve.model.EncoderModule;
 import dev.tve.model.ModelCard;
 import dev.tve.model.TargetModel;
 import dev.tve.model.ThreadPolicy;
 import dev.tve.model.TorchScriptEncoder;
 import dev.tve.model.VitEncoder;
 import dev.tve.render.LineChart;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -191,7 +189,6 @@ public final class PretrainCommand implements Callable<Integer> {
     ExplainerFiles.save(out, net, card);
     LineChart.builder("explainer pre-training loss", "step", "MSE(E+) + MSE(E-)").optLogY(true).series("loss", r.losses())
         .build().write(out.resolve("loss.png"));
-    Files.createDirectories(out);
     System.out.printf("explainer: %d steps in %.0f s (%d threads), last loss %.4f; wrote %s%n", steps, r.seconds(), t, r.lastLoss(), out);
     return failures.get() > 0 ? 1 : 0;
   }

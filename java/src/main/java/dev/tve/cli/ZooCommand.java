@@ -1,8 +1,7 @@
 package dev.tve.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tve.image.FashionMnist;
+import dev.tve.io.AtomicFiles;
 import dev.tve.image.LabeledImages;
 import dev.tve.image.Scene;
 import dev.tve.image.SceneBatches;
@@ -19,7 +18,6 @@ import dev.tve.model.ThreadPolicy;
 import dev.tve.render.PngFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,9 +107,7 @@ public final class ZooCommand implements Runnable {
       recipe.put("headAccuracy", headAccuracy);
       recipe.put("threads", t);
       recipe.put("secondsThisRun", (System.nanoTime() - t0) / 1e9);
-      Path file = zoo.resolve("recipe.json"), tmp = zoo.resolve("recipe.json.tmp");
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), recipe);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.writeJson(zoo.resolve("recipe.json"), recipe);
       System.out.printf("zoo: built %s in %.0f s this run (%d threads); heads: %s%n", zoo, (System.nanoTime() - t0) / 1e9, t, headAccuracy);
       return 0;
     }
@@ -214,9 +210,7 @@ public final class ZooCommand implements Runnable {
         e.put("box", List.of(s.box().x0(), s.box().y0(), s.box().x1(), s.box().y1()));   // x0, y0, x1, y1 (exclusive)
         index.add(e);
       }
-      Path file = dir.resolve("scenes.json"), tmp = dir.resolve("scenes.json.tmp");
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), index);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.writeJson(dir.resolve("scenes.json"), index);
     }
   }
 }

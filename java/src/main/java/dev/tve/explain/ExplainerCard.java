@@ -3,9 +3,7 @@ package dev.tve.explain;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -37,9 +35,7 @@ public record ExplainerCard(String kind, ExplainerNetwork.Config config, String 
   }
 
   public void write(Path file) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    JSON.writeValue(tmp.toFile(), this);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    dev.tve.io.AtomicFiles.writeJson(file, this);
   }
 
   public static ExplainerCard read(Path file) throws IOException {

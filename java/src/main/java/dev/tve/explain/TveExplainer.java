@@ -93,9 +93,11 @@ public final class TveExplainer {
     int c = head.classes(), k = spec.count(c), g = options.grid(), p = g * g;
     int[] rows = new int[b * k], foils = new int[b * k];
     float[][] probs = new float[b][];
+    int[] predicted = new int[b];
     for (int i = 0; i < b; i++) {
       float[] logits = head.logits(emb, i);
       probs[i] = Head.softmax(logits);
+      predicted[i] = TargetSpec.order(logits).get(0);
       int[][] kf = spec.resolve(logits);
       System.arraycopy(kf[0], 0, rows, i * k, k);
       System.arraycopy(kf[1], 0, foils, i * k, k);
@@ -118,7 +120,7 @@ public final class TveExplainer {
     List<String> names = head.classNames();
     List<Attribution> out = new ArrayList<>();
     for (int i = 0; i < b; i++) {
-      int pred = TargetSpec.order(head.logits(emb, i)).get(0);
+      int pred = predicted[i];
       for (int t = 0; t < k; t++) {
         int m = i * k + t, cls = rows[m];
         out.add(new Attribution(i, head.name(), cls, names.get(cls), foils[m], pred, names.get(pred), probs[i][pred], probs[i][cls], g,

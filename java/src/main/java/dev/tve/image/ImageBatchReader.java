@@ -33,22 +33,30 @@ public final class ImageBatchReader {
 
   /** Reads the files into one batch (failures skipped and reported). */
   public ImageBatch read(List<Path> files) throws IOException {
-    int n = preprocessing.size();
-    float[] one = new float[n];
-    List<Path> ok = new ArrayList<>();
+    float[] x = new float[files.size() * preprocessing.size()];
     List<ImageDataException> failures = new ArrayList<>();
+    List<Path> ok = readInto(files, x, failures::add);
     FloatBuffer data = ImageBatch.allocate(files.size(), preprocessing.channels(), preprocessing.height(), preprocessing.width());
+    data.put(x, 0, ok.size() * preprocessing.size()).flip();
+    return new ImageBatch(data.slice(), preprocessing.channels(), preprocessing.height(), preprocessing.width(), ok, failures);
+  }
+
+  /**
+   * Decodes and preprocesses the files into {@code x} ([n, C, H, W], the usable ones packed from the
+   * start); each file that cannot be used goes to {@code onFailure}. Returns the usable files, in order.
+   */
+  public List<Path> readInto(List<Path> files, float[] x, java.util.function.Consumer<ImageDataException> onFailure) throws IOException {
+    int n = preprocessing.size();
+    List<Path> ok = new ArrayList<>();
     for (Path file : files) {
       try {
-        preprocessing.apply(decoder.decode(file), one, 0);
+        preprocessing.apply(decoder.decode(file), x, ok.size() * n);
       } catch (ImageDataException e) {
-        failures.add(e);
+        onFailure.accept(e);
         continue;
       }
-      data.put(one);
       ok.add(file);
     }
-    data.flip();
-    return new ImageBatch(data.slice(), preprocessing.channels(), preprocessing.height(), preprocessing.width(), ok, failures);
+    return ok;
   }
 }

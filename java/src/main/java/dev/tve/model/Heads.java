@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -117,9 +116,7 @@ public final class Heads {
     } else {
       throw new IllegalArgumentException("head '" + n + "': cannot save a " + head.getClass().getSimpleName());
     }
-    Path json = dir.resolve(n + ".head.json"), tmp = dir.resolve(n + ".head.json.tmp");
-    JSON.writeValue(tmp.toFile(), d);
-    Files.move(tmp, json, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    dev.tve.io.AtomicFiles.writeJson(dir.resolve(n + ".head.json"), d);
   }
 
   /** Loads a head saved by {@link #save}, from its {@code NAME.head.json}. */

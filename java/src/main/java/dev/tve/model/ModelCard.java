@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -30,9 +29,7 @@ public record ModelCard(String kind, Architecture architecture, List<String> cla
   }
 
   public void write(Path file) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    JSON.writeValue(tmp.toFile(), this);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    dev.tve.io.AtomicFiles.writeJson(file, this);
   }
 
   public static ModelCard read(Path file) throws IOException {
