@@ -72,7 +72,7 @@ public final class PretrainCommand implements Callable<Integer> {
   ExplainerNetwork.Shape shape;
   @Option(names = "--init", defaultValue = "encoder", description = "encoder (trunk starts at the encoder's weights; built-in ViT only) | random.")
   String init;
-  @Option(names = "--steps", defaultValue = "3000") int steps;
+  @Option(names = "--steps", defaultValue = "2000") int steps;
   @Option(names = "--batch", defaultValue = "32", description = "Images per step.") int batch;
   @Option(names = "--centres", defaultValue = "4", description = "Centres per image per step (2 x centres encoder images per image).") int centres;
   @Option(names = "--radius", defaultValue = "1", description = "Mask radius r in patches ((2r+1)^2 window).") int radius;

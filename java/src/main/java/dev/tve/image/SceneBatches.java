@@ -42,14 +42,18 @@ public final class SceneBatches implements ImageSource {
 
   /** Fills scenes [first, first + n) into x ([n, 1, S, S]) and their labels into y. */
   public void fill(long first, int n, float[] x, int[] y) {
-    int size = imageFloats();
-    float scale = 1f / (255f * std), shift = mean / std;
     for (int i = 0; i < n; i++) {
       Scene s = generator.scene(first + i);
-      byte[] px = s.pixels();
-      for (int j = 0; j < size; j++) x[i * size + j] = (px[j] & 0xff) * scale - shift;
+      normalise(s, x, i * imageFloats());
       if (y != null) y[i] = s.label();
     }
+  }
+
+  /** Writes scene s, normalised ((v / 255 - mean) / std), into x at offset. */
+  public void normalise(Scene s, float[] x, int offset) {
+    float scale = 1f / (255f * std), shift = mean / std;
+    byte[] px = s.pixels();
+    for (int j = 0; j < px.length; j++) x[offset + j] = (px[j] & 0xff) * scale - shift;
   }
 
   /** Mean and standard deviation of pixel values in [0, 1] over scenes [first, first + n). */

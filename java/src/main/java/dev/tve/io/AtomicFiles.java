@@ -21,6 +21,13 @@ public final class AtomicFiles {
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /** Writes bytes to FILE.tmp, then renames it over {@code file}. */
+  public static void write(Path file, byte[] bytes) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.write(tmp, bytes);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
   /** Gives a temp file the usual rw-r--r-- (createTempFile makes it owner-only); no-op off POSIX. */
   public static void readableByAll(Path tmp) throws IOException {
     try {

@@ -60,5 +60,18 @@ class ZooBuildTest {
         "--explainer", dir.resolve("zoo-a/explainer").toString(), "--out", dir.resolve("out").toString(), "--head", "coarse,ten-class");
     assertThat(r[0]).as(r[2]).isEqualTo("0");
     assertThat(r[1]).contains("explained 4 images");
+    // And its faithfulness check runs end to end: calibration, held-out and other scenes, paired intervals.
+    Path faith = dir.resolve("faith");
+    String[] f = CliTest.capture("faithfulness", "--model", dir.resolve("zoo-a/scene-vit").toString(), "--explainer",
+        dir.resolve("zoo-a/explainer").toString(), "--data", data.toString(), "--scenes", "6", "--held-out-scenes", "3",
+        "--calibration-scenes", "40", "--maps", "tve,tve-raw,random,intensity", "--out", faith.toString());
+    assertThat(f[0]).as(f[2]).isEqualTo("0");
+    assertThat(f[2]).contains("blur calibration");
+    assertThat(Files.readAllLines(faith.resolve("rows.jsonl"))).hasSize(9);
+    assertThat(Files.readString(faith.resolve("summary.md"))).contains("held-out-class scenes (3 scenes", "other scenes (6 scenes",
+        "| tve - random |", "| tve - intensity |", "| tve - tve-raw |");
+    com.fasterxml.jackson.databind.JsonNode s = new com.fasterxml.jackson.databind.ObjectMapper().readTree(faith.resolve("summary.json").toFile());
+    assertThat(s.at("/summary/groups").size()).isEqualTo(3);
+    assertThat(s.at("/setup/forwardPasses").asLong()).isEqualTo(9L * 4 * 3 * 50);
   }
 }
