@@ -72,10 +72,9 @@ public final class ExplainCommand implements Callable<Integer> {
     Path modelDir = model != null ? model : home().resolve("zoo/scene-vit");
     Path explainerDir = explainer != null ? explainer : home().resolve("zoo/explainer");
     if (model == null && !Files.isDirectory(modelDir)) {
-      // Until the zoo is committed (the TVE issue), the default run says so instead of failing.
-      System.err.println("tve explain: the embedded zoo is not in this checkout yet (" + modelDir + "); nothing was written. "
-          + "Name a model and an explainer with --model and --explainer (see tve pretrain).");
-      return 0;
+      System.err.println("tve explain: no zoo at " + modelDir + " (rebuild it with tve zoo build, or name a model and an explainer "
+          + "with --model and --explainer); nothing was written.");
+      return 2;
     }
     if (threads != null) ThreadPolicy.apply(threads);
     else ThreadPolicy.apply();

@@ -92,6 +92,10 @@ public final class FaithfulnessCommand implements Callable<Integer> {
 
     Map<String, Object> calibration = new LinkedHashMap<>();
     double sigma;
+    if (blurSigma.equals("auto") && !names.containsAll(head.classNames())) {
+      throw new IllegalArgumentException("--blur-sigma auto needs a head over scene classes; head " + headName + " has " + head.classNames()
+          + ": give --blur-sigma (e.g. the sigma auto chooses for ten-class)");
+    }
     if (blurSigma.equals("auto")) {
       // Calibrated on validation scenes of the head's classes, never on the scenes scored.
       int n = calibrationScenes, f = scenes.imageFloats();

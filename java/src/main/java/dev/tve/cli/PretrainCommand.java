@@ -182,6 +182,11 @@ public final class PretrainCommand implements Callable<Integer> {
     training.put("threads", t);
     training.put("seconds", r.seconds());
     training.put("lastLoss", r.lastLoss());
+    // One step's loss is noisy: the mean over the last 100 steps is the number to compare runs by.
+    double tail = 0;
+    int from = Math.max(0, r.losses().length - 100);
+    for (int i = from; i < r.losses().length; i++) tail += r.losses()[i] / (r.losses().length - from);
+    training.put("meanLossLast100", tail);
     training.put("resumedFromStep", r.resumedFromStep());
     if (failures.get() > 0) training.put("unreadableImages", failures.get());
     ExplainerCard card = new ExplainerCard("explainer", config, encoderSha, radius, 1.0, 1.0, "reference default (lambda+ = lambda- = 1)",

@@ -108,6 +108,8 @@ public final class ZooCommand implements Runnable {
       recipe.put("samples", (smoke ? 4 : 16) + " test-split scenes, seed 2024");
       recipe.put("headAccuracy", headAccuracy);
       recipe.put("threads", t);
+      recipe.put("encoderSeconds", TargetModel.load(modelDir).card().training().get("seconds"));
+      recipe.put("explainerSeconds", dev.tve.explain.ExplainerCard.read(explainerDir.resolve("explainer.card.json")).training().get("seconds"));
       recipe.put("secondsThisRun", (System.nanoTime() - t0) / 1e9);
       AtomicFiles.writeJson(zoo.resolve("recipe.json"), recipe);
       System.out.printf("zoo: built %s in %.0f s this run (%d threads); heads: %s%n", zoo, (System.nanoTime() - t0) / 1e9, t, headAccuracy);
@@ -154,10 +156,33 @@ public final class ZooCommand implements Runnable {
       }
       Head s = probe.trainLinear("shuffled-labels", all.values(), shuffled, FashionMnist.CLASSES);
       acc.put("shuffled-labels", s.accuracy(tst.values(), tst.labels()));
-      Heads.save(modelDir, c);
-      Heads.save(modelDir, h);
-      Heads.save(modelDir, s);
+      Head ten = model.head("ten-class");
+      acc.put("ten-class", ten.accuracy(tst.values(), tst.labels()));
+      String trainedOn = String.format("frozen embeddings of %d train-split scenes (indices %d.., generator seed %d) that neither the encoder "
+          + "nor its probe saw", n, first, seed);
+      String testedOn = String.format("%d test-split scenes (generator seed %d)", nTest, seed + 2);
+      Heads.save(modelDir, ten, headCard(card, "the 10 Fashion-MNIST classes", "tve encoder-train: linear probe on " + card.training().get("probeScenes")
+          + " train scenes after the encoder", "linear", testedOn, acc.get("ten-class")));
+      Heads.save(modelDir, c, headCard(card, "coarse groups " + COARSE + " of the 10 classes", trainedOn, "MLP, 64 hidden (GELU)", testedOn,
+          acc.get("coarse")));
+      Heads.save(modelDir, h, headCard(card, "the classes left out of the explainer's pre-training (Bag vs Ankle boot)", trainedOn
+          + ", only those of the two classes", "linear", "the " + heldTest.length + " of those test scenes showing the two classes", acc.get("held-out")));
+      Heads.save(modelDir, s, headCard(card, "sanity check: labels shuffled (seed 7), so the head must learn nothing; its test accuracy "
+          + "should sit near chance and explanations of it should look unlike the ten-class head's", trainedOn, "linear", testedOn,
+          acc.get("shuffled-labels")));
       return acc;
+    }
+
+    private static Map<String, Object> headCard(ModelCard encoder, String purpose, String trainedOn, String form, String testedOn, double accuracy) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("purpose", purpose);
+      m.put("form", form + "; standardisation of the embeddings folded into the first layer");
+      m.put("trainedOn", trainedOn);
+      m.put("testedOn", testedOn);
+      m.put("testAccuracy", accuracy);
+      m.put("encoderWeightsSha256", encoder.weightsSha256());
+      m.put("recipe", "tve zoo build, step 2");
+      return m;
     }
 
     private static int[] map(int[] labels, int[] to) {

@@ -269,7 +269,8 @@ public final class FaithfulnessCheck {
         against.put(m, d);
       }
     }
-    double acc = rows.stream().mapToDouble(r -> labelToHead.applyAsInt(r.label()) == r.predicted() ? 1 : 0).average().orElse(Double.NaN);
+    double acc = rows.stream().filter(r -> labelToHead.applyAsInt(r.label()) >= 0)
+        .mapToDouble(r -> labelToHead.applyAsInt(r.label()) == r.predicted() ? 1 : 0).average().orElse(Double.NaN);
     double chance = rows.stream().mapToDouble(Row::chancePointing).average().orElse(Double.NaN);
     return new Group(name, rows.size(), acc, chance, means, against);
   }

@@ -93,11 +93,19 @@ public final class Heads {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  /** What {@code NAME.head.json} holds. */
-  public record Descriptor(String name, String kind, int dim, int hidden, List<String> classes) {}
+  /**
+   * What {@code NAME.head.json} holds; {@code card} is the head's model card (how it was trained,
+   * on what, its accuracy), null when there is none.
+   */
+  public record Descriptor(String name, String kind, int dim, int hidden, List<String> classes, java.util.Map<String, Object> card) {}
 
   /** Writes a head as {@code dir/NAME.head.json} plus its arrays; every file atomically (temp, rename). */
   public static void save(Path dir, Head head) throws IOException {
+    save(dir, head, null);
+  }
+
+  /** As {@link #save(Path, Head)}, with a model card for the head (may be null). */
+  public static void save(Path dir, Head head, java.util.Map<String, Object> card) throws IOException {
     Files.createDirectories(dir);
     String n = head.name();
     if (!n.matches("[A-Za-z0-9._-]+")) throw new IllegalArgumentException("head name '" + n + "': use letters, digits, '.', '_' or '-'");
@@ -106,13 +114,13 @@ public final class Heads {
     if (head instanceof LinearHead h) {
       Npy.write(dir.resolve(n + ".w.npy"), NpyArray.ofFloats(h.weight(), c, h.dim()));
       Npy.write(dir.resolve(n + ".b.npy"), NpyArray.ofFloats(h.bias(), c));
-      d = new Descriptor(n, "linear", h.dim(), 0, h.classNames());
+      d = new Descriptor(n, "linear", h.dim(), 0, h.classNames(), card);
     } else if (head instanceof MlpHead h) {
       Npy.write(dir.resolve(n + ".w1.npy"), NpyArray.ofFloats(h.w1(), h.hidden(), h.dim()));
       Npy.write(dir.resolve(n + ".b1.npy"), NpyArray.ofFloats(h.b1(), h.hidden()));
       Npy.write(dir.resolve(n + ".w2.npy"), NpyArray.ofFloats(h.w2(), c, h.hidden()));
       Npy.write(dir.resolve(n + ".b2.npy"), NpyArray.ofFloats(h.b2(), c));
-      d = new Descriptor(n, "mlp", h.dim(), h.hidden(), h.classNames());
+      d = new Descriptor(n, "mlp", h.dim(), h.hidden(), h.classNames(), card);
     } else {
       throw new IllegalArgumentException("head '" + n + "': cannot save a " + head.getClass().getSimpleName());
     }

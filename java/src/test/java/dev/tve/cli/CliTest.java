@@ -35,8 +35,8 @@ class CliTest {
     System.setProperty("tve.home", "/nonexistent-tve-home");
     try {
       String[] r = capture("explain");
-      assertThat(r[0]).isEqualTo("0");
-      assertThat(r[2]).contains("zoo is not in this checkout").contains("nothing was written");
+      assertThat(r[0]).isEqualTo("2");
+      assertThat(r[2]).contains("no zoo at /nonexistent-tve-home").contains("tve zoo build").contains("nothing was written");
     } finally {
       if (old == null) System.clearProperty("tve.home");
       else System.setProperty("tve.home", old);
