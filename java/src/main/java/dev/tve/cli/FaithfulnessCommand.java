@@ -113,6 +113,8 @@ public final class FaithfulnessCommand implements Callable<Integer> {
       for (int k = 0; k < ladder.length; k++) calibration.put("sigma " + ladder[k], r.accuracy()[k]);
       if (Double.isNaN(r.chosen())) throw new IllegalStateException("no sigma up to 16 brings head " + headName + " near chance: " + calibration);
       sigma = r.chosen();
+      calibration.put("chance", r.chance());
+      calibration.put("scenes", n);
       System.err.printf("blur calibration (accuracy on %d validation scenes, chance %.3f): %s -> sigma %s%n", n, r.chance(), calibration, sigma);
     } else {
       sigma = Double.parseDouble(blurSigma);

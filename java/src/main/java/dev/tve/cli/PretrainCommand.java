@@ -77,6 +77,8 @@ public final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--centres", defaultValue = "4", description = "Centres per image per step (2 x centres encoder images per image).") int centres;
   @Option(names = "--radius", defaultValue = "1", description = "Mask radius r in patches ((2r+1)^2 window).") int radius;
   @Option(names = "--lr", defaultValue = "1e-3") double lr;
+  @Option(names = "--lambda-minus", defaultValue = "1", description = "lambda- recorded in the card for explaining (default 1, the reference's; "
+      + "choose it on validation scenes with tve faithfulness --split validation --lambda-minus X).") double lambdaMinus;
   @Option(names = "--seed", defaultValue = "1") long seed;
   @Option(names = "--exclude", split = ",", description = "Class indices whose images pre-training never sees (scenes only; default 8,9).",
       defaultValue = "8,9") int[] exclude;
@@ -189,7 +191,9 @@ public final class PretrainCommand implements Callable<Integer> {
     training.put("meanLossLast100", tail);
     training.put("resumedFromStep", r.resumedFromStep());
     if (failures.get() > 0) training.put("unreadableImages", failures.get());
-    ExplainerCard card = new ExplainerCard("explainer", config, encoderSha, radius, 1.0, 1.0, "reference default (lambda+ = lambda- = 1)",
+    String lambdaChoice = lambdaMinus == 1.0 ? "reference default (lambda+ = lambda- = 1)"
+        : "lambda- " + lambdaMinus + " set by --lambda-minus (chosen on validation scenes with tve faithfulness)";
+    ExplainerCard card = new ExplainerCard("explainer", config, encoderSha, radius, 1.0, lambdaMinus, lambdaChoice,
         fit, excluded, excludedNote, training, null, null, "0.1.0");
     ExplainerFiles.save(out, net, card);
     LineChart.builder("explainer pre-training loss", "step", "MSE(E+) + MSE(E-)").optLogY(true).series("loss", r.losses())

@@ -3,7 +3,8 @@ package dev.tve.metric;
 
 /**
  * How blurred the insertion canvas must be: the model's accuracy on blurred copies for a ladder of
- * sigmas, and the smallest sigma at which it is near chance (within {@code tolerance} of 1 / C).
+ * sigmas, and the smallest positive sigma at which it is near chance (within {@code tolerance} of
+ * chance: the larger of 1 / C and the most frequent class's share of the labels).
  *
  * <pre>{@code
  * BlurCalibration.Result r = BlurCalibration.measure(scorer, x, n, 1, 56, labels, 10, new double[] {1, 2, 4, 8}, 0.05);
@@ -22,7 +23,10 @@ public final class BlurCalibration {
   public static Result measure(ModelScorer scorer, float[] x, int n, int channels, int size, int[] labels, int classes, double[] ladder,
       double tolerance) {
     int f = channels * size * size;
-    double chance = 1.0 / classes, chosen = Double.NaN;
+    // Chance: the better of a uniform guess and always naming the most frequent class here.
+    int[] count = new int[classes];
+    for (int i = 0; i < n; i++) if (labels[i] >= 0 && labels[i] < classes) count[labels[i]]++;
+    double chance = Math.max(1.0 / classes, (double) java.util.Arrays.stream(count).max().orElse(0) / n), chosen = Double.NaN;
     double[] acc = new double[ladder.length];
     for (int k = 0; k < ladder.length; k++) {
       float[] b = new float[n * f];
@@ -34,7 +38,7 @@ public final class BlurCalibration {
       int ok = 0;
       for (int i = 0; i < n; i++) ok += pred[i] == labels[i] ? 1 : 0;
       acc[k] = (double) ok / n;
-      if (Double.isNaN(chosen) && acc[k] <= chance + tolerance) chosen = ladder[k];
+      if (Double.isNaN(chosen) && ladder[k] > 0 && acc[k] <= chance + tolerance) chosen = ladder[k];
     }
     return new Result(ladder.clone(), acc, chance, tolerance, chosen);
   }
