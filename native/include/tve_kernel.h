@@ -113,6 +113,9 @@ int32_t tve_malloc_tune(int64_t mmap_threshold, int64_t trim_threshold);
  * number of loaded OpenBLAS libraries it was set in (0: none loaded). */
 int32_t tve_blas_threads(int32_t threads);
 
+/* The current thread count of the first loaded OpenBLAS (0: none loaded). */
+int32_t tve_blas_threads_get(void);
+
 #ifdef __cplusplus
 }
 #endif

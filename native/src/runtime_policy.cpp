@@ -40,3 +40,17 @@ extern "C" int32_t tve_blas_threads(int32_t threads) {
   }
   return set;
 }
+
+extern "C" int32_t tve_blas_threads_get(void) {
+  static const char* const kNames[] = {"libopenblas_nolapack.so.0", "libopenblas.so.0"};
+  for (const char* name : kNames) {
+    void* lib = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
+    if (lib == nullptr) continue;
+    using GetThreads = int (*)(void);
+    auto fn = reinterpret_cast<GetThreads>(dlsym(lib, "openblas_get_num_threads"));
+    int32_t n = fn != nullptr ? fn() : 0;
+    dlclose(lib);
+    if (n > 0) return n;
+  }
+  return 0;
+}

@@ -79,7 +79,7 @@ public final class ZooCommand implements Runnable {
       if (smoke) enc.addAll(List.of("--epochs", "1", "--scenes-per-epoch", "640", "--batch", "32", "--dim", "32", "--layers", "1",
           "--probe-scenes", "300", "--test-scenes", "100", "--validation", "50"));
       if (data != null) enc.addAll(List.of("--data", data.toString()));
-      recipe.put("encoder", "tve encoder-train " + String.join(" ", enc));
+      recipe.put("encoder", "tve encoder-train " + shown(String.join(" ", enc)));
       if (!Files.isRegularFile(modelDir.resolve("encoder.card.json"))) {
         System.err.println("zoo: step 1/4, the scene encoder");
         int code = TveCommand.configure(new CommandLine(new EncoderCommand())).execute(enc.toArray(String[]::new));
@@ -95,7 +95,7 @@ public final class ZooCommand implements Runnable {
           "--exclude", "8,9", "--out", explainerDir.toString()));
       if (smoke) pre.addAll(List.of("--steps", "12", "--batch", "8", "--centres", "2", "--validation", "40"));
       if (data != null) pre.addAll(List.of("--data", data.toString()));
-      recipe.put("explainer", "tve pretrain " + String.join(" ", pre));
+      recipe.put("explainer", "tve pretrain " + shown(String.join(" ", pre)));
       if (!Files.isRegularFile(explainerDir.resolve("explainer.card.json"))) {
         System.err.println("zoo: step 3/4, the TVE explainer");
         int code = TveCommand.configure(new CommandLine(new PretrainCommand())).execute(pre.toArray(String[]::new));
@@ -106,6 +106,11 @@ public final class ZooCommand implements Runnable {
 
       samples(samplesDir, modelDir, data, smoke ? 4 : 16);
       recipe.put("samples", (smoke ? 4 : 16) + " test-split scenes, seed 2024");
+      // From the heads' cards, so that a build resumed after step 2 still records them.
+      for (Head h : TargetModel.load(modelDir).heads().values()) {
+        Map<String, Object> hc = Heads.card(modelDir, h.name());
+        if (hc != null && hc.get("testAccuracy") instanceof Number a) headAccuracy.putIfAbsent(h.name(), a.doubleValue());
+      }
       recipe.put("headAccuracy", headAccuracy);
       recipe.put("threads", t);
       recipe.put("encoderSeconds", TargetModel.load(modelDir).card().training().get("seconds"));
@@ -114,6 +119,12 @@ public final class ZooCommand implements Runnable {
       AtomicFiles.writeJson(zoo.resolve("recipe.json"), recipe);
       System.out.printf("zoo: built %s in %.0f s this run (%d threads); heads: %s%n", zoo, (System.nanoTime() - t0) / 1e9, t, headAccuracy);
       return 0;
+    }
+
+    /** A command line as the recipe shows it: paths inside the checkout relative to it. */
+    private static String shown(String command) {
+      String home = ExplainCommand.home().toAbsolutePath().normalize() + "/";
+      return command.replace(home, "");
     }
 
     /** Step 2: heads trained after the encoder on its embeddings of train scenes it never saw. */

@@ -122,4 +122,5 @@ public final class NativeKernelLibrary {
       @Cast("int64_t") long n, int threads);
   public static native int tve_malloc_tune(@Cast("int64_t") long mmapThreshold, @Cast("int64_t") long trimThreshold);
   public static native int tve_blas_threads(int threads);
+  public static native int tve_blas_threads_get();
 }

@@ -143,6 +143,11 @@ public final class Heads {
     return h;
   }
 
+  /** The model card saved with head {@code name} in {@code dir}, or null when it has none. */
+  public static java.util.Map<String, Object> card(Path dir, String name) throws IOException {
+    return JSON.readValue(dir.resolve(name + ".head.json").toFile(), Descriptor.class).card();
+  }
+
   /** Every {@code *.head.json} of a folder, sorted by name. */
   public static List<Head> loadAll(Path dir) throws IOException {
     List<Path> files;

@@ -59,6 +59,40 @@ public final class ThreadPolicy {
     }
   }
 
+  /** OpenBLAS's current thread count (0 when no OpenBLAS is loaded or no native library). */
+  public static int blasThreads() {
+    try {
+      return NativeKernelLibrary.tve_blas_threads_get();
+    } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+      return 0;
+    }
+  }
+
+  /**
+   * For a job that keeps several threads busy itself: sets OpenBLAS's pool to the configured count,
+   * or to {@code fallback} when none is configured, and puts the previous count back on close.
+   * BLAS results depend on the pool size, so the restore keeps later steps of the same process
+   * (e.g. a zoo build's) as they would be on their own.
+   *
+   * <pre>{@code
+   * try (ThreadPolicy.BlasScope blas = ThreadPolicy.blasScope(1)) { train(); }
+   * }</pre>
+   */
+  public static BlasScope blasScope(int fallback) {
+    int previous = blasThreads();
+    int n = configuredBlas() > 0 ? configuredBlas() : fallback;
+    blasThreads(n);
+    return new BlasScope(n, previous);
+  }
+
+  /** The BLAS pool size a job runs with, and the one to restore. */
+  public record BlasScope(int threads, int previous) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (previous > 0) blasThreads(previous);
+    }
+  }
+
   /** Applies the configured count to libtorch and returns it. */
   public static int apply() {
     return apply(configured());

@@ -84,5 +84,13 @@ class TrainingTest {
     torch.randn(8, 8).matmul(torch.randn(8, 8));
     assertThat(ThreadPolicy.blasThreads(1)).isGreaterThanOrEqualTo(1);
     assertThat(ThreadPolicy.blasThreads(Runtime.getRuntime().availableProcessors())).isGreaterThanOrEqualTo(1);
+    // A BLAS scope sets the pool for one job and puts the previous size back (BLAS results depend on it).
+    assertThat(ThreadPolicy.blasThreads(2)).isGreaterThanOrEqualTo(1);
+    assertThat(ThreadPolicy.blasThreads()).isEqualTo(2);
+    try (ThreadPolicy.BlasScope scope = ThreadPolicy.blasScope(1)) {
+      assertThat(scope.previous()).isEqualTo(2);
+      assertThat(ThreadPolicy.blasThreads()).isEqualTo(ThreadPolicy.configuredBlas() > 0 ? ThreadPolicy.configuredBlas() : 1);
+    }
+    assertThat(ThreadPolicy.blasThreads()).isEqualTo(2);
   }
 }
