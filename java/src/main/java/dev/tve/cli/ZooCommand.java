@@ -55,7 +55,7 @@ public final class ZooCommand implements Runnable {
 
   @Command(name = "build", mixinStandardHelpOptions = true, sortOptions = false,
       description = {"Build the zoo: encoder, heads, explainer, samples (resumes where a cut-off build stopped).",
-          "  tve zoo build            full recipe (about 1.5 h on 2 cores)",
+          "  tve zoo build            full recipe (about 75 minutes here: 2 cores, 1 libtorch thread)",
           "  tve zoo build --smoke    the same steps at tiny sizes, a few minutes"})
   public static final class Build implements Callable<Integer> {
     @Option(names = "--out", description = "Zoo folder (default: zoo/ of the checkout).") Path out;
