@@ -10,7 +10,7 @@ import dev.tve.image.Splits;
 import dev.tve.io.AtomicFiles;
 import dev.tve.metric.BlurCalibration;
 import dev.tve.metric.FaithfulnessCheck;
-import dev.tve.metric.ModelScorer;
+import dev.tve.model.ModelScorer;
 import dev.tve.model.Head;
 import dev.tve.model.ModelCard;
 import dev.tve.model.TargetModel;

@@ -1,5 +1,6 @@
 package dev.tve.metric;
 
+import dev.tve.model.ModelScorer;
 
 /**
  * How blurred the insertion canvas must be: the model's accuracy on blurred copies for a ladder of

@@ -8,6 +8,7 @@ import dev.tve.image.Scene;
 import dev.tve.image.SceneBatches;
 import dev.tve.image.SceneGenerator;
 import dev.tve.model.Head;
+import dev.tve.model.ModelScorer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.tve.metric;
 
+import dev.tve.model.ClassScorer;
 import java.util.Arrays;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package dev.tve.metric;
 
+import dev.tve.model.ClassScorer;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

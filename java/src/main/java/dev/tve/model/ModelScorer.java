@@ -1,7 +1,5 @@
-package dev.tve.metric;
+package dev.tve.model;
 
-import dev.tve.model.Encoder;
-import dev.tve.model.Head;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.TensorOptions;

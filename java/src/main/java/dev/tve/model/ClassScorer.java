@@ -1,4 +1,4 @@
-package dev.tve.metric;
+package dev.tve.model;
 
 /**
  * The model under test as a black box: the probability of one class per image. Perturbation
