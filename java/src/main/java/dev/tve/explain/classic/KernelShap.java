@@ -1,0 +1,189 @@
+package dev.tve.explain.classic;
+
+import dev.tve.explain.PatchExplainer;
+import dev.tve.model.ClassScorer;
+import java.util.SplittableRandom;
+
+/**
+ * KernelSHAP (Lundberg and Lee, 2017) with the patches as players: coalitions z in {0, 1}^P keep
+ * the patches with z = 1 and take the rest from the fill (Captum's baseline; default zeros in
+ * normalised space). Coalition sizes are drawn with the Shapley kernel's weight, (P - 1) / (k (P - k)),
+ * then a uniform subset of that size, so every sample has weight 1 (the shap library's scheme); the
+ * efficiency constraint sum(phi) = f(all) - f(none) is exact (one player eliminated), and the rest is
+ * a ridge-regularised least-squares fit. Default budget: 2P + 2048 samples, shap's automatic count.
+ * Cost: samples + 2 forward passes per image.
+ *
+ * <pre>{@code
+ * KernelShap shap = KernelShap.builder(scorer, 1, 56, 7).optSeed(7).build();
+ * float[][] phi = shap.explain(x, n, targets);     // sums to f(x) - f(fill) per image
+ * }</pre>
+ */
+public final class KernelShap implements PatchExplainer {
+  private final ClassScorer scorer;
+  private final int channels, size, grid, samples, chunk;
+  private final float[] fill;
+  private final double ridge;
+  private final long seed;
+  private long forwards;
+
+  private KernelShap(Builder b) {
+    this.scorer = b.scorer;
+    this.channels = b.channels;
+    this.size = b.size;
+    this.grid = b.grid;
+    int p = b.grid * b.grid;
+    this.samples = b.samples > 0 ? b.samples : 2 * p + 2048;
+    this.chunk = b.chunk;
+    this.fill = b.fill != null ? b.fill : new float[b.channels * b.size * b.size];
+    this.ridge = b.ridge;
+    this.seed = b.seed;
+    Perturb.check(channels, size, grid, fill);
+  }
+
+  public static Builder builder(ClassScorer scorer, int channels, int size, int grid) {
+    return new Builder(scorer, channels, size, grid);
+  }
+
+  @Override public String name() { return "kernel-shap"; }
+  @Override public int grid() { return grid; }
+  @Override public long forwardPasses() { return forwards; }
+
+  /** Samples per image (coalitions besides the empty and the full one). */
+  public int samples() { return samples; }
+
+  @Override
+  public float[][] explain(float[] x, int n, int[] targets) {
+    int p = grid * grid, f = channels * size * size;
+    float[][] out = new float[n][];
+    // The Shapley kernel's weight of each coalition size, as a sampling distribution.
+    double[] cdf = new double[p];
+    double total = 0;
+    for (int k = 1; k < p; k++) cdf[k] = total += (p - 1.0) / (k * (double) (p - k));
+    for (int i = 0; i < n; i++) {
+      SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + i);
+      boolean[][] z = new boolean[samples + 2][p];
+      java.util.Arrays.fill(z[1], true);                     // z[0]: none, z[1]: all
+      for (int s = 2; s < samples + 2; s++) {
+        double u = r.nextDouble() * total;
+        int k = 1;
+        while (cdf[k] < u) k++;
+        int[] perm = new int[p];
+        for (int q = 0; q < p; q++) perm[q] = q;
+        for (int q = 0; q < k; q++) {
+          int j = q + r.nextInt(p - q), t = perm[q];
+          perm[q] = perm[j];
+          perm[j] = t;
+          z[s][perm[q]] = true;
+        }
+      }
+      double[] y = score(x, i * f, z, targets[i]);
+      out[i] = fit(z, y, p);
+    }
+    return out;
+  }
+
+  private double[] score(float[] x, int src, boolean[][] z, int target) {
+    int f = channels * size * size;
+    double[] y = new double[z.length];
+    float[] batch = new float[Math.min(chunk, z.length) * f];
+    for (int first = 0; first < z.length; first += chunk) {
+      int k = Math.min(chunk, z.length - first);
+      for (int j = 0; j < k; j++) Perturb.patches(x, src, fill, z[first + j], channels, size, grid, batch, j * f);
+      int[] t = new int[k];
+      java.util.Arrays.fill(t, target);
+      float[] s = scorer.probabilities(batch, k, t);
+      for (int j = 0; j < k; j++) y[first + j] = s[j];
+      forwards += k;
+    }
+    return y;
+  }
+
+  /** Least squares with sum(phi) = y(all) - y(none) exact: phi_last eliminated. */
+  private double[] fitRaw(boolean[][] z, double[] y, int p) {
+    double base = y[0], gap = y[1] - y[0];
+    int m = p - 1;
+    double[][] a = new double[m][m + 1];
+    double[] row = new double[m];
+    for (int s = 2; s < z.length; s++) {
+      double zl = z[s][p - 1] ? 1 : 0, target = y[s] - base - zl * gap;
+      for (int j = 0; j < m; j++) row[j] = (z[s][j] ? 1 : 0) - zl;
+      for (int j = 0; j < m; j++) {
+        if (row[j] == 0) continue;
+        for (int l = 0; l < m; l++) a[j][l] += row[j] * row[l];
+        a[j][m] += row[j] * target;
+      }
+    }
+    for (int j = 0; j < m; j++) a[j][j] += ridge;
+    double[] phi = new double[p];
+    double[] sol = solve(a, m);
+    double sum = 0;
+    for (int j = 0; j < m; j++) sum += phi[j] = sol[j];
+    phi[p - 1] = gap - sum;
+    return phi;
+  }
+
+  private float[] fit(boolean[][] z, double[] y, int p) {
+    double[] phi = fitRaw(z, y, p);
+    float[] o = new float[p];
+    for (int q = 0; q < p; q++) o[q] = (float) phi[q];
+    return o;
+  }
+
+  /** Gaussian elimination with partial pivoting on the augmented m x (m + 1) matrix. */
+  static double[] solve(double[][] a, int m) {
+    for (int c = 0; c < m; c++) {
+      int piv = c;
+      for (int r = c + 1; r < m; r++) if (Math.abs(a[r][c]) > Math.abs(a[piv][c])) piv = r;
+      double[] t = a[c];
+      a[c] = a[piv];
+      a[piv] = t;
+      if (Math.abs(a[c][c]) < 1e-300) continue;   // a player never varied: its phi stays 0
+      for (int r = c + 1; r < m; r++) {
+        double k = a[r][c] / a[c][c];
+        if (k == 0) continue;
+        for (int l = c; l <= m; l++) a[r][l] -= k * a[c][l];
+      }
+    }
+    double[] x = new double[m];
+    for (int c = m - 1; c >= 0; c--) {
+      double s = a[c][m];
+      for (int l = c + 1; l < m; l++) s -= a[c][l] * x[l];
+      x[c] = Math.abs(a[c][c]) < 1e-300 ? 0 : s / a[c][c];
+    }
+    return x;
+  }
+
+  /** Builder of {@link KernelShap}; {@code opt*} setters have defaults. */
+  public static final class Builder {
+    private final ClassScorer scorer;
+    private final int channels, size, grid;
+    private int samples;
+    private int chunk = 128;
+    private float[] fill;
+    private double ridge = 1e-2;
+    private long seed = 7;
+
+    private Builder(ClassScorer scorer, int channels, int size, int grid) {
+      this.scorer = scorer;
+      this.channels = channels;
+      this.size = size;
+      this.grid = grid;
+    }
+
+    /** Coalitions per image (Captum's n_samples; default 2P + 2048). */
+    public Builder optSamples(int v) { samples = v; return this; }
+    /** The baseline image absent patches come from (default zeros, in the model's normalised space). */
+    public Builder optFill(float[] v) { fill = v.clone(); return this; }
+    /** Ridge penalty on the coefficients (default 0.01). */
+    public Builder optRidge(double v) { ridge = v; return this; }
+    /** Seed of the coalition sampler (default 7; image i of a call uses seed and i). */
+    public Builder optSeed(long v) { seed = v; return this; }
+    /** Perturbed images per scorer call (Captum's internal batch size; default 128). */
+    public Builder optInternalBatchSize(int v) { chunk = v; return this; }
+
+    public KernelShap build() {
+      if (samples < 0 || chunk < 1 || ridge < 0) throw new IllegalArgumentException("samples, internal batch size, ridge");
+      return new KernelShap(this);
+    }
+  }
+}
