@@ -51,7 +51,9 @@ public final class FaithfulnessCommand implements Callable<Integer> {
   @Option(names = "--calibration-scenes", defaultValue = "500", description = "Validation scenes for the blur calibration (default: ${DEFAULT-VALUE}).")
   int calibrationScenes;
   @Option(names = "--lambda-minus", description = "Override the explainer card's lambda-.") Double lambdaMinus;
-  @Option(names = "--maps", split = ",", defaultValue = "tve,random,intensity", description = "tve, tve-raw, random, intensity.") List<String> maps;
+  @Option(names = "--maps", split = ",", defaultValue = "tve,random,intensity",
+      description = "tve, tve-raw, random, intensity; classic explainers at their default budgets: occlusion (P + 1 forwards per image), "
+          + "rise (4000), kernel-shap (2P + 2050).") List<String> maps;
   @Option(names = "--seed", defaultValue = "7", description = "Random map and bootstrap seed (default: ${DEFAULT-VALUE}).") long seed;
   @Option(names = "--data", description = "Fashion-MNIST folder (default: the Debian package's).") Path data;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
@@ -121,8 +123,25 @@ public final class FaithfulnessCommand implements Callable<Integer> {
     }
 
     long[] chosen = FaithfulnessCheck.select(scenes.generator(), head, heldOut, others, heldOutScenes, 0, 100L * (others + heldOutScenes));
-    FaithfulnessCheck check = FaithfulnessCheck.builder(tve, head, scenes).optHeldOutClasses(heldOut).optMaps(maps).optBlurSigma(sigma)
-        .optSeed(seed).build();
+    FaithfulnessCheck.Builder cb = FaithfulnessCheck.builder(tve, head, scenes).optHeldOutClasses(heldOut).optBlurSigma(sigma).optSeed(seed);
+    List<String> own = new java.util.ArrayList<>();
+    Map<String, ModelScorer> classicScorers = new LinkedHashMap<>();
+    int size = scenes.size(), grid = tve.grid();
+    for (String m : maps) {
+      // Classic explainers at their default budgets, each with its own scorer to count its forward passes.
+      ModelScorer sc = new ModelScorer(target.encoder(), head, 128);
+      switch (m) {
+        case "occlusion" -> cb.optExplainer(dev.tve.explain.classic.Occlusion.builder(sc, 1, size, grid).build());
+        case "rise" -> cb.optExplainer(dev.tve.explain.classic.Rise.builder(sc, 1, size, grid).optSeed(seed).build());
+        case "kernel-shap" -> cb.optExplainer(dev.tve.explain.classic.KernelShap.builder(sc, 1, size, grid).optSeed(seed).build());
+        default -> {
+          own.add(m);
+          continue;
+        }
+      }
+      classicScorers.put(m, sc);
+    }
+    FaithfulnessCheck check = cb.optMaps(own).build();
     ProgressBar bar = new ProgressBar("faithfulness");
     long t0 = System.nanoTime();
     List<FaithfulnessCheck.Row> rows = check.run(chosen, done -> bar.update(done, chosen.length,
@@ -152,6 +171,10 @@ public final class FaithfulnessCommand implements Callable<Integer> {
     setup.put("seed", seed);
     setup.put("bootstrapResamples", dev.tve.metric.PairedDifference.RESAMPLES);
     setup.put("forwardPasses", check.forwardPasses());
+    Map<String, Object> cost = new LinkedHashMap<>();
+    classicScorers.forEach((m, sc) -> cost.put(m, Map.of("forwardPassesPerImage", (double) sc.images() / rows.size(),
+        "secondsPerImage", check.explainerSeconds().getOrDefault(m, 0.0) / rows.size())));
+    setup.put("classicExplainerCost", cost);
     setup.put("seconds", seconds);
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("setup", setup);

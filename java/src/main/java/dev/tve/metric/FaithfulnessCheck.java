@@ -105,6 +105,8 @@ public final class FaithfulnessCheck {
   private final SceneBatches scenes;
   private final Set<Integer> heldOut;
   private final List<String> maps;
+  private final Map<String, dev.tve.explain.PatchExplainer> explainers;
+  private final Map<String, Double> seconds = new LinkedHashMap<>();
   private final double blurSigma;
   private final long seed;
   private final int batch;
@@ -118,7 +120,10 @@ public final class FaithfulnessCheck {
     this.head = b.head;
     this.scenes = b.scenes;
     this.heldOut = Set.copyOf(b.heldOut);
-    this.maps = List.copyOf(b.maps);
+    this.explainers = new LinkedHashMap<>(b.explainers);
+    List<String> all = new ArrayList<>(b.maps);
+    for (String name : explainers.keySet()) if (!all.contains(name)) all.add(name);
+    this.maps = List.copyOf(all);
     this.blurSigma = b.blurSigma;
     this.seed = b.seed;
     this.batch = b.batch;
@@ -134,6 +139,9 @@ public final class FaithfulnessCheck {
   public static Builder builder(TveExplainer tve, Head head, SceneBatches scenes) {
     return new Builder(tve, head, scenes);
   }
+
+  /** Wall seconds each added explainer has spent making its maps so far. */
+  public Map<String, Double> explainerSeconds() { return Map.copyOf(seconds); }
 
   /** Images the model has scored so far (forward passes). */
   public long forwardPasses() { return scorer.images(); }
@@ -185,6 +193,13 @@ public final class FaithfulnessCheck {
         attr = tve.explain(torch.from_blob(new FloatPointer(x), new long[] {b, 1, s, s}, new TensorOptions(torch.ScalarType.Float)),
             List.of(head), TargetSpec.predicted());
       }
+      int[] predicted = attr.stream().mapToInt(Attribution::predicted).toArray();
+      Map<String, float[][]> classic = new LinkedHashMap<>();
+      for (Map.Entry<String, dev.tve.explain.PatchExplainer> e : explainers.entrySet()) {
+        long t0 = System.nanoTime();
+        classic.put(e.getKey(), e.getValue().explain(x, b, predicted));
+        seconds.merge(e.getKey(), (System.nanoTime() - t0) / 1e9, Double::sum);
+      }
       List<PatchCurves.Job> jobs = new ArrayList<>();
       List<float[][]> mapsOf = new ArrayList<>();
       float[][] blurred = new float[b][];
@@ -199,7 +214,11 @@ public final class FaithfulnessCheck {
             case TVE_RAW -> a.raw();
             case RANDOM -> ReferenceMaps.random(g, seed, sc[i].index());
             case INTENSITY -> ReferenceMaps.intensity(x, i * f, 1, s, g, mean, std);
-            default -> throw new IllegalArgumentException("map " + maps.get(k) + ": one of tve, tve-raw, random, intensity");
+            default -> {
+              float[][] c = classic.get(maps.get(k));
+              if (c == null) throw new IllegalArgumentException("map " + maps.get(k) + ": tve, tve-raw, random, intensity or an added explainer");
+              yield c[i];
+            }
           };
           int[] order = PatchCurves.order(m[k]);
           jobs.add(new PatchCurves.Job(img, black, order, a.predicted()));
@@ -283,6 +302,7 @@ public final class FaithfulnessCheck {
     private final SceneBatches scenes;
     private Set<Integer> heldOut = Set.of();
     private List<String> maps = List.of(TVE, RANDOM, INTENSITY);
+    private final Map<String, dev.tve.explain.PatchExplainer> explainers = new LinkedHashMap<>();
     private double blurSigma = 6;
     private long seed = 7;
     private int batch = 16;
@@ -298,6 +318,8 @@ public final class FaithfulnessCheck {
     public Builder optHeldOutClasses(Set<Integer> v) { heldOut = v; return this; }
     /** Maps to score: tve, tve-raw, random, intensity (default tve, random, intensity). */
     public Builder optMaps(List<String> v) { maps = v; return this; }
+    /** Adds a classic explainer's maps under its name (e.g. occlusion), computed for the same targets. */
+    public Builder optExplainer(dev.tve.explain.PatchExplainer e) { explainers.put(e.name(), e); return this; }
     /** The insertion canvas's Gaussian sigma in pixels (default 6). */
     public Builder optBlurSigma(double v) { blurSigma = v; return this; }
     /** The random map's seed (default 7). */
