@@ -53,11 +53,17 @@ public final class FaithfulnessCommand implements Callable<Integer> {
   @Option(names = "--lambda-minus", description = "Override the explainer card's lambda-.") Double lambdaMinus;
   @Option(names = "--maps", split = ",", defaultValue = "tve,random,intensity",
       description = "tve, tve-raw, random, intensity; classic explainers at their default budgets: occlusion (P + 1 forwards per image), "
-          + "rise (4000), kernel-shap (2P + 2050).") List<String> maps;
+          + "rise (4000), kernel-shap (2P + 2050); saliency (1 forward and backward), integrated-gradients (50, black baseline).")
+  List<String> maps;
   @Option(names = "--seed", defaultValue = "7", description = "Random map and bootstrap seed (default: ${DEFAULT-VALUE}).") long seed;
   @Option(names = "--data", description = "Fashion-MNIST folder (default: the Debian package's).") Path data;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
   @Option(names = "--out", defaultValue = "tve-faithfulness", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
+
+  private static dev.tve.model.EncoderModule builtIn(TargetModel model) {
+    if (model.encoder() instanceof dev.tve.model.EncoderModule m) return m;
+    throw new IllegalArgumentException("saliency and integrated-gradients need a built-in encoder (libtorch autograd through it)");
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -125,21 +131,26 @@ public final class FaithfulnessCommand implements Callable<Integer> {
     long[] chosen = FaithfulnessCheck.select(scenes.generator(), head, heldOut, others, heldOutScenes, 0, 100L * (others + heldOutScenes));
     FaithfulnessCheck.Builder cb = FaithfulnessCheck.builder(tve, head, scenes).optHeldOutClasses(heldOut).optBlurSigma(sigma).optSeed(seed);
     List<String> own = new java.util.ArrayList<>();
-    Map<String, ModelScorer> classicScorers = new LinkedHashMap<>();
+    Map<String, dev.tve.explain.PatchExplainer> classic = new LinkedHashMap<>();
     int size = scenes.size(), grid = tve.grid();
     for (String m : maps) {
-      // Classic explainers at their default budgets, each with its own scorer to count its forward passes.
+      // Classic explainers at their default budgets, each with its own scorer to count its passes.
       ModelScorer sc = new ModelScorer(target.encoder(), head, 128);
-      switch (m) {
-        case "occlusion" -> cb.optExplainer(dev.tve.explain.classic.Occlusion.builder(sc, 1, size, grid).build());
-        case "rise" -> cb.optExplainer(dev.tve.explain.classic.Rise.builder(sc, 1, size, grid).optSeed(seed).build());
-        case "kernel-shap" -> cb.optExplainer(dev.tve.explain.classic.KernelShap.builder(sc, 1, size, grid).optSeed(seed).build());
-        default -> {
-          own.add(m);
-          continue;
-        }
+      dev.tve.explain.PatchExplainer e = switch (m) {
+        case "occlusion" -> dev.tve.explain.classic.Occlusion.builder(sc, 1, size, grid).build();
+        case "rise" -> dev.tve.explain.classic.Rise.builder(sc, 1, size, grid).optSeed(seed).build();
+        case "kernel-shap" -> dev.tve.explain.classic.KernelShap.builder(sc, 1, size, grid).optSeed(seed).build();
+        case "saliency" -> new dev.tve.explain.classic.Saliency(builtIn(target), head, grid, 32);
+        case "integrated-gradients" -> new dev.tve.explain.classic.IntegratedGradients(builtIn(target), head, grid, 50,
+            dev.tve.metric.Canvases.black(1, size, new float[] {mean}, new float[] {std}));
+        default -> null;
+      };
+      if (e == null) {
+        own.add(m);
+      } else {
+        cb.optExplainer(e);
+        classic.put(m, e);
       }
-      classicScorers.put(m, sc);
     }
     FaithfulnessCheck check = cb.optMaps(own).build();
     ProgressBar bar = new ProgressBar("faithfulness");
@@ -172,7 +183,7 @@ public final class FaithfulnessCommand implements Callable<Integer> {
     setup.put("bootstrapResamples", dev.tve.metric.PairedDifference.RESAMPLES);
     setup.put("forwardPasses", check.forwardPasses());
     Map<String, Object> cost = new LinkedHashMap<>();
-    classicScorers.forEach((m, sc) -> cost.put(m, Map.of("forwardPassesPerImage", (double) sc.images() / rows.size(),
+    classic.forEach((m, e) -> cost.put(m, Map.of("passesPerImage", (double) e.forwardPasses() / rows.size(),
         "secondsPerImage", check.explainerSeconds().getOrDefault(m, 0.0) / rows.size())));
     setup.put("classicExplainerCost", cost);
     setup.put("seconds", seconds);

@@ -64,16 +64,17 @@ class ZooBuildTest {
     Path faith = dir.resolve("faith");
     String[] f = CliTest.capture("faithfulness", "--model", dir.resolve("zoo-a/scene-vit").toString(), "--explainer",
         dir.resolve("zoo-a/explainer").toString(), "--data", data.toString(), "--scenes", "6", "--held-out-scenes", "3",
-        "--calibration-scenes", "40", "--maps", "tve,tve-raw,random,intensity,occlusion", "--out", faith.toString());
+        "--calibration-scenes", "40", "--maps", "tve,tve-raw,random,intensity,occlusion,saliency", "--out", faith.toString());
     assertThat(f[0]).as(f[2]).isEqualTo("0");
     assertThat(f[2]).contains("blur calibration");
     assertThat(Files.readAllLines(faith.resolve("rows.jsonl"))).hasSize(9);
     assertThat(Files.readString(faith.resolve("summary.md"))).contains("held-out-class scenes (3 scenes", "other scenes (6 scenes",
         "| tve - random |", "| tve - intensity |", "| tve - tve-raw |",
-        "| tve - occlusion |");
+        "| tve - occlusion |", "| tve - saliency |");
     com.fasterxml.jackson.databind.JsonNode s = new com.fasterxml.jackson.databind.ObjectMapper().readTree(faith.resolve("summary.json").toFile());
     assertThat(s.at("/summary/groups").size()).isEqualTo(3);
-    assertThat(s.at("/setup/forwardPasses").asLong()).isEqualTo(9L * 5 * 3 * 50);
-    assertThat(s.at("/setup/classicExplainerCost/occlusion/forwardPassesPerImage").asDouble()).isEqualTo(50.0);
+    assertThat(s.at("/setup/forwardPasses").asLong()).isEqualTo(9L * 6 * 3 * 50);
+    assertThat(s.at("/setup/classicExplainerCost/occlusion/passesPerImage").asDouble()).isEqualTo(50.0);
+    assertThat(s.at("/setup/classicExplainerCost/saliency/passesPerImage").asDouble()).isEqualTo(1.0);
   }
 }

@@ -1,0 +1,94 @@
+package dev.tve.explain.classic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.tve.model.EncoderModule;
+import dev.tve.model.LinearHead;
+import dev.tve.model.VitEncoder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+/** Saliency and Integrated Gradients through a small random ViT and a linear head. */
+class GradientExplainersTest {
+  static final int S = 56, G = 7, F = S * S, C = 10;
+  final EncoderModule encoder;
+  final LinearHead head;
+  final float[] x = new float[2 * F];
+
+  GradientExplainersTest() {
+    torch.manual_seed(3);
+    encoder = new VitEncoder(1, S, 8, 32, 1, 4);
+    encoder.eval();
+    SplittableRandom r = new SplittableRandom(5);
+    float[] w = new float[C * 32], b = new float[C];
+    for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+    List<String> names = new ArrayList<>();
+    for (int c = 0; c < C; c++) names.add("c" + c);
+    head = new LinearHead("h", w, b, names);
+    for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 0.8);
+  }
+
+  float logit(float[] img, int target) {
+    float[] e = encoder.embed(torch.from_blob(new FloatPointer(img), new long[] {1, 1, S, S}, new TensorOptions(torch.ScalarType.Float)));
+    return head.logits(e, 0)[target];
+  }
+
+  @Test
+  void gradientsMatchFiniteDifferences() {
+    Gradients g = new Gradients(encoder, head);
+    float[] img = java.util.Arrays.copyOf(x, F);
+    float[] logits = new float[1];
+    float[] grad = g.of(img, 1, new int[] {4}, logits);
+    assertThat(logits[0]).isCloseTo(logit(img, 4), within(1e-3f));
+    // The three pixels with the largest gradients: central differences agree.
+    Integer[] idx = new Integer[F];
+    for (int i = 0; i < F; i++) idx[i] = i;
+    java.util.Arrays.sort(idx, (a, b) -> Float.compare(Math.abs(grad[b]), Math.abs(grad[a])));
+    float eps = 0.05f;
+    for (int k = 0; k < 3; k++) {
+      int q = idx[k];
+      float[] up = img.clone(), down = img.clone();
+      up[q] += eps;
+      down[q] -= eps;
+      double fd = (logit(up, 4) - logit(down, 4)) / (2.0 * eps);
+      assertThat(fd).isCloseTo(grad[q], within(0.1 * Math.abs(grad[q]) + 1e-3));
+    }
+  }
+
+  @Test
+  void saliencyIsTheAbsoluteGradientSummedPerPatch() {
+    Saliency s = new Saliency(encoder, head, G, 2);
+    float[][] m = s.explain(x, 2, new int[] {1, 7});
+    float[] g0 = new Gradients(encoder, head).of(java.util.Arrays.copyOf(x, F), 1, new int[] {1}, null);
+    float[] expect = Gradients.pool(g0, 0, 1, S, G, true);
+    for (int p = 0; p < G * G; p++) {
+      assertThat(m[0][p]).isGreaterThanOrEqualTo(0f).isCloseTo(expect[p], within(1e-4f + 1e-3f * expect[p]));
+    }
+    assertThat(s.forwardPasses()).isEqualTo(2);
+    // Another class reads the same image differently.
+    assertThat(s.explain(x, 1, new int[] {2})[0]).isNotEqualTo(m[0]);
+  }
+
+  @Test
+  void integratedGradientsAreComplete() {
+    float[] black = new float[F];
+    java.util.Arrays.fill(black, -0.5f);
+    IntegratedGradients ig = new IntegratedGradients(encoder, head, G, 50, black);
+    int[] targets = {3, 8};
+    float[][] m = ig.explain(x, 2, targets);
+    assertThat(ig.forwardPasses()).isEqualTo(100);
+    for (int i = 0; i < 2; i++) {
+      double sum = 0;
+      for (float v : m[i]) sum += v;
+      double gap = logit(java.util.Arrays.copyOfRange(x, i * F, (i + 1) * F), targets[i]) - logit(black, targets[i]);
+      // The midpoint rule with 50 steps: the map sums to the logit gap within a few per cent.
+      assertThat(sum).isCloseTo(gap, within(0.05 * Math.abs(gap) + 0.02));
+    }
+  }
+}
