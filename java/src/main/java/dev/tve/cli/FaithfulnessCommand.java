@@ -134,12 +134,12 @@ public final class FaithfulnessCommand implements Callable<Integer> {
     Map<String, dev.tve.explain.PatchExplainer> classic = new LinkedHashMap<>();
     int size = scenes.size(), grid = tve.grid();
     for (String m : maps) {
-      // Classic explainers at their default budgets, each with its own scorer to count its passes.
-      ModelScorer sc = new ModelScorer(target.encoder(), head, 128);
+      // Classic explainers at their default budgets, each counting its own passes.
       dev.tve.explain.PatchExplainer e = switch (m) {
-        case "occlusion" -> dev.tve.explain.classic.Occlusion.builder(sc, 1, size, grid).build();
-        case "rise" -> dev.tve.explain.classic.Rise.builder(sc, 1, size, grid).optSeed(seed).build();
-        case "kernel-shap" -> dev.tve.explain.classic.KernelShap.builder(sc, 1, size, grid).optSeed(seed).build();
+        case "occlusion" -> dev.tve.explain.classic.Occlusion.builder(new ModelScorer(target.encoder(), head, 128), 1, size, grid).build();
+        case "rise" -> dev.tve.explain.classic.Rise.builder(new ModelScorer(target.encoder(), head, 128), 1, size, grid).optSeed(seed).build();
+        case "kernel-shap" -> dev.tve.explain.classic.KernelShap.builder(new ModelScorer(target.encoder(), head, 128), 1, size, grid)
+            .optSeed(seed).build();
         case "saliency" -> new dev.tve.explain.classic.Saliency(builtIn(target), head, grid, 32);
         case "integrated-gradients" -> new dev.tve.explain.classic.IntegratedGradients(builtIn(target), head, grid, 50,
             dev.tve.metric.Canvases.black(1, size, new float[] {mean}, new float[] {std}));

@@ -107,13 +107,14 @@ public final class ZooCommand implements Runnable {
       samples(samplesDir, modelDir, data, smoke ? 4 : 16);
       recipe.put("samples", (smoke ? 4 : 16) + " test-split scenes, seed 2024");
       // From the heads' cards, so that a build resumed after step 2 still records them.
-      for (Head h : TargetModel.load(modelDir).heads().values()) {
+      TargetModel built = TargetModel.load(modelDir);
+      for (Head h : built.heads().values()) {
         Map<String, Object> hc = Heads.card(modelDir, h.name());
         if (hc != null && hc.get("testAccuracy") instanceof Number a) headAccuracy.putIfAbsent(h.name(), a.doubleValue());
       }
       recipe.put("headAccuracy", headAccuracy);
       recipe.put("threads", t);
-      recipe.put("encoderSeconds", TargetModel.load(modelDir).card().training().get("seconds"));
+      recipe.put("encoderSeconds", built.card().training().get("seconds"));
       recipe.put("explainerSeconds", dev.tve.explain.ExplainerCard.read(explainerDir.resolve("explainer.card.json")).training().get("seconds"));
       recipe.put("secondsThisRun", (System.nanoTime() - t0) / 1e9);
       AtomicFiles.writeJson(zoo.resolve("recipe.json"), recipe);

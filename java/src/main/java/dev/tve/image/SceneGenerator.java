@@ -111,15 +111,7 @@ public final class SceneGenerator {
    */
   public double randomPointingRate(int grid, long from, int n) {
     double sum = 0;
-    double cell = (double) canvas / grid;
-    for (long i = from; i < from + n; i++) {
-      Box b = scene(i).box();
-      int hits = 0;
-      for (int gy = 0; gy < grid; gy++) {
-        for (int gx = 0; gx < grid; gx++) if (b.contains((gx + 0.5) * cell, (gy + 0.5) * cell)) hits++;
-      }
-      sum += (double) hits / (grid * grid);
-    }
+    for (long i = from; i < from + n; i++) sum += scene(i).box().patchCentreFraction(grid, canvas);
     return sum / n;
   }
 

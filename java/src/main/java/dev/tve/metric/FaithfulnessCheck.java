@@ -238,17 +238,11 @@ public final class FaithfulnessCheck {
         }
         int label = sc[i].label();
         rows.add(new Row(sc[i].index(), label, heldOut.contains(label), a.predicted(), a.probability(), y[i * maps.size() * 3 + 2][0],
-            chancePointing(sc[i], g), scores));
+            sc[i].box().patchCentreFraction(g, s), scores));
       }
       progress.accept(done + b);
     }
     return rows;
-  }
-
-  private static double chancePointing(Scene sc, int grid) {
-    int hits = 0;
-    for (int p = 0; p < grid * grid; p++) hits += PointingGame.hit(p, grid, sc.size(), sc.box()) ? 1 : 0;
-    return (double) hits / (grid * grid);
   }
 
   /**

@@ -14,8 +14,7 @@ public final class PointingGame {
 
   /** Whether patch {@code patch} (row-major on a grid x grid map of an image of side size) points into the box. */
   public static boolean hit(int patch, int grid, int size, Box box) {
-    double cell = (double) size / grid;
-    return box.contains((patch % grid + 0.5) * cell, (patch / grid + 0.5) * cell);
+    return box.containsPatchCentre(patch, grid, size);
   }
 
   /** The top patch of a map (ties: the lowest index). */

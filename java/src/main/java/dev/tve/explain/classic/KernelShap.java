@@ -99,7 +99,7 @@ public final class KernelShap implements PatchExplainer {
   }
 
   /** Least squares with sum(phi) = y(all) - y(none) exact: phi_last eliminated. */
-  private double[] fitRaw(boolean[][] z, double[] y, int p) {
+  private float[] fit(boolean[][] z, double[] y, int p) {
     double base = y[0], gap = y[1] - y[0];
     int m = p - 1;
     double[][] a = new double[m][m + 1];
@@ -114,19 +114,15 @@ public final class KernelShap implements PatchExplainer {
       }
     }
     for (int j = 0; j < m; j++) a[j][j] += ridge;
-    double[] phi = new double[p];
     double[] sol = solve(a, m);
+    float[] phi = new float[p];
     double sum = 0;
-    for (int j = 0; j < m; j++) sum += phi[j] = sol[j];
-    phi[p - 1] = gap - sum;
+    for (int j = 0; j < m; j++) {
+      sum += sol[j];
+      phi[j] = (float) sol[j];
+    }
+    phi[p - 1] = (float) (gap - sum);
     return phi;
-  }
-
-  private float[] fit(boolean[][] z, double[] y, int p) {
-    double[] phi = fitRaw(z, y, p);
-    float[] o = new float[p];
-    for (int q = 0; q < p; q++) o[q] = (float) phi[q];
-    return o;
   }
 
   /** Gaussian elimination with partial pivoting on the augmented m x (m + 1) matrix. */
