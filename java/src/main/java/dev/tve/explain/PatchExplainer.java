@@ -26,4 +26,7 @@ public interface PatchExplainer {
 
   /** Model evaluations (forward passes) spent so far. */
   long forwardPasses();
+
+  /** Backward passes through the model spent so far (gradient methods; 0 for the others). */
+  default long backwardPasses() { return 0; }
 }

@@ -32,9 +32,15 @@ public final class CnnEncoder extends EncoderModule {
 
   @Override
   public Tensor forward(Tensor x) {
+    return forward(x, null);
+  }
+
+  @Override
+  public Tensor forward(Tensor x, java.util.function.Consumer<Tensor> camLayer) {
     Tensor h = x;
     for (int i = 0; i < 3; i++) {
       h = relu(conv(h, w[i], b[i], 1, 1));
+      if (i == 2 && camLayer != null) camLayer.accept(h);
       if (i < 2) h = max_pool2d(h, new long[] {2, 2}, new long[] {2, 2}, new long[] {0, 0}, new long[] {1, 1}, false);
     }
     return h.mean(new long[] {2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional());

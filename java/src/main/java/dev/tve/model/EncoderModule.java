@@ -57,6 +57,14 @@ public abstract class EncoderModule extends Module implements Encoder {
   public abstract Tensor forward(Tensor images);
 
   /**
+   * The same forward pass, handing the activation Grad-CAM reads to {@code camLayer} on the way (so
+   * that the caller can {@code retain_grad()} it): [B, K, h, w] feature maps for a CNN (its last
+   * convolution, after the ReLU), [B, 1 + P, D] tokens for a ViT (the normalised input of its last
+   * block, [CLS] first: the block's output patch tokens never reach the [CLS] embedding).
+   */
+  public abstract Tensor forward(Tensor images, java.util.function.Consumer<Tensor> camLayer);
+
+  /**
    * Embeddings [B, D] without gradients, copied into a new float array [B * D]. Call {@code eval()}
    * first: training-mode layers would behave differently.
    */

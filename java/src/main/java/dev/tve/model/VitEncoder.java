@@ -114,6 +114,10 @@ public final class VitEncoder extends EncoderModule {
    * grid order.
    */
   public Tensor tokens(Tensor x) {
+    return tokens(x, null);
+  }
+
+  private Tensor tokens(Tensor x, java.util.function.Consumer<Tensor> camLayer) {
     Tensor h = x;
     for (int i = 0; i < stemW.size(); i++) {
       h = gelu(stemNorm.get(i).forward(conv(h, stemW.get(i), null, i == 0 ? 1 : 2, 1)));
@@ -122,8 +126,11 @@ public final class VitEncoder extends EncoderModule {
     long b = h.size(0);
     h = h.flatten(2, 3).transpose(1, 2);                         // [B, P, D]
     h = cat(new TensorVector(cls.expand(b, 1, dim()), h), 1).add(pos);
-    for (Block blk : blocks) {
-      h = h.add(attention(blk, blk.ln1().forward(h)));
+    for (int l = 0; l < blocks.size(); l++) {
+      Block blk = blocks.get(l);
+      Tensor u = blk.ln1().forward(h);
+      if (camLayer != null && l == blocks.size() - 1) camLayer.accept(u);
+      h = h.add(attention(blk, u));
       h = h.add(blk.fc2().forward(gelu(blk.fc1().forward(blk.ln2().forward(h)))));
     }
     return norm.forward(h);
@@ -139,5 +146,10 @@ public final class VitEncoder extends EncoderModule {
   @Override
   public Tensor forward(Tensor x) {
     return tokens(x).select(1, 0);                               // the [CLS] state
+  }
+
+  @Override
+  public Tensor forward(Tensor x, java.util.function.Consumer<Tensor> camLayer) {
+    return tokens(x, camLayer).select(1, 0);
   }
 }

@@ -28,7 +28,7 @@ import org.bytedeco.opencv.opencv_core.Scalar;
 public final class LineChart {
   private static final Scalar[] COLORS = {new Scalar(180, 119, 31, 0), new Scalar(14, 127, 255, 0), new Scalar(44, 160, 44, 0),
       new Scalar(40, 39, 214, 0), new Scalar(189, 103, 148, 0), new Scalar(75, 86, 140, 0), new Scalar(194, 119, 227, 0),
-      new Scalar(127, 127, 127, 0)};
+      new Scalar(127, 127, 127, 0), new Scalar(34, 189, 188, 0), new Scalar(207, 190, 23, 0)};
 
   private record Series(String name, double[] x, double[] y) {}
 

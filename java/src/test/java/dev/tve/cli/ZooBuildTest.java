@@ -6,6 +6,7 @@ import dev.tve.model.ModelCard;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -76,5 +77,42 @@ class ZooBuildTest {
     assertThat(s.at("/setup/forwardPasses").asLong()).isEqualTo(9L * 6 * 3 * 50);
     assertThat(s.at("/setup/classicExplainerCost/occlusion/passesPerImage").asDouble()).isEqualTo(50.0);
     assertThat(s.at("/setup/classicExplainerCost/saliency/passesPerImage").asDouble()).isEqualTo(1.0);
+
+    // tve evaluate: every report part, then a rerun with more scenes continues without redoing the first.
+    Path ev = dir.resolve("evaluate");
+    String[] common = {"evaluate", "--model", dir.resolve("zoo-a/scene-vit").toString(), "--explainer", dir.resolve("zoo-a/explainer").toString(),
+        "--data", data.toString(), "--calibration-scenes", "40", "--methods", "tve,saliency,integrated-gradients,grad-cam,occlusion,random,intensity",
+        "--heads", "ten-class,held-out", "--sanity-n", "2", "--sanity-steps", "3", "--overlays", "1", "--out", ev.toString()};
+    String[] e1 = CliTest.capture(concat(common, "--n", "3"));
+    assertThat(e1[0]).as(e1[2]).isEqualTo("0");
+    List<String> rows = Files.readAllLines(ev.resolve("rows.jsonl"));
+    assertThat(rows).hasSize(6);
+    // Sanity: random head and shuffled labels for ten-class, random head for held-out (no shuffled twin), random encoder for both.
+    assertThat(Files.readAllLines(ev.resolve("sanity.jsonl"))).hasSize(2 * 3 + 2 * 2);
+    assertThat(Files.readString(ev.resolve("summary.md"))).contains("### Head `ten-class` (3 scenes)", "### Head `held-out` (3 scenes)",
+        "| tve - occlusion |", "Recovery", "Break-even with occlusion", "Spearman with occlusion", "random-encoder (Spearman ↓)",
+        "| intensity | 1.00 [1.00, 1.00] FAIL");
+    assertThat(ev.resolve("report.html")).exists();
+    assertThat(ev.resolve("curves-held-out-insertion-blur.png")).exists();
+    assertThat(ev.resolve("sanity-explainer/explainer.card.json")).exists();
+    try (Stream<Path> o = Files.list(ev.resolve("overlays"))) {
+      assertThat(o.count()).isEqualTo(2);
+    }
+    String[] e2 = CliTest.capture(concat(common, "--n", "4"));
+    assertThat(e2[0]).as(e2[2]).isEqualTo("0");
+    assertThat(e2[2]).contains("head ten-class: 1 of 4 scenes to do (3 done)");
+    List<String> more = Files.readAllLines(ev.resolve("rows.jsonl"));
+    assertThat(more).hasSize(8).startsWith(rows.toArray(new String[0]));
+    assertThat(e2[1]).contains("8 images");
+    // Other settings into the same folder are refused, naming the setting.
+    String[] e3 = CliTest.capture(concat(common, "--n", "4", "--seed", "8"));
+    assertThat(e3[0]).isNotEqualTo("0");
+    assertThat(e3[2]).contains("seed = 7, not 8");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }

@@ -43,6 +43,7 @@ final class Gradients {
       Tensor onehot = torch.from_blob(new FloatPointer(pick), new long[] {n, classes}, new TensorOptions(torch.ScalarType.Float));
       out.mul(onehot).sum().backward();
       in.grad().contiguous().data_ptr_float().get(grad);
+      encoder.zero_grad(true);                                 // the weights' gradients are not kept
       if (logits != null) {
         float[] all = new float[n * classes];
         out.detach().contiguous().data_ptr_float().get(all);

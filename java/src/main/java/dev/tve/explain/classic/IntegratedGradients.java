@@ -36,6 +36,7 @@ public final class IntegratedGradients implements PatchExplainer {
   @Override public String name() { return "integrated-gradients"; }
   @Override public int grid() { return grid; }
   @Override public long forwardPasses() { return gradients.passes(); }
+  @Override public long backwardPasses() { return gradients.passes(); }
 
   @Override
   public float[][] explain(float[] x, int n, int[] targets) {

@@ -30,6 +30,7 @@ public final class Saliency implements PatchExplainer {
   @Override public String name() { return "saliency"; }
   @Override public int grid() { return grid; }
   @Override public long forwardPasses() { return gradients.passes(); }
+  @Override public long backwardPasses() { return gradients.passes(); }
 
   @Override
   public float[][] explain(float[] x, int n, int[] targets) {

@@ -1,0 +1,114 @@
+package dev.tve.evaluate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tve.model.LinearHead;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The record file a run appends to, the report's arithmetic on records with known values, the randomised head. */
+class EvaluateRecordsTest {
+  static ImageRecord.MethodScores scores(double delBlack, double delZero, double ins, float[] map, double seconds) {
+    float[] curve = new float[50];
+    java.util.Arrays.fill(curve, (float) delBlack);
+    return new ImageRecord.MethodScores(map, delBlack, delZero, ins, 0.1, 1, 0.5, seconds, 10, 0, curve, curve, curve);
+  }
+
+  static ImageRecord record(long scene, Map<String, ImageRecord.MethodScores> m) {
+    return new ImageRecord("h", scene, 1, 1, 1, 0.9f, 0.1f, 0.2, m);
+  }
+
+  @Test
+  void aCutShortLineIsDroppedAndTheRunContinues(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("rows.jsonl");
+    float[] map = new float[49];
+    try (RecordFile<ImageRecord> f = RecordFile.open(file, ImageRecord.class)) {
+      f.append(record(1, Map.of("tve", scores(0.1, 0.2, 0.7, map, 0.01))));
+      f.append(record(2, Map.of("tve", scores(0.1, 0.2, 0.7, map, 0.01))));
+    }
+    // A run stopped mid-write leaves half a line.
+    Files.writeString(file, "{\"head\":\"h\",\"scene\":3,\"lab", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    try (RecordFile<ImageRecord> f = RecordFile.open(file, ImageRecord.class)) {
+      assertThat(f.records()).extracting(ImageRecord::scene).containsExactly(1L, 2L);
+      f.append(record(3, Map.of("tve", scores(0.3, 0.2, 0.7, map, 0.01))));
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).hasSize(3);
+    try (RecordFile<ImageRecord> f = RecordFile.open(file, ImageRecord.class)) {
+      assertThat(f.records()).extracting(ImageRecord::key).containsExactly("h/1", "h/2", "h/3");
+      assertThat(f.records().get(2).methods().get("tve").deletionBlack()).isEqualTo(0.3);
+    }
+  }
+
+  @Test
+  void recoveryCostAndSanityAreComputedFromTheRecords() {
+    // Per image: random deletion 0.5, best attribution method (occlusion) 0.1, TVE 0.14 -> recovery (0.5 - 0.14) / 0.4 = 0.9.
+    // Insertion: random 0.3, rise 0.7 (best), occlusion 0.6, TVE 0.62 -> (0.62 - 0.3) / 0.4 = 0.8.
+    SplittableRandom r = new SplittableRandom(1);
+    List<ImageRecord> rows = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      float[] base = new float[49];
+      for (int p = 0; p < 49; p++) base[p] = (float) r.nextDouble();
+      Map<String, ImageRecord.MethodScores> m = new LinkedHashMap<>();
+      m.put("tve", scores(0.14, 0.2, 0.62, base, 0.01));
+      m.put("occlusion", scores(0.1, 0.15, 0.6, base.clone(), 0.05));
+      m.put("rise", scores(0.2, 0.25, 0.7, base.clone(), 5.0));
+      float[] noise = new float[49];
+      for (int p = 0; p < 49; p++) noise[p] = (float) r.nextDouble();
+      m.put("random", scores(0.5, 0.4, 0.3, noise, 0));
+      rows.add(record(i, m));
+    }
+    List<SanityRecord> sanity = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      sanity.add(new SanityRecord("h", SanityCheck.RANDOM_HEAD, i, Map.of("tve", 0.1 + 0.01 * i, "occlusion", 0.9, "rise", 0.2, "random", 0.0)));
+    }
+    Report rep = Report.of(rows, sanity, List.of("tve", "occlusion", "rise", "random"), List.of("h"), 400, 7);
+    JsonNode j = new ObjectMapper().valueToTree(rep.json());
+    JsonNode h = j.at("/heads/0");
+    assertThat(h.at("/recovery/deletion-black/best").asText()).isEqualTo("occlusion");
+    assertThat(h.at("/recovery/deletion-black/recovery").asDouble()).isCloseTo(0.9, within(1e-9));
+    assertThat(h.at("/recovery/insertion-blur/best").asText()).isEqualTo("rise");
+    assertThat(h.at("/recovery/insertion-blur/recovery").asDouble()).isCloseTo(0.8, within(1e-9));
+    assertThat(h.at("/recovery/insertion-blur/met").asBoolean()).isFalse();
+    // Cost: TVE 0.01 s vs occlusion 0.05 s; break-even 400 / 0.04 = 10,000 explanations.
+    assertThat(h.at("/cost/occlusion/tveCostRatio").asDouble()).isCloseTo(0.2, within(1e-9));
+    assertThat(h.at("/cost/breakEvenVsOcclusion/explanations").asDouble()).isEqualTo(10000.0);
+    // Same maps: full agreement between TVE and occlusion; none with the random map.
+    assertThat(h.at("/agreement/occlusion/tve/spearman/mean").asDouble()).isCloseTo(1, within(1e-9));
+    assertThat(Math.abs(h.at("/agreement/random/tve/spearman/mean").asDouble())).isLessThan(0.2);
+    assertThat(h.at("/sanity/tve/passesAll").asBoolean()).isTrue();
+    assertThat(h.at("/sanity/occlusion/passesAll").asBoolean()).isFalse();
+    assertThat(rep.markdown()).contains("| deletion AUC, black canvas ↓ | occlusion | 0.100 | 0.500 | 0.140 | 0.90", "| occlusion | 0.90 [0.90, 0.90] FAIL | fails |");
+  }
+
+  @Test
+  void theRandomisedHeadKeepsShapeAndSpreadButNotTheWeights() {
+    SplittableRandom r = new SplittableRandom(3);
+    float[] w = new float[10 * 64];
+    for (int i = 0; i < w.length; i++) w[i] = (float) (0.3 * r.nextGaussian() + 0.05);
+    List<String> names = new ArrayList<>();
+    for (int c = 0; c < 10; c++) names.add("c" + c);
+    LinearHead h = new LinearHead("ten", w, new float[10], names);
+    LinearHead a = SanityCheck.randomHead(h, 7), b = SanityCheck.randomHead(h, 7);
+    assertThat(a.weight()).isEqualTo(b.weight()).isNotEqualTo(w);
+    assertThat(a.classNames()).isEqualTo(names);
+    double v = 0;
+    for (float x : a.weight()) v += x * x / a.weight().length;
+    assertThat(Math.sqrt(v)).isCloseTo(0.3, within(0.03));
+    assertThat(SanityCheck.passes(0.49, 0.99)).isTrue();
+    assertThat(SanityCheck.passes(0.51, 0.6)).isFalse();
+    assertThat(SanityCheck.passes(0.3, 1.0)).isFalse();
+  }
+}
