@@ -55,14 +55,14 @@ import picocli.CommandLine.Option;
 public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--model", description = "Model folder (default: zoo/scene-vit).") Path model;
   @Option(names = "--explainer", description = "Explainer folder (default: zoo/explainer).") Path explainer;
-  @Option(names = "--methods", split = ",", description = "Methods (default: all): " + "tve, saliency, integrated-gradients, grad-cam, occlusion, "
+  @Option(names = "--methods", split = ",", description = "Methods (default: all): " + "tve, saliency, integrated-gradients (black baseline), integrated-gradients-blur, grad-cam, occlusion, "
       + "rise, kernel-shap, random, intensity (also tve-raw).") List<String> methods;
   @Option(names = "--n", defaultValue = "50", description = "Test scenes per head (default: ${DEFAULT-VALUE}).") int n;
   @Option(names = "--heads", split = ",", defaultValue = "ten-class", description = "Heads (default: ${DEFAULT-VALUE}; e.g. ten-class,held-out). "
       + "A head over some of the scene classes gets scenes of those classes only.") List<String> heads;
-  @Option(names = "--sanity-n", defaultValue = "10", description = "Scenes per head for the sanity tests, the first of the --n (default: ${DEFAULT-VALUE}; 0: none).")
+  @Option(names = "--sanity-n", defaultValue = "5", description = "Scenes per head for the sanity tests, the first of the --n (default: ${DEFAULT-VALUE}; 0: none).")
   int sanityN;
-  @Option(names = "--sanity-steps", defaultValue = "200", description = "Pre-training steps of the explainer for the randomised encoder (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--sanity-steps", defaultValue = "100", description = "Pre-training steps of the explainer for the randomised encoder (default: ${DEFAULT-VALUE}).")
   int sanitySteps;
   @Option(names = "--split", defaultValue = "test", description = "test | validation (choose parameters on validation; report on test).") String split;
   @Option(names = "--scene-seed", defaultValue = "5", description = "Scene generator seed (default: ${DEFAULT-VALUE}).") long sceneSeed;
@@ -70,8 +70,6 @@ public final class EvaluateCommand implements Callable<Integer> {
       + "(the smallest sigma at which the first head is within 5 points of chance).") String blurSigma;
   @Option(names = "--calibration-scenes", defaultValue = "500", description = "Validation scenes for the blur calibration (default: ${DEFAULT-VALUE}).")
   int calibrationScenes;
-  @Option(names = "--ig-baseline", defaultValue = "black", description = "Integrated Gradients baseline: black or blur (default: ${DEFAULT-VALUE}).")
-  String igBaseline;
   @Option(names = "--subsets", defaultValue = "100", description = "Random patch subsets per image for faithfulness correlation (default: ${DEFAULT-VALUE}).")
   int subsets;
   @Option(names = "--overlays", defaultValue = "4", description = "Scenes per head shown with every method's overlay in report.html (default: ${DEFAULT-VALUE}).")
@@ -80,6 +78,9 @@ public final class EvaluateCommand implements Callable<Integer> {
   long seed;
   @Option(names = "--data", description = "Fashion-MNIST folder (default: the Debian package's).") Path data;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
+  @Option(names = "--shard", description = "I/K: only every K-th scene from the I-th (0-based), main and sanity alike, for K processes "
+      + "or machines each with its own --out; concatenate their rows.jsonl and sanity.jsonl into one --out (with one shard's setup.json) "
+      + "and rerun without --shard for the report (benchmarks/run-evaluate.sh).") String shard;
   @Option(names = "--out", defaultValue = "tve-evaluation", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -125,7 +126,6 @@ public final class EvaluateCommand implements Callable<Integer> {
     fixed.put("methods", chosen);
     fixed.put("split", split);
     fixed.put("sceneSeed", sceneSeed);
-    fixed.put("igBaseline", igBaseline);
     fixed.put("subsets", subsets);
     fixed.put("seed", seed);
     fixed.put("sanitySteps", sanitySteps);
@@ -180,13 +180,26 @@ public final class EvaluateCommand implements Callable<Integer> {
     AtomicFiles.writeJson(setupFile, setup);
 
     Evaluation ev = Evaluation.builder(target.encoder(), tve, scenes).optMethods(chosen).optBlurSigma(sigma).optSeed(seed)
-        .optIgBaseline(igBaseline).optSubsets(subsets).build();
+        .optSubsets(subsets).build();
+    int shardIndex = 0, shards = 1;
+    if (shard != null) {
+      String[] p = shard.split("/");
+      try {
+        shardIndex = Integer.parseInt(p[0]);
+        shards = Integer.parseInt(p[1]);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("--shard " + shard + ": I/K, e.g. 0/2");
+      }
+      if (p.length != 2 || shards < 1 || shardIndex < 0 || shardIndex >= shards) throw new IllegalArgumentException("--shard " + shard + ": I/K with 0 <= I < K");
+    }
+    final int si = shardIndex, sk = shards;
     long t0 = System.nanoTime();
     try (RecordFile<ImageRecord> rows = RecordFile.open(out.resolve("rows.jsonl"), ImageRecord.class);
         RecordFile<SanityRecord> sanity = RecordFile.open(out.resolve("sanity.jsonl"), SanityRecord.class)) {
       Map<String, long[]> selected = new LinkedHashMap<>();
       for (Head h : headList) {
-        long[] idx = FaithfulnessCheck.select(scenes.generator(), h, Set.of(), n, 0, 0, 200L * n);
+        long[] all = FaithfulnessCheck.select(scenes.generator(), h, Set.of(), n, 0, 0, 200L * n);
+        long[] idx = java.util.stream.IntStream.range(0, all.length).filter(i -> i % sk == si).mapToLong(i -> all[i]).toArray();
         selected.put(h.name(), idx);
         Set<String> done = rows.records().stream().map(ImageRecord::key).collect(Collectors.toSet());
         long[] todo = java.util.Arrays.stream(idx).filter(i -> !done.contains(h.name() + "/" + i)).toArray();
@@ -199,7 +212,12 @@ public final class EvaluateCommand implements Callable<Integer> {
             String.format("%d/%d scenes, %.1f s/scene", k, todo.length, (System.nanoTime() - s0) / 1e9 / k)));
         bar.done();
       }
-      if (sanityN > 0) runSanity(ev, target, loaded.card(), tve, headList, selected, rows.records(), sanity, train, carve, mean, std);
+      if (sanityN > 0) runSanity(ev, target, loaded.card(), tve, headList, selected, rows.records(), sanity, train, carve, mean, std, si, sk);
+      if (shard != null) {
+        System.out.printf("shard %s: %d images, %d sanity records in %s; merge the shards and rerun without --shard for the report%n", shard,
+            rows.records().size(), sanity.records().size(), out);
+        return 0;
+      }
 
       double pretrainSeconds = loaded.card().training() != null && loaded.card().training().get("seconds") instanceof Number s ? s.doubleValue() : Double.NaN;
       List<ImageRecord> inRun = new ArrayList<>();
@@ -211,8 +229,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       List<String> charts = report.writeCharts(out);
       List<String> pictures = report.writeOverlays(out, inRun, scenes.generator(), tve.grid(), overlays);
       String setupLine = String.format("tve evaluate on the %s split (scene seed %d), heads %s, up to %d scenes each, target: each head's predicted class; "
-          + "insertion blur sigma %s px; IG baseline %s; faithfulness correlation: %d subsets of %d patches to black; seed %d; "
-          + "explainer pre-training %.0f s.", split, sceneSeed, heads, n, sigma, igBaseline, subsets,
+          + "insertion blur sigma %s px (also the blurred IG baseline); faithfulness correlation: %d subsets of %d patches to black; seed %d; "
+          + "explainer pre-training %.0f s.", split, sceneSeed, heads, n, sigma, subsets,
           dev.tve.metric.FaithfulnessCorrelation.defaultTake(tve.grid() * tve.grid()), seed, pretrainSeconds);
       String md = "# Explainer comparison\n\n" + setupLine + "\n\n" + report.markdown();
       AtomicFiles.write(out.resolve("summary.md"), md.getBytes(StandardCharsets.UTF_8));
@@ -229,12 +247,13 @@ public final class EvaluateCommand implements Callable<Integer> {
   }
 
   private void runSanity(Evaluation ev, TargetModel target, ExplainerCard explainerCard, TveExplainer tve, List<Head> headList,
-      Map<String, long[]> selected, List<ImageRecord> all, RecordFile<SanityRecord> sanity, LabeledImages train, Splits carve, float mean, float std)
-      throws Exception {
+      Map<String, long[]> selected, List<ImageRecord> all, RecordFile<SanityRecord> sanity, LabeledImages train, Splits carve, float mean, float std,
+      int si, int sk) throws Exception {
     TveExplainer randomTve = null;
     EncoderModule randomEncoder = null;
     for (Head h : headList) {
-      long[] idx = java.util.Arrays.copyOf(selected.get(h.name()), Math.min(sanityN, selected.get(h.name()).length));
+      // The first --sanity-n scenes of the head; a shard takes its share of them.
+      long[] idx = java.util.Arrays.copyOf(selected.get(h.name()), Math.min((sanityN - si + sk - 1) / sk, selected.get(h.name()).length));
       Map<Long, ImageRecord> byScene = new LinkedHashMap<>();
       for (ImageRecord r : all) if (r.head().equals(h.name())) byScene.put(r.scene(), r);
       List<ImageRecord> originals = java.util.Arrays.stream(idx).mapToObj(byScene::get).filter(java.util.Objects::nonNull).toList();

@@ -49,7 +49,6 @@ public final class Evaluation {
   private final double blurSigma;
   private final long seed;
   private final int batch, chunk, subsets;
-  private final String igBaseline;
   private final int grid;
 
   private Evaluation(Builder b) {
@@ -62,7 +61,6 @@ public final class Evaluation {
     this.batch = b.batch;
     this.chunk = b.chunk;
     this.subsets = b.subsets;
-    this.igBaseline = b.igBaseline;
     this.grid = b.tve != null ? b.tve.grid() : b.grid;
   }
 
@@ -75,7 +73,7 @@ public final class Evaluation {
 
   /** How a model-dependent method is built for this encoder and head. */
   Methods.Context context(Encoder enc, Head head, TveExplainer explainer) {
-    return new Methods.Context(enc, head, explainer, scenes.size(), grid, scenes.mean(), scenes.std(), seed, chunk, igBaseline, blurSigma);
+    return new Methods.Context(enc, head, explainer, scenes.size(), grid, scenes.mean(), scenes.std(), seed, chunk, blurSigma);
   }
 
   /**
@@ -92,6 +90,7 @@ public final class Evaluation {
     FaithfulnessCorrelation fc = new FaithfulnessCorrelation(scorer, 1, s, grid, subsets, FaithfulnessCorrelation.defaultTake(p), seed, chunk);
     float[] mean = {scenes.mean()}, std = {scenes.std()};
     float[] black = Canvases.black(1, s, mean, std), zero = new float[f];
+    if (sceneIndices.length > 0) warmUp(explainers.values(), scorer, sceneIndices[0]);
     for (int done = 0; done < sceneIndices.length; done += batch) {
       int b = Math.min(batch, sceneIndices.length - done);
       float[] x = new float[b * f];
@@ -153,6 +152,14 @@ public final class Evaluation {
     }
   }
 
+  /** One untimed explanation per method first, so that no method's time includes libtorch's first-call set-up. */
+  private void warmUp(java.util.Collection<PatchExplainer> explainers, ModelScorer scorer, long scene) {
+    float[] x = new float[scenes.size() * scenes.size()];
+    scenes.normalise(scenes.generator().scene(scene), x, 0);
+    int[] t = scorer.predict(x, 1);
+    for (PatchExplainer e : explainers) e.explain(x, 1, t);
+  }
+
   /** Maps of the model-dependent methods for another model (a sanity condition), same images and targets. */
   Map<String, float[][]> maps(Methods.Context ctx, float[] x, int n, int[] targets, long[] keys, long salt) {
     int s = scenes.size(), f = s * s;
@@ -190,7 +197,6 @@ public final class Evaluation {
     private double blurSigma = 4;
     private long seed = 7;
     private int batch = 16, chunk = 128, subsets = 100, grid = 7;
-    private String igBaseline = "black";
 
     private Builder(Encoder encoder, TveExplainer tve, SceneBatches scenes) {
       this.encoder = encoder;
@@ -210,8 +216,6 @@ public final class Evaluation {
     public Builder optChunk(int v) { chunk = v; return this; }
     /** Random patch subsets per image for faithfulness correlation (default 100). */
     public Builder optSubsets(int v) { subsets = v; return this; }
-    /** Integrated Gradients' baseline: black or blur (default black). */
-    public Builder optIgBaseline(String v) { igBaseline = v; return this; }
     /** The patch grid side when TVE is not compared (default 7). */
     public Builder optGrid(int v) { grid = v; return this; }
 
@@ -221,7 +225,6 @@ public final class Evaluation {
       if ((methods.contains(Methods.TVE) || methods.contains(Methods.TVE_RAW)) && tve == null) throw new IllegalArgumentException("tve needs an explainer");
       if (scenes.channels() != 1) throw new IllegalArgumentException("scenes are single-channel");
       if (batch < 1 || chunk < 1 || subsets < 2) throw new IllegalArgumentException("batch >= 1, chunk >= 1, subsets >= 2");
-      if (!igBaseline.equals("black") && !igBaseline.equals("blur")) throw new IllegalArgumentException("IG baseline: black or blur");
       return new Evaluation(this);
     }
   }

@@ -178,7 +178,7 @@ public final class Report {
         }
         tables.add(new Table("Recovery: the share of the best attribution method's improvement over random that TVE reaches (target ≥ 0.90)",
             "(random - TVE) / (random - best) for deletion, (TVE - random) / (best - random) for insertion; best = the attribution method "
-                + "(Saliency, IG, Grad-CAM, occlusion, RISE, KernelSHAP) with the best mean; CI: bootstrap over images.",
+                + "(Saliency, IG from black and from blur, Grad-CAM, occlusion, RISE, KernelSHAP) with the best mean; CI: bootstrap over images.",
             List.of("measure", "best method", "best", "random", "TVE", "recovery [95 % CI]", "target"), rec));
         json.put("recovery", rj);
       }
