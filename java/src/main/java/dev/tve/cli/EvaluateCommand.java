@@ -56,7 +56,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--model", description = "Model folder (default: zoo/scene-vit).") Path model;
   @Option(names = "--explainer", description = "Explainer folder (default: zoo/explainer).") Path explainer;
   @Option(names = "--methods", split = ",", description = "Methods (default: all): " + "tve, saliency, integrated-gradients (black baseline), integrated-gradients-blur, grad-cam, occlusion, "
-      + "rise, kernel-shap, random, intensity (also tve-raw).") List<String> methods;
+      + "rise, kernel-shap, random, intensity (also tve-display: TVE's smoothed display map).") List<String> methods;
   @Option(names = "--n", defaultValue = "50", description = "Test scenes per head (default: ${DEFAULT-VALUE}).") int n;
   @Option(names = "--heads", split = ",", defaultValue = "ten-class", description = "Heads (default: ${DEFAULT-VALUE}; e.g. ten-class,held-out). "
       + "A head over some of the scene classes gets scenes of those classes only.") List<String> heads;
@@ -81,6 +81,8 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--shard", description = "I/K: only every K-th scene from the I-th (0-based), main and sanity alike, for K processes "
       + "or machines each with its own --out; concatenate their rows.jsonl and sanity.jsonl into one --out (with one shard's setup.json) "
       + "and rerun without --shard for the report (benchmarks/run-evaluate.sh).") String shard;
+  @Option(names = "--report-only", description = "Write the report from the results already in --out, scoring nothing new "
+      + "(a run spread over several sittings, between them).") boolean reportOnly;
   @Option(names = "--out", defaultValue = "tve-evaluation", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -203,7 +205,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         selected.put(h.name(), idx);
         Set<String> done = rows.records().stream().map(ImageRecord::key).collect(Collectors.toSet());
         long[] todo = java.util.Arrays.stream(idx).filter(i -> !done.contains(h.name() + "/" + i)).toArray();
-        if (todo.length == 0) continue;
+        if (todo.length == 0 || reportOnly) continue;
         System.err.printf("head %s: %d of %d scenes to do (%d done)%n", h.name(), todo.length, idx.length, idx.length - todo.length);
         ProgressBar bar = new ProgressBar("evaluate " + h.name());
         long s0 = System.nanoTime();
@@ -212,7 +214,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             String.format("%d/%d scenes, %.1f s/scene", k, todo.length, (System.nanoTime() - s0) / 1e9 / k)));
         bar.done();
       }
-      if (sanityN > 0) runSanity(ev, target, loaded.card(), tve, headList, selected, rows.records(), sanity, train, carve, mean, std, si, sk);
+      if (sanityN > 0 && !reportOnly) runSanity(ev, target, loaded.card(), tve, headList, selected, rows.records(), sanity, train, carve, mean, std, si, sk);
       if (shard != null) {
         System.out.printf("shard %s: %d images, %d sanity records in %s; merge the shards and rerun without --shard for the report%n", shard,
             rows.records().size(), sanity.records().size(), out);
@@ -225,7 +227,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         Set<Long> want = java.util.Arrays.stream(selected.get(h.name())).boxed().collect(Collectors.toSet());
         rows.records().stream().filter(r -> r.head().equals(h.name()) && want.contains(r.scene())).forEach(inRun::add);
       }
-      Report report = Report.of(inRun, sanity.records(), chosen, heads, pretrainSeconds, seed);
+      // Sanity records of the scenes in this run only (a smaller --n than an earlier sitting's reports fewer).
+      Set<String> inRunKeys = inRun.stream().map(ImageRecord::key).collect(Collectors.toSet());
+      List<SanityRecord> sanityInRun = sanity.records().stream().filter(r -> inRunKeys.contains(r.head() + "/" + r.scene())).toList();
+      Report report = Report.of(inRun, sanityInRun, chosen, heads, pretrainSeconds, seed);
       List<String> charts = report.writeCharts(out);
       List<String> pictures = report.writeOverlays(out, inRun, scenes.generator(), tve.grid(), overlays);
       String setupLine = String.format("tve evaluate on the %s split (scene seed %d), heads %s, up to %d scenes each, target: each head's predicted class; "
@@ -240,7 +245,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       AtomicFiles.writeJson(out.resolve("summary.json"), doc);
       AtomicFiles.write(out.resolve("report.html"), report.html("TVE explainer comparison", setupLine, charts, pictures).getBytes(StandardCharsets.UTF_8));
       System.out.print(md);
-      System.out.printf("%d images, %d sanity records; this run %.0f s; wrote %s%n", inRun.size(), sanity.records().size(),
+      System.out.printf("%d images, %d sanity records; this run %.0f s; wrote %s%n", inRun.size(), sanityInRun.size(),
           (System.nanoTime() - t0) / 1e9, out);
     }
     return 0;

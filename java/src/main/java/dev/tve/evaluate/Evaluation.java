@@ -222,7 +222,7 @@ public final class Evaluation {
     public Evaluation build() {
       Methods.check(methods);
       if (methods.isEmpty()) throw new IllegalArgumentException("no methods");
-      if ((methods.contains(Methods.TVE) || methods.contains(Methods.TVE_RAW)) && tve == null) throw new IllegalArgumentException("tve needs an explainer");
+      if ((methods.contains(Methods.TVE) || methods.contains(Methods.TVE_DISPLAY)) && tve == null) throw new IllegalArgumentException("tve needs an explainer");
       if (scenes.channels() != 1) throw new IllegalArgumentException("scenes are single-channel");
       if (batch < 1 || chunk < 1 || subsets < 2) throw new IllegalArgumentException("batch >= 1, chunk >= 1, subsets >= 2");
       return new Evaluation(this);

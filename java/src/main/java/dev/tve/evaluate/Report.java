@@ -354,7 +354,7 @@ public final class Report {
     for (HeadReport h : heads) {
       for (int k = 0; k < 3; k++) {
         LineChart.Builder c = LineChart.builder(h.head() + ": " + titles[k], "fraction of patches " + (k < 2 ? "removed" : "inserted"),
-            "p(target)").optSize(720, 420);
+            "p(target)").optSize(880, 420);
         for (Map.Entry<String, float[][]> e : h.meanCurves().entrySet()) {
           float[] y = e.getValue()[k];
           double[] x = new double[y.length], yy = new double[y.length];

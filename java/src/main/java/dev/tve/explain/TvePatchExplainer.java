@@ -10,8 +10,8 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * TVE behind the {@link PatchExplainer} interface, for comparisons with the classic methods: one
  * explainer pass and one encoder pass per image, every class of the head projected from it (the
- * projection is negligible), the requested class's map kept. {@code raw} picks the per-window map
- * before display smoothing.
+ * projection is negligible), the requested class's map kept. {@code raw} picks the signed per-patch
+ * attribution; otherwise the normalised, smoothed map {@code tve explain} draws.
  *
  * <pre>{@code
  * PatchExplainer tve = new TvePatchExplainer(explainer, model.head("ten-class"), false);

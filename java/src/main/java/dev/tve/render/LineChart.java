@@ -57,7 +57,9 @@ public final class LineChart {
   /** Draws the chart: a BGR 8-bit image. */
   public Mat draw() {
     Mat m = new Mat(height, width, CV_8UC3, new Scalar(255, 255, 255, 0));
-    int left = 70, right = width - 20, top = 40, bottom = height - 50;
+    // Several series: the legend gets its own column right of the plot, clear of the curves.
+    int legend = series.size() > 1 ? 215 : 0;
+    int left = 70, right = width - 20 - legend, top = 40, bottom = height - 50;
     double x0 = Double.POSITIVE_INFINITY, x1 = Double.NEGATIVE_INFINITY, y0 = Double.POSITIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
     for (Series s : series) {
       for (int i = 0; i < s.x().length; i++) {
@@ -79,7 +81,7 @@ public final class LineChart {
     text(m, xLabel, (left + right) / 2 - xLabel.length() * 3, height - 12, 0.45);
     text(m, yLabel + (logY ? " (log)" : ""), 5, top - 8, 0.45);
     text(m, fmt(x0), left - 5, bottom + 18, 0.4);
-    text(m, fmt(x1), right - 40, bottom + 18, 0.4);
+    text(m, fmt(x1), right - 10, bottom + 18, 0.4);
     text(m, fmt(logY ? Math.pow(10, y1) : y1), 5, top + 12, 0.4);
     text(m, fmt(logY ? Math.pow(10, y0) : y0), 5, bottom, 0.4);
     for (int k = 0; k < series.size(); k++) {
@@ -99,8 +101,8 @@ public final class LineChart {
       }
       if (series.size() > 1) {
         int ly = top + 16 + 16 * k;
-        line(m, new Point(right - 150, ly - 4), new Point(right - 130, ly - 4), c, 2, LINE_AA, 0);
-        text(m, s.name(), right - 125, ly, 0.4);
+        line(m, new Point(right + 15, ly - 4), new Point(right + 35, ly - 4), c, 2, LINE_AA, 0);
+        text(m, s.name(), right + 40, ly, 0.4);
       }
     }
     return m;
