@@ -4,7 +4,7 @@
 # any time and run it again (same OUT); it continues where it stopped, and a larger N later extends
 # the same results.
 #   benchmarks/run-evaluate.sh                  -> benchmarks/results/evaluation/
-#   N=150 benchmarks/run-evaluate.sh            (a first sitting)
+#   N=150 SANITY=30 benchmarks/run-evaluate.sh  (the first sitting's interim table)
 #   K=2 benchmarks/run-evaluate.sh              (K shards in parallel, merged at the end: for K
 #                                                 machines or real cores; on the 2-vCPU CI machine
 #                                                 two shards ran at half speed each, no gain)
@@ -13,6 +13,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT="${1:-benchmarks/results/evaluation}"
 K="${K:-1}" N="${N:-500}" SANITY="${SANITY:-40}" HEADS="${HEADS:-ten-class,held-out}"
 args=(--n "$N" --heads "$HEADS" --sanity-n "$SANITY")
+# A clean clone has the committed records gzipped: continue from them.
+for f in rows sanity; do
+  if [ ! -f "$OUT/$f.jsonl" ] && [ -f "$OUT/$f.jsonl.gz" ]; then gunzip -c "$OUT/$f.jsonl.gz" > "$OUT/$f.jsonl"; fi
+done
 if ((K > 1)); then
   ./tve evaluate --help > /dev/null                  # builds the jar once, before the shards start
   mkdir -p "$OUT/shards"

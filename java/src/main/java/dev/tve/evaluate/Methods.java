@@ -28,6 +28,12 @@ import java.util.List;
  * 150 validation scenes neither baseline was better on every metric: black deletion, faithfulness
  * correlation and localisation favoured black, zero deletion and insertion the blur
  * (benchmarks/results/explainer-comparisons.md), so both are compared.
+ *
+ * <pre>{@code
+ * Methods.Context ctx = new Methods.Context(model.encoder(), head, tve, 56, 7, mean, std, 7, 128, 4.0);
+ * PatchExplainer rise = Methods.create(Methods.RISE, ctx);
+ * float[][] maps = rise.explain(x, n, targets);
+ * }</pre>
  */
 public final class Methods {
   public static final String TVE = "tve", TVE_DISPLAY = "tve-display", SALIENCY = "saliency", INTEGRATED_GRADIENTS = "integrated-gradients",
