@@ -24,7 +24,6 @@ import dev.tve.metric.FaithfulnessCheck;
 import dev.tve.model.EncoderModule;
 import dev.tve.model.Head;
 import dev.tve.model.ModelCard;
-import dev.tve.model.ModelScorer;
 import dev.tve.model.TargetModel;
 import dev.tve.model.ThreadPolicy;
 import dev.tve.model.VitEncoder;
@@ -104,19 +103,11 @@ public final class EvaluateCommand implements Callable<Integer> {
     List<Head> headList = new ArrayList<>();
     for (String h : heads) headList.add(target.head(h));
 
-    Path dir = data != null ? data : FashionMnist.locate();
-    LabeledImages train = FashionMnist.load(dir, FashionMnist.Split.TRAIN);
-    float mean = ((Number) card.preprocessing().get("mean")).floatValue(), std = ((Number) card.preprocessing().get("std")).floatValue();
-    Splits carve = Splits.carve(train.size(), ((Number) card.training().getOrDefault("validationItems", 5000)).intValue(), card.seed());
-    SceneBatches validation = new SceneBatches(SceneGenerator.builder(train, carve.validation()).optSeed(sceneSeed + 1000).build(), mean, std);
-    SceneBatches scenes = switch (split) {
-      case "test" -> {
-        LabeledImages test = FashionMnist.load(dir, FashionMnist.Split.TEST);
-        yield new SceneBatches(SceneGenerator.builder(test, Splits.all(test.size())).optSeed(sceneSeed).build(), mean, std);
-      }
-      case "validation" -> new SceneBatches(SceneGenerator.builder(train, carve.validation()).optSeed(sceneSeed).build(), mean, std);
-      default -> throw new IllegalArgumentException("--split " + split + ": test or validation");
-    };
+    SceneSetup loadedScenes = SceneSetup.load(data, card, split, sceneSeed);
+    LabeledImages train = loadedScenes.train();
+    Splits carve = loadedScenes.carve();
+    float mean = loadedScenes.mean(), std = loadedScenes.std();
+    SceneBatches scenes = loadedScenes.scenes();
     List<String> names = FashionMnist.CLASSES;
 
     // The settings results depend on; a rerun into the same --out must match them (more scenes or heads are fine).
@@ -151,19 +142,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       Head h = headList.get(0);
       if (!names.containsAll(h.classNames())) throw new IllegalArgumentException("--blur-sigma auto calibrates on the first head, " + h.name()
           + ", whose classes are not scene classes: list a scene-class head first or give --blur-sigma");
-      int cn = calibrationScenes, f = scenes.imageFloats();
-      long[] idx = FaithfulnessCheck.select(validation.generator(), h, Set.of(), cn, 0, 0, 50L * cn);
-      float[] x = new float[cn * f];
-      int[] labels = new int[cn];
-      for (int i = 0; i < cn; i++) {
-        var sc = validation.generator().scene(idx[i]);
-        validation.normalise(sc, x, i * f);
-        labels[i] = h.classNames().indexOf(names.get(sc.label()));
-      }
-      double[] ladder = {0, 1, 2, 3, 4, 6, 8, 12, 16};
-      BlurCalibration.Result r = BlurCalibration.measure(new ModelScorer(target.encoder(), h, 250), x, cn, 1, scenes.size(), labels, h.classes(), ladder, 0.05);
-      for (int k = 0; k < ladder.length; k++) calibration.put("sigma " + ladder[k], r.accuracy()[k]);
-      if (Double.isNaN(r.chosen())) throw new IllegalStateException("no sigma up to 16 brings head " + h.name() + " near chance: " + calibration);
+      int cn = calibrationScenes;
+      BlurCalibration.Result r = loadedScenes.calibrateBlur(target.encoder(), h, cn, calibration);
       sigma = r.chosen();
       calibration.put("head", h.name());
       calibration.put("chance", r.chance());

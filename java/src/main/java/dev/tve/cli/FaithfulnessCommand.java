@@ -3,10 +3,7 @@ package dev.tve.cli;
 import dev.tve.explain.ExplainerFiles;
 import dev.tve.explain.TveExplainer;
 import dev.tve.image.FashionMnist;
-import dev.tve.image.LabeledImages;
 import dev.tve.image.SceneBatches;
-import dev.tve.image.SceneGenerator;
-import dev.tve.image.Splits;
 import dev.tve.io.AtomicFiles;
 import dev.tve.metric.BlurCalibration;
 import dev.tve.metric.FaithfulnessCheck;
@@ -80,19 +77,9 @@ public final class FaithfulnessCommand implements Callable<Integer> {
     tb.optLambdas((float) loaded.card().lambdaPos(), (float) lambdaNeg);
     TveExplainer tve = tb.build();
 
-    Path dir = data != null ? data : FashionMnist.locate();
-    LabeledImages train = FashionMnist.load(dir, FashionMnist.Split.TRAIN);
-    float mean = ((Number) card.preprocessing().get("mean")).floatValue(), std = ((Number) card.preprocessing().get("std")).floatValue();
-    Splits carve = Splits.carve(train.size(), ((Number) card.training().getOrDefault("validationItems", 5000)).intValue(), card.seed());
-    SceneBatches validation = new SceneBatches(SceneGenerator.builder(train, carve.validation()).optSeed(sceneSeed + 1000).build(), mean, std);
-    SceneBatches scenes = switch (split) {
-      case "test" -> {
-        LabeledImages test = FashionMnist.load(dir, FashionMnist.Split.TEST);
-        yield new SceneBatches(SceneGenerator.builder(test, Splits.all(test.size())).optSeed(sceneSeed).build(), mean, std);
-      }
-      case "validation" -> new SceneBatches(SceneGenerator.builder(train, carve.validation()).optSeed(sceneSeed).build(), mean, std);
-      default -> throw new IllegalArgumentException("--split " + split + ": test or validation");
-    };
+    SceneSetup loadedScenes = SceneSetup.load(data, card, split, sceneSeed);
+    float mean = loadedScenes.mean(), std = loadedScenes.std();
+    SceneBatches scenes = loadedScenes.scenes();
     Set<Integer> heldOut = new LinkedHashSet<>();
     for (String c : loaded.card().excludedClasses()) heldOut.add(FashionMnist.CLASSES.indexOf(c));
     List<String> names = FashionMnist.CLASSES;
@@ -106,20 +93,8 @@ public final class FaithfulnessCommand implements Callable<Integer> {
     }
     if (blurSigma.equals("auto")) {
       // Calibrated on validation scenes of the head's classes, never on the scenes scored.
-      int n = calibrationScenes, f = scenes.imageFloats();
-      long[] idx = FaithfulnessCheck.select(validation.generator(), head, Set.of(), n, 0, 0, 50L * n);
-      float[] x = new float[n * f];
-      int[] labels = new int[n];
-      for (int i = 0; i < n; i++) {
-        var sc = validation.generator().scene(idx[i]);
-        validation.normalise(sc, x, i * f);
-        labels[i] = labelToHead.applyAsInt(sc.label());
-      }
-      double[] ladder = {0, 1, 2, 3, 4, 6, 8, 12, 16};
-      BlurCalibration.Result r = BlurCalibration.measure(new ModelScorer(target.encoder(), head, 250), x, n, 1, scenes.size(), labels,
-          head.classes(), ladder, 0.05);
-      for (int k = 0; k < ladder.length; k++) calibration.put("sigma " + ladder[k], r.accuracy()[k]);
-      if (Double.isNaN(r.chosen())) throw new IllegalStateException("no sigma up to 16 brings head " + headName + " near chance: " + calibration);
+      int n = calibrationScenes;
+      BlurCalibration.Result r = loadedScenes.calibrateBlur(target.encoder(), head, n, calibration);
       sigma = r.chosen();
       calibration.put("chance", r.chance());
       calibration.put("scenes", n);
