@@ -104,6 +104,11 @@ public final class Report {
     json.put("images", n);
     json.put("accuracy", accuracy);
     json.put("boxShare", boxShare);
+    // How far the insertion canvas is from the image, for the model: the target's probability on each.
+    double probability = rs.stream().mapToDouble(ImageRecord::probability).average().orElse(Double.NaN);
+    double blurredProbability = rs.stream().mapToDouble(ImageRecord::blurredProbability).average().orElse(Double.NaN);
+    json.put("targetProbability", probability);
+    json.put("blurredTargetProbability", blurredProbability);
 
     // 1. Means with CIs.
     List<String> header = new ArrayList<>(List.of("method"));
@@ -128,8 +133,9 @@ public final class Report {
     tables.add(new Table("Faithfulness and localisation, mean [95 % CI]", String.format(
         "%d test scenes; target: the head's predicted class (head accuracy %.1f %%). ↑ higher is better, ↓ lower is better. "
             + "Chance level of the pointing game and of relevance mass (the share of patches in the box): %.3f. "
+            + "The target's mean probability: %.3f on the image, %.3f on the blurred canvas insertion starts from. "
             + "On dark-background scenes brightness (intensity) scores well on black-filled deletion; the localisation columns show where it does not.",
-        n, 100 * accuracy, boxShare), header, rowsOut));
+        n, 100 * accuracy, boxShare, probability, blurredProbability), header, rowsOut));
     json.put("measures", perMethod);
 
     // 2. TVE against each method, paired.

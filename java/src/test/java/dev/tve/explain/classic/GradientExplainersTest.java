@@ -91,4 +91,37 @@ class GradientExplainersTest {
       assertThat(sum).isCloseTo(gap, within(0.05 * Math.abs(gap) + 0.02));
     }
   }
+
+  @Test
+  void pixelMapsSumToThePatchMaps() {
+    int[] targets = {1, 7};
+    Saliency s = new Saliency(encoder, head, G, 2);
+    float[][] px = s.explainPixels(x, 2, targets);
+    assertThat(s.imageSize()).isEqualTo(S);
+    assertThat(px[0]).hasSize(F);
+    for (float v : px[0]) assertThat(v).isGreaterThanOrEqualTo(0f);
+    assertPoolsTo(px, s.explain(x, 2, targets));
+
+    float[] black = new float[F];
+    java.util.Arrays.fill(black, -0.5f);
+    IntegratedGradients ig = new IntegratedGradients(encoder, head, G, 20, black);
+    float[][] igPx = ig.explainPixels(x, 2, targets);
+    assertPoolsTo(igPx, ig.explain(x, 2, targets));
+    // Signed: IG's pixel map has both signs on a random model.
+    int negative = 0, positive = 0;
+    for (float v : igPx[0]) { if (v < 0) negative++; if (v > 0) positive++; }
+    assertThat(negative).isPositive();
+    assertThat(positive).isPositive();
+  }
+
+  static void assertPoolsTo(float[][] pixels, float[][] patches) {
+    int cell = S / G;
+    for (int i = 0; i < pixels.length; i++) {
+      double[] pooled = new double[G * G];
+      for (int y = 0; y < S; y++) for (int xx = 0; xx < S; xx++) pooled[(y / cell) * G + xx / cell] += pixels[i][y * S + xx];
+      for (int p = 0; p < G * G; p++) {
+        assertThat(pooled[p]).isCloseTo(patches[i][p], within(1e-4 + 1e-3 * Math.abs(patches[i][p])));
+      }
+    }
+  }
 }
