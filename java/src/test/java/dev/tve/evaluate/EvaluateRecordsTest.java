@@ -65,6 +65,7 @@ class EvaluateRecordsTest {
       m.put("tve", scores(0.14, 0.2, 0.62, base, 0.01));
       m.put("occlusion", scores(0.1, 0.15, 0.6, base.clone(), 0.05));
       m.put("rise", scores(0.2, 0.25, 0.7, base.clone(), 5.0));
+      m.put("saliency", scores(0.6, 0.5, 0.2, base.clone(), 0.02));   // worse than random everywhere
       float[] noise = new float[49];
       for (int p = 0; p < 49; p++) noise[p] = (float) r.nextDouble();
       m.put("random", scores(0.5, 0.4, 0.3, noise, 0));
@@ -74,7 +75,7 @@ class EvaluateRecordsTest {
     for (int i = 0; i < 10; i++) {
       sanity.add(new SanityRecord("h", SanityCheck.RANDOM_HEAD, i, Map.of("tve", 0.1 + 0.01 * i, "occlusion", 0.9, "rise", 0.2, "random", 0.0)));
     }
-    Report rep = Report.of(rows, sanity, List.of("tve", "occlusion", "rise", "random"), List.of("h"), 400, 7);
+    Report rep = Report.of(rows, sanity, List.of("tve", "occlusion", "rise", "saliency", "random"), List.of("h"), 400, 7);
     JsonNode j = new ObjectMapper().valueToTree(rep.json());
     JsonNode h = j.at("/heads/0");
     assertThat(h.at("/recovery/deletion-black/best").asText()).isEqualTo("occlusion");
@@ -82,6 +83,12 @@ class EvaluateRecordsTest {
     assertThat(h.at("/recovery/insertion-blur/best").asText()).isEqualTo("rise");
     assertThat(h.at("/recovery/insertion-blur/recovery").asDouble()).isCloseTo(0.8, within(1e-9));
     assertThat(h.at("/recovery/insertion-blur/met").asBoolean()).isFalse();
+    // Against each method: occlusion on insertion (0.62 - 0.3) / (0.6 - 0.3); RISE on black deletion (0.5 - 0.14) / (0.5 - 0.2).
+    assertThat(h.at("/recoveryByMethod/occlusion/insertion-blur/recovery").asDouble()).isCloseTo(0.32 / 0.3, within(1e-9));
+    assertThat(h.at("/recoveryByMethod/rise/deletion-black/recovery").asDouble()).isCloseTo(1.2, within(1e-9));
+    assertThat(h.at("/recoveryByMethod/random").isMissingNode()).isTrue();
+    assertThat(h.at("/recoveryByMethod/saliency/deletion-black/betterThanRandom").asBoolean()).isFalse();
+    assertThat(h.at("/recoveryByMethod/saliency/deletion-black/recovery").isMissingNode()).isTrue();
     // Cost: TVE 0.01 s vs occlusion 0.05 s; break-even 400 / 0.04 = 10,000 explanations.
     assertThat(h.at("/cost/occlusion/tveCostRatio").asDouble()).isCloseTo(0.2, within(1e-9));
     assertThat(h.at("/cost/breakEvenVsOcclusion/explanations").asDouble()).isEqualTo(10000.0);
