@@ -179,7 +179,7 @@ public final class Report {
           double[] ci = recoveryInterval(tve, rnd, bst, seed + 200 + measure.ordinal());
           rec.add(List.of(measure.title() + " " + arrow(measure.direction()), best, String.format("%.3f", mean(bst)), String.format("%.3f", mean(rnd)),
               String.format("%.3f", mean(tve)), String.format("%.2f [%.2f, %.2f]", ratio, ci[0], ci[1]), ratio >= RECOVERY_TARGET ? "met" : "not met"));
-          rj.put(measure.key(), Map.of("best", best, "bestMean", mean(bst), "randomMean", mean(rnd), "tveMean", mean(tve), "recovery", ratio,
+          rj.put(measure.key(), ordered("best", best, "bestMean", mean(bst), "randomMean", mean(rnd), "tveMean", mean(tve), "recovery", ratio,
               "lo", ci[0], "hi", ci[1], "met", ratio >= RECOVERY_TARGET));
         }
         tables.add(new Table("Recovery: the share of the best attribution method's improvement over random that TVE reaches (target ≥ 0.90)",
@@ -200,13 +200,13 @@ public final class Report {
             double[] other = column(rs, m, s -> value(s, measure));
             if (measure.direction().sign() * (mean(other) - mean(rnd)) <= 0) {      // no gap to recover: the ratio means nothing
               row.add("not better than random");
-              mj.put(measure.key(), Map.of("betterThanRandom", false));
+              mj.put(measure.key(), ordered("betterThanRandom", false));
               continue;
             }
             double ratio = recovery(tve, rnd, other, null);
             double[] ci = recoveryInterval(tve, rnd, other, seed + 300 + measure.ordinal());
             row.add(String.format("%.2f [%.2f, %.2f]", ratio, ci[0], ci[1]));
-            mj.put(measure.key(), Map.of("betterThanRandom", true, "recovery", ratio, "lo", ci[0], "hi", ci[1]));
+            mj.put(measure.key(), ordered("betterThanRandom", true, "recovery", ratio, "lo", ci[0], "hi", ci[1]));
           }
           each.add(row);
           ej.put(m, mj);
@@ -229,7 +229,7 @@ public final class Report {
       double fw = mean(column(rs, m, ImageRecord.MethodScores::forwardPasses)), bw = mean(column(rs, m, ImageRecord.MethodScores::backwardPasses));
       cost.add(List.of(m, String.format("%.4f", sec), String.format("%.0f", fw), String.format("%.0f", bw), String.format("%.1f", 1 / sec),
           m.equals(Methods.TVE) || Double.isNaN(tveSec) ? "" : String.format("%.4f (%.2f %%)", tveSec / sec, 100 * tveSec / sec)));
-      cj.put(m, Map.of("secondsPerImage", sec, "forwardPasses", fw, "backwardPasses", bw, "imagesPerSecond", 1 / sec,
+      cj.put(m, ordered("secondsPerImage", sec, "forwardPasses", fw, "backwardPasses", bw, "imagesPerSecond", 1 / sec,
           "tveCostRatio", tveSec / sec));
     }
     String breakEven = "";
@@ -238,7 +238,7 @@ public final class Report {
       double images = pretrainSeconds / (occ - tveSec);
       breakEven = String.format(" Break-even with occlusion: the explainer's %.0f s of pre-training are paid back after %.0f explanations "
           + "(%.0f s / (%.4f - %.4f) s per image).", pretrainSeconds, Math.ceil(images), pretrainSeconds, occ, tveSec);
-      cj.put("breakEvenVsOcclusion", Map.of("pretrainSeconds", pretrainSeconds, "explanations", Math.ceil(images)));
+      cj.put("breakEvenVsOcclusion", ordered("pretrainSeconds", pretrainSeconds, "explanations", Math.ceil(images)));
     }
     tables.add(new Table("Cost per explanation", "Wall seconds on this machine (1 libtorch thread), in batches of 16 scenes; passes through the model "
         + "under test (TVE: its explainer network and the encoder)." + breakEven,
@@ -263,7 +263,7 @@ public final class Report {
         MeanInterval a = MeanInterval.of(sp, seed + 300), b = MeanInterval.of(kt, seed + 301);
         row.add(a.format("%.2f"));
         row.add(b.format("%.2f"));
-        one.put(ref, Map.of("spearman", a, "kendall", b));
+        one.put(ref, ordered("spearman", a, "kendall", b));
       }
       agree.add(row);
       aj.put(m, one);
@@ -295,7 +295,7 @@ public final class Report {
           boolean pass = v.length > 0 && SanityCheck.passes(mi.mean(), mi.hi());
           all &= pass;
           row.add(mi.format("%.2f") + (pass ? " pass" : " FAIL"));
-          one.put(c, Map.of("spearman", mi, "pass", pass));
+          one.put(c, ordered("spearman", mi, "pass", pass));
         }
         row.add(all ? "passes" : "fails");
         one.put("passesAll", all);
@@ -329,6 +329,13 @@ public final class Report {
       curves.put(m, c);
     }
     return new HeadReport(h, n, accuracy, boxShare, tables, json, curves);
+  }
+
+  /** A map that keeps its keys' order (Map.of's order changes from run to run, and summary.json should not). */
+  private static Map<String, Object> ordered(Object... keysAndValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int k = 0; k < keysAndValues.length; k += 2) m.put((String) keysAndValues[k], keysAndValues[k + 1]);
+    return m;
   }
 
   private static double mean(double[] v) {
@@ -375,7 +382,7 @@ public final class Report {
   public Map<String, Object> json() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("methods", methods);
-    m.put("measures", java.util.Arrays.stream(Measure.values()).map(x -> Map.of("key", x.key(), "title", x.title(), "category",
+    m.put("measures", java.util.Arrays.stream(Measure.values()).map(x -> ordered("key", x.key(), "title", x.title(), "category",
         x.category().name().toLowerCase(), "direction", x.direction().label())).toList());
     m.put("heads", heads.stream().map(HeadReport::json).toList());
     return m;
