@@ -33,5 +33,5 @@ if ((K > 1)); then
   cat "$OUT"/shards/*/sanity.jsonl > "$OUT/sanity.jsonl"
 fi
 ./tve evaluate "${args[@]}" --out "$OUT"
-gzip -9 -c "$OUT/rows.jsonl" > "$OUT/rows.jsonl.gz"
-gzip -9 -c "$OUT/sanity.jsonl" > "$OUT/sanity.jsonl.gz"
+gzip -9 -n -c "$OUT/rows.jsonl" > "$OUT/rows.jsonl.gz"
+gzip -9 -n -c "$OUT/sanity.jsonl" > "$OUT/sanity.jsonl.gz"
