@@ -166,6 +166,11 @@ public final class Report {
       if (methods.contains(Methods.RANDOM)) {
         List<List<String>> rec = new ArrayList<>();
         Map<String, Object> rj = new LinkedHashMap<>();
+        Map<Measure, double[]> tveOf = new LinkedHashMap<>(), randomOf = new LinkedHashMap<>();
+        for (Measure measure : RECOVERY) {
+          tveOf.put(measure, column(rs, Methods.TVE, s -> value(s, measure)));
+          randomOf.put(measure, column(rs, Methods.RANDOM, s -> value(s, measure)));
+        }
         for (Measure measure : RECOVERY) {
           String best = null;
           for (String m : methods) {
@@ -173,8 +178,7 @@ public final class Report {
             if (best == null || measure.direction().sign() * (means.get(m).get(measure).mean() - means.get(best).get(measure).mean()) > 0) best = m;
           }
           if (best == null) continue;
-          double[] tve = column(rs, Methods.TVE, s -> value(s, measure)), rnd = column(rs, Methods.RANDOM, s -> value(s, measure));
-          double[] bst = column(rs, best, s -> value(s, measure));
+          double[] tve = tveOf.get(measure), rnd = randomOf.get(measure), bst = column(rs, best, s -> value(s, measure));
           double ratio = recovery(tve, rnd, bst, null);
           double[] ci = recoveryInterval(tve, rnd, bst, seed + 200 + measure.ordinal());
           rec.add(List.of(measure.title() + " " + arrow(measure.direction()), best, String.format("%.3f", mean(bst)), String.format("%.3f", mean(rnd)),
@@ -196,8 +200,7 @@ public final class Report {
           List<String> row = new ArrayList<>(List.of(m));
           Map<String, Object> mj = new LinkedHashMap<>();
           for (Measure measure : RECOVERY) {
-            double[] tve = column(rs, Methods.TVE, s -> value(s, measure)), rnd = column(rs, Methods.RANDOM, s -> value(s, measure));
-            double[] other = column(rs, m, s -> value(s, measure));
+            double[] tve = tveOf.get(measure), rnd = randomOf.get(measure), other = column(rs, m, s -> value(s, measure));
             if (measure.direction().sign() * (mean(other) - mean(rnd)) <= 0) {      // no gap to recover: the ratio means nothing
               row.add("not better than random");
               mj.put(measure.key(), ordered("betterThanRandom", false));

@@ -48,9 +48,7 @@ public final class Saliency implements PixelExplainer {
       int k = Math.min(chunk, n - first);
       float[] g = gradients.of(java.util.Arrays.copyOfRange(x, first * f, (first + k) * f), k,
           java.util.Arrays.copyOfRange(targets, first, first + k), null);
-      for (int i = 0; i < k; i++) {
-        out[first + i] = pixels ? Gradients.pool(g, i * f, c, s, s, true) : Gradients.pool(g, i * f, c, s, grid, true);
-      }
+      for (int i = 0; i < k; i++) out[first + i] = Gradients.pool(g, i * f, c, s, pixels ? s : grid, true);
     }
     return out;
   }
