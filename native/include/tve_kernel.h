@@ -12,6 +12,14 @@
  *
  * Every function is reentrant: it keeps no state between calls, so one library may be called from
  * many threads at once.
+ *
+ * Versioning: this header is the stable C ABI of the kernel and nothing else (process policies live
+ * in tve_runtime.h, benchmark probes in tve_probe.h, both in libtveruntime). TVE_KERNEL_ABI_VERSION
+ * changes whenever a struct layout, an enum value or a function signature here changes; callers
+ * compare it with tve_abi_version() at load time. Fields are only ever appended to the structs, so a
+ * caller built against an older minor layout keeps working when the version says so.
+ *   1: first release (projection, facts, probes and runtime policies in one header).
+ *   2: probes and runtime policies moved out to libtveruntime; tve_abi_version() added.
  */
 #ifndef TVE_KERNEL_H
 #define TVE_KERNEL_H
@@ -21,6 +29,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#define TVE_KERNEL_ABI_VERSION 2
 
 /* Where the pointers of a tve_projection live. Only host memory is served today; the field is in
  * the ABI so that device tensors can be passed later without breaking callers. */
@@ -87,34 +97,13 @@ typedef struct tve_result {
 int tve_project(const tve_projection* args, tve_result* result);
 
 /* Library facts. */
-const char* tve_version(void);
+int tve_abi_version(void);               /* TVE_KERNEL_ABI_VERSION of the library */
+const char* tve_version(void);           /* the project version the library was built as */
 int tve_cpu_isa_supported(int32_t isa);  /* 1 when this CPU can run the ISA path */
 int tve_cpu_best_isa(void);              /* the ISA that AUTO picks */
 int tve_cpu_threads(void);               /* threads that threads <= 0 means */
 int tve_cuda_compiled(void);             /* 1 when the library carries CUDA kernels */
 int tve_cuda_device_count(void);         /* devices usable by the kernels; 0 without driver or GPU */
-
-/* Bandwidth references for the benchmarks, on the same threads as the kernel.
- * tve_read_floor: sum of a[0..n) and b[0..n) (b may be NULL), vectorised with several
- * accumulators; the least work any kernel reading a and b must do.
- * tve_triad: STREAM triad a[i] = b[i] + s * c[i]. */
-double tve_read_floor(const float* a, const float* b, int64_t n, int32_t threads);
-void tve_triad(float* a, const float* b, const float* c, float s, int64_t n, int32_t threads);
-
-/* Process allocator policy (glibc malloc), for libtorch's many short-lived multi-MB tensors.
- * With glibc's defaults each one is mmap'd and munmap'd, so every batch pays fresh page faults
- * (measured: the ViT's training step 1.8x slower). Sets M_MMAP_THRESHOLD and
- * M_TRIM_THRESHOLD; returns 1 when both were accepted, 0 otherwise (or on other C libraries). */
-int32_t tve_malloc_tune(int64_t mmap_threshold, int64_t trim_threshold);
-
-/* Thread count of the OpenBLAS that libtorch already loaded (libopenblas_nolapack / libopenblas).
- * torch's set_num_threads does not reach it, and its idle workers spin: on 2 cores a second
- * OpenBLAS thread beside a busy loader thread halved training throughput here. Returns the
- * number of loaded OpenBLAS libraries it was set in (0: none loaded). */
-int32_t tve_blas_threads(int32_t threads);
-
-/* The current thread count of the first loaded OpenBLAS (0: none loaded). */
-int32_t tve_blas_threads_get(void);
 
 #ifdef __cplusplus
 }

@@ -76,6 +76,7 @@ int tve_project(const tve_projection* args, tve_result* result) {
   }
 }
 
+int tve_abi_version(void) { return TVE_KERNEL_ABI_VERSION; }
 const char* tve_version(void) { return TVE_VERSION_STRING; }
 
 int tve_cpu_isa_supported(int32_t isa) {

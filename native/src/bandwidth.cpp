@@ -4,7 +4,7 @@
 #include <immintrin.h>
 #include <omp.h>
 
-#include "tve_kernel.h"
+#include "tve_probe.h"
 
 namespace {
 

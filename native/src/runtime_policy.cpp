@@ -1,5 +1,5 @@
 // Process runtime policies: the allocator (tve_malloc_tune) and BLAS threads (tve_blas_threads).
-#include "tve_kernel.h"
+#include "tve_runtime.h"
 
 #include <climits>
 #if defined(__GLIBC__)
@@ -19,7 +19,7 @@ extern "C" int32_t tve_malloc_tune(int64_t mmap_threshold, int64_t trim_threshol
 #endif
 }
 
-// BLAS thread policy: see tve_blas_threads in tve_kernel.h. Java loads libraries without
+// BLAS thread policy: see tve_blas_threads in tve_runtime.h. Java loads libraries without
 // RTLD_GLOBAL, so look each candidate up by soname among the loaded ones (RTLD_NOLOAD).
 #include <dlfcn.h>
 

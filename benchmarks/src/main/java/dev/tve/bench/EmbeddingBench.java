@@ -2,7 +2,7 @@ package dev.tve.bench;
 
 import dev.tve.model.CnnEncoder;
 import dev.tve.model.EncoderModule;
-import dev.tve.model.ThreadPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import dev.tve.model.VitEncoder;
 import static org.bytedeco.pytorch.global.torch.cross_entropy;
 

@@ -7,7 +7,7 @@ import dev.tve.explain.TveExplainer;
 import dev.tve.model.LinearHead;
 import dev.tve.model.ModelCard;
 import dev.tve.model.TargetModel;
-import dev.tve.model.ThreadPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import dev.tve.model.VitEncoder;
 import java.util.List;
 import java.util.Map;

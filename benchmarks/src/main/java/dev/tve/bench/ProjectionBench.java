@@ -306,13 +306,13 @@ public class ProjectionBench {
   @Benchmark
   @OperationsPerInvocation(BATCH)
   public double cppReadFloor(Data d) {
-    return NativeKernelLibrary.tve_read_floor(new FloatPointer(d.ePos), new FloatPointer(d.eNeg), d.eFloats, THREADS);
+    return dev.tve.runtime.NativeRuntimeLibrary.tve_read_floor(new FloatPointer(d.ePos), new FloatPointer(d.eNeg), d.eFloats, THREADS);
   }
 
   /** The read floor over 616 MB, beyond any cache: the machine's DRAM read bandwidth. */
   @Benchmark
   public double cppReadFloorDram(LargeFloor f) {
-    return NativeKernelLibrary.tve_read_floor(f.a, f.b, LargeFloor.N, THREADS);
+    return dev.tve.runtime.NativeRuntimeLibrary.tve_read_floor(f.a, f.b, LargeFloor.N, THREADS);
   }
 
   /**
@@ -338,7 +338,7 @@ public class ProjectionBench {
     long t0 = System.nanoTime();
     c.kernel.projectInto(d.request, null, c.map);
     long t1 = System.nanoTime();
-    double s = NativeKernelLibrary.tve_read_floor(new FloatPointer(d.ePos), new FloatPointer(d.eNeg), d.eFloats, THREADS);
+    double s = dev.tve.runtime.NativeRuntimeLibrary.tve_read_floor(new FloatPointer(d.ePos), new FloatPointer(d.eNeg), d.eFloats, THREADS);
     long t2 = System.nanoTime();
     p.kernelNs += t1 - t0;
     p.floorNs += t2 - t1;
@@ -347,7 +347,7 @@ public class ProjectionBench {
 
   @Benchmark
   public void cppTriad(Triad t) {
-    NativeKernelLibrary.tve_triad(t.a, t.b, t.c, 3f, Triad.N, THREADS);
+    dev.tve.runtime.NativeRuntimeLibrary.tve_triad(t.a, t.b, t.c, 3f, Triad.N, THREADS);
   }
 
   private static final JavaReferenceKernel JAVA = new JavaReferenceKernel();

@@ -13,7 +13,7 @@ import dev.tve.model.LinearHead;
 import dev.tve.model.Probe;
 import dev.tve.model.ModelCard;
 import dev.tve.model.TargetModel;
-import dev.tve.model.ThreadPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import dev.tve.model.VitEncoder;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

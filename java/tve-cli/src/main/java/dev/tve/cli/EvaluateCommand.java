@@ -25,7 +25,7 @@ import dev.tve.model.EncoderModule;
 import dev.tve.model.Head;
 import dev.tve.model.ModelCard;
 import dev.tve.model.TargetModel;
-import dev.tve.model.ThreadPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import dev.tve.model.VitEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

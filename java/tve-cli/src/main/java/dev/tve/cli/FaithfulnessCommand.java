@@ -11,7 +11,7 @@ import dev.tve.model.ModelScorer;
 import dev.tve.model.Head;
 import dev.tve.model.ModelCard;
 import dev.tve.model.TargetModel;
-import dev.tve.model.ThreadPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

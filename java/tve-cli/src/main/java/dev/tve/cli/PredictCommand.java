@@ -10,7 +10,7 @@ import dev.tve.image.ImageDecoder;
 import dev.tve.image.Preprocessing;
 import dev.tve.model.Head;
 import dev.tve.model.TargetModel;
-import dev.tve.model.ThreadPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -18,7 +18,7 @@ import dev.tve.image.Splits;
 import dev.tve.model.Encoder;
 import dev.tve.model.ModelCard;
 import dev.tve.model.TargetModel;
-import dev.tve.model.ThreadPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import dev.tve.model.TorchScriptEncoder;
 import dev.tve.model.VitEncoder;
 import dev.tve.render.LineChart;

@@ -14,7 +14,7 @@ import dev.tve.model.Heads;
 import dev.tve.model.ModelCard;
 import dev.tve.model.Probe;
 import dev.tve.model.TargetModel;
-import dev.tve.model.ThreadPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import dev.tve.render.PngFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;

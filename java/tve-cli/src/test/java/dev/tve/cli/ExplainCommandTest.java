@@ -16,7 +16,7 @@ import dev.tve.io.NpyArray;
 import dev.tve.model.LinearHead;
 import dev.tve.model.ModelCard;
 import dev.tve.model.TargetModel;
-import dev.tve.model.ThreadPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import dev.tve.model.VitEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tve.explain.ExplainerCard;
 import dev.tve.model.ModelCard;
-import dev.tve.model.ThreadPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;

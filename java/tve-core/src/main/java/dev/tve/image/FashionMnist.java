@@ -43,9 +43,8 @@ public final class FashionMnist {
 
   /** The folder holding the four files (see the class comment for the search order). */
   public static Path locate() throws IOException {
-    String configured = System.getProperty("tve.fashion.dir");
-    if (configured == null || configured.isBlank()) configured = System.getenv("TVE_FASHION_MNIST");
-    if (configured != null && !configured.isBlank()) {
+    String configured = dev.tve.runtime.Settings.string("tve.fashion.dir", "TVE_FASHION_MNIST");
+    if (configured != null) {
       Path dir = Path.of(configured);
       if (!hasFiles(dir)) throw missing(dir + " (from tve.fashion.dir / TVE_FASHION_MNIST)");
       return dir;

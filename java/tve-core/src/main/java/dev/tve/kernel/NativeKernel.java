@@ -41,6 +41,11 @@ public final class NativeKernel implements ProjectionKernel {
   private static Throwable tryLoad() {
     try {
       Loader.load(NativeKernelLibrary.class);
+      int abi = NativeKernelLibrary.tve_abi_version();
+      // A library of another ABI would read our structs with another layout: refuse it, use the Java kernel.
+      if (abi != NativeKernelLibrary.TVE_KERNEL_ABI_VERSION) {
+        return new UnsatisfiedLinkError("libtvekernel has C ABI version " + abi + ", these bindings need " + NativeKernelLibrary.TVE_KERNEL_ABI_VERSION);
+      }
       return null;
     } catch (Throwable t) {  // UnsatisfiedLinkError, or a missing platform resource
       return t;

@@ -29,6 +29,8 @@ public final class NativeKernelLibrary {
 
   private NativeKernelLibrary() {}
 
+  /** The C ABI version these bindings were written for (TVE_KERNEL_ABI_VERSION). */
+  public static final int TVE_KERNEL_ABI_VERSION = 2;
   public static final int TVE_MEMORY_HOST = 0, TVE_MEMORY_DEVICE = 1;
   public static final int TVE_BACKEND_AUTO = 0, TVE_BACKEND_CPU = 1, TVE_BACKEND_CUDA = 2;
   public static final int TVE_OK = 0, TVE_ERR_ARGUMENT = 1, TVE_ERR_UNSUPPORTED = 2, TVE_ERR_NONFINITE = 3,
@@ -110,17 +112,11 @@ public final class NativeKernelLibrary {
   }
 
   public static native int tve_project(@Const Projection args, Result result);
+  public static native int tve_abi_version();
   public static native @Cast("const char*") BytePointer tve_version();
   public static native int tve_cpu_isa_supported(int isa);
   public static native int tve_cpu_best_isa();
   public static native int tve_cpu_threads();
   public static native int tve_cuda_compiled();
   public static native int tve_cuda_device_count();
-  public static native double tve_read_floor(@Const FloatPointer a, @Const FloatPointer b, @Cast("int64_t") long n,
-      int threads);
-  public static native void tve_triad(FloatPointer a, @Const FloatPointer b, @Const FloatPointer c, float s,
-      @Cast("int64_t") long n, int threads);
-  public static native int tve_malloc_tune(@Cast("int64_t") long mmapThreshold, @Cast("int64_t") long trimThreshold);
-  public static native int tve_blas_threads(int threads);
-  public static native int tve_blas_threads_get();
 }

@@ -1,5 +1,7 @@
 package dev.tve.kernel;
 
+import dev.tve.runtime.Settings;
+
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,9 +63,9 @@ public final class ProjectionEngine {
 
   /** Builder of {@link ProjectionEngine}. */
   public static final class Builder {
-    private Backend backend = setting("tve.kernel.backend", "TVE_KERNEL_BACKEND", Backend.class, Backend.AUTO);
-    private Isa isa = setting("tve.kernel.isa", "TVE_KERNEL_ISA", Isa.class, Isa.AUTO);
-    private int threads = Integer.parseInt(setting("tve.kernel.threads", "TVE_KERNEL_THREADS", "0"));
+    private Backend backend = Settings.choice("tve.kernel.backend", Backend.class, Backend.AUTO);
+    private Isa isa = Settings.choice("tve.kernel.isa", Isa.class, Isa.AUTO);
+    private int threads = Settings.integer("tve.kernel.threads", 0);
 
     private Builder() {}
 
@@ -88,21 +90,5 @@ public final class ProjectionEngine {
       }
     }
 
-    private static String setting(String property, String env, String fallback) {
-      String v = System.getProperty(property);
-      if (v == null || v.isBlank()) v = System.getenv(env);
-      return v == null || v.isBlank() ? fallback : v.trim();
-    }
-
-    private static <E extends Enum<E>> E setting(String property, String env, Class<E> type, E fallback) {
-      String v = setting(property, env, null);
-      if (v == null) return fallback;
-      try {
-        return Enum.valueOf(type, v.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(property + "/" + env + ": '" + v + "' is not one of "
-            + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT), e);
-      }
-    }
   }
 }

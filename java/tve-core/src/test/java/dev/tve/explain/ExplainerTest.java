@@ -9,7 +9,7 @@ import dev.tve.image.LabeledImages;
 import dev.tve.image.SceneBatches;
 import dev.tve.image.SceneGenerator;
 import dev.tve.image.Splits;
-import dev.tve.model.ThreadPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import dev.tve.model.VitEncoder;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.FloatPointer;

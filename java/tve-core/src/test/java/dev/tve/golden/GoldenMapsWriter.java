@@ -23,7 +23,7 @@ import dev.tve.model.EncoderModule;
 import dev.tve.model.Head;
 import dev.tve.model.ModelScorer;
 import dev.tve.model.TargetModel;
-import dev.tve.model.ThreadPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
-package dev.tve.model;
+package dev.tve.runtime;
 
-import dev.tve.kernel.NativeKernelLibrary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,14 +27,7 @@ public final class AllocatorPolicy {
 
   /** Whether the setting asks for the tuned allocator. */
   public static boolean configured() {
-    String v = System.getProperty("tve.malloc.tune");
-    if (v == null || v.isBlank()) v = System.getenv("TVE_MALLOC_TUNE");
-    if (v == null || v.isBlank()) return true;
-    return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "true", "1", "on", "yes" -> true;
-      case "false", "0", "off", "no" -> false;
-      default -> throw new IllegalArgumentException("tve.malloc.tune / TVE_MALLOC_TUNE: '" + v + "' is not true or false");
-    };
+    return Settings.flag("tve.malloc.tune", true);
   }
 
   /** Applies the configured policy once; returns whether the tuned thresholds are in force. */
@@ -44,7 +36,7 @@ public final class AllocatorPolicy {
     boolean ok = false;
     if (configured()) {
       try {
-        ok = NativeKernelLibrary.tve_malloc_tune(MMAP_THRESHOLD, TRIM_THRESHOLD) == 1;
+        ok = NativeRuntimeLibrary.tve_malloc_tune(MMAP_THRESHOLD, TRIM_THRESHOLD) == 1;
         if (!ok) LOG.warn("allocator thresholds not accepted by this C library; libtorch batches will page-fault more");
       } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
         LOG.warn("allocator policy not applied: native library unavailable ({})", e.getMessage());

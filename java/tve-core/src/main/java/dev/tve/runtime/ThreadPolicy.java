@@ -1,6 +1,5 @@
-package dev.tve.model;
+package dev.tve.runtime;
 
-import dev.tve.kernel.NativeKernelLibrary;
 import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +28,7 @@ public final class ThreadPolicy {
   /** Sets OpenBLAS's pool now; returns how many loaded OpenBLAS libraries took it (0 when none or no native library). */
   public static int blasThreads(int threads) {
     try {
-      return NativeKernelLibrary.tve_blas_threads(threads);
+      return NativeRuntimeLibrary.tve_blas_threads(threads);
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
       LOG.warn("OpenBLAS thread count not set: native library unavailable ({})", e.getMessage());
       return 0;
@@ -38,31 +37,25 @@ public final class ThreadPolicy {
 
   /** The configured libtorch thread count. */
   public static int configured() {
-    return setting("tve.torch.threads", "TVE_TORCH_THREADS", 1);
+    return setting("tve.torch.threads", 1);
   }
 
   /** The configured OpenBLAS thread count; 0 leaves OpenBLAS's own. */
   public static int configuredBlas() {
-    return setting("tve.blas.threads", "TVE_BLAS_THREADS", 0);
+    return setting("tve.blas.threads", 0);
   }
 
-  private static int setting(String property, String env, int fallback) {
-    String v = System.getProperty(property);
-    if (v == null || v.isBlank()) v = System.getenv(env);
-    if (v == null || v.isBlank()) return fallback;
-    try {
-      int n = Integer.parseInt(v.trim());
-      if (n < 1) throw new NumberFormatException();
-      return n;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(property + " / " + env + ": '" + v + "' is not a positive integer", e);
-    }
+  private static int setting(String property, int fallback) {
+    int n = Settings.integer(property, fallback);
+    if (n < 1 && fallback >= 1) throw new TveException(property + "/" + Settings.envName(property) + ": " + n + " is not a positive integer");
+    if (n < 0) throw new TveException(property + "/" + Settings.envName(property) + ": " + n + " is negative");
+    return n;
   }
 
   /** OpenBLAS's current thread count (0 when no OpenBLAS is loaded or no native library). */
   public static int blasThreads() {
     try {
-      return NativeKernelLibrary.tve_blas_threads_get();
+      return NativeRuntimeLibrary.tve_blas_threads_get();
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
       return 0;
     }
