@@ -1,26 +1,10 @@
 package dev.tve.cli;
 
 import dev.tve.image.FashionMnist;
-import dev.tve.image.LabeledImages;
-import dev.tve.image.SceneBatches;
-import dev.tve.image.SceneGenerator;
-import dev.tve.image.Splits;
-import dev.tve.model.CnnEncoder;
-import dev.tve.model.Embeddings;
-import dev.tve.model.EncoderModule;
-import dev.tve.model.EncoderTrainer;
-import dev.tve.model.LinearHead;
-import dev.tve.model.Probe;
-import dev.tve.model.ModelCard;
-import dev.tve.model.TargetModel;
+import dev.tve.model.EncoderRecipe;
 import dev.tve.runtime.ThreadPolicy;
-import dev.tve.model.VitEncoder;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -48,59 +32,17 @@ public final class EncoderCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     int t = threads != null ? ThreadPolicy.apply(threads) : ThreadPolicy.apply();
     Path dir = data != null ? data : FashionMnist.locate();
-    LabeledImages train = FashionMnist.load(dir, FashionMnist.Split.TRAIN);
-    LabeledImages test = FashionMnist.load(dir, FashionMnist.Split.TEST);
-    Splits splits = Splits.carve(train.size(), validation, seed);
-    SceneGenerator trainGen = SceneGenerator.builder(train, splits.train()).optSeed(seed).build();
-    SceneGenerator valGen = SceneGenerator.builder(train, splits.validation()).optSeed(seed + 1).build();
-    SceneGenerator testGen = SceneGenerator.builder(test, Splits.all(test.size())).optSeed(seed + 2).build();
-    float[] stats = SceneBatches.statistics(trainGen, 0, 2000);
-    SceneBatches trainScenes = new SceneBatches(trainGen, stats[0], stats[1]);
-    torch.manual_seed(seed);                                   // the initial weights follow the seed
-    EncoderModule encoder = arch.equals("cnn") ? new CnnEncoder(1, 56, 32, dim) : new VitEncoder(1, 56, patch, dim, layers, 4);
-    System.err.printf("training %s (%s) on %d train items, %d threads; scene mean %.4f std %.4f%n", arch,
-        encoder.architecture().sizes(), splits.train().length, t, stats[0], stats[1]);
+    System.err.printf("training %s on Fashion-MNIST scenes (%d validation items held out), %d threads%n", arch, validation, t);
     ProgressBar bar = new ProgressBar("train");
-    EncoderTrainer.Result r = EncoderTrainer.builder().optEpochs(epochs).optScenesPerEpoch(scenesPerEpoch).optBatchSize(batch)
-        .optLearningRate(lr).optSeed(seed).optCheckpointDir(out.resolve("checkpoint"))
-        .optProgress(p -> bar.update(p.step(), p.steps(), String.format("epoch %d/%d loss %.3f %.0f img/s", p.epoch(), p.epochs(), p.loss(), p.imagesPerSecond())))
-        .build().train(encoder, trainScenes);
+    EncoderRecipe.Result r = EncoderRecipe.builder().optArch(arch).optEpochs(epochs).optScenesPerEpoch(scenesPerEpoch).optBatchSize(batch)
+        .optLearningRate(lr).optPatch(patch).optDim(dim).optLayers(layers).optSeed(seed).optProbeScenes(probeScenes).optTestScenes(testScenes)
+        .optValidation(validation).build()
+        .run(dir, out, p -> bar.update(p.step(), p.steps(), String.format("epoch %d/%d loss %.3f %.0f img/s", p.epoch(), p.epochs(), p.loss(),
+            p.imagesPerSecond())));
     bar.done();
-    // Probe: a fresh head on frozen embeddings of train scenes never used in training (index offset).
-    long probeFirst = (long) epochs * scenesPerEpoch;
-    Embeddings probe = Embeddings.of(encoder, trainScenes, probeFirst, probeScenes, 128);
-    Embeddings val = Embeddings.of(encoder, new SceneBatches(valGen, stats[0], stats[1]), 0, validation, 128);
-    Embeddings tst = Embeddings.of(encoder, new SceneBatches(testGen, stats[0], stats[1]), 0, testScenes, 128);
-    LinearHead head = Probe.builder().optSeed(seed).build().trainLinear("ten-class", probe.values(), probe.labels(), FashionMnist.CLASSES);
-    double valAcc = head.accuracy(val.values(), val.labels()), testAcc = head.accuracy(tst.values(), tst.labels());
-    int grid = arch.equals("cnn") ? 7 : 56 / patch;
-    double chance = testGen.randomPointingRate(grid, 0, testScenes);
-    Map<String, String> hashes = new LinkedHashMap<>();
-    for (String f : new String[] {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
-      hashes.put(f, ModelCard.sha256(dir.resolve(f)));
-    }
-    Map<String, Object> pre = new LinkedHashMap<>();
-    pre.put("canvas", 56);
-    pre.put("channels", 1);
-    pre.put("mean", stats[0]);
-    pre.put("std", stats[1]);
-    pre.put("scenes", "SceneGenerator canvas 56, 2 clutter pieces of 12..16 px");
-    pre.put("pointingChanceOnTestScenes", Map.of("grid", grid, "rate", chance));
-    Map<String, Object> training = new LinkedHashMap<>();
-    training.put("epochs", epochs);
-    training.put("scenesPerEpoch", scenesPerEpoch);
-    training.put("batch", batch);
-    training.put("lr", lr);
-    training.put("threads", t);
-    training.put("seconds", r.seconds());
-    training.put("lastEpochLoss", r.lastEpochLoss());
-    training.put("probeScenes", probeScenes);
-    training.put("validationItems", validation);
-    ModelCard card = new ModelCard("encoder", encoder.architecture(), FashionMnist.CLASSES, pre,
-        Map.of("validation", valAcc, "test", testAcc), hashes, seed, null, null, training, "0.1.0");
-    new TargetModel(encoder, card, List.of(head)).save(out);     // the card gets the weights' hash here
     System.out.printf("%s: trained in %.0f s (%d threads); linear probe accuracy: validation %.4f, test %.4f (%d test scenes); "
-        + "pointing-game chance level on %dx%d: %.4f%n", arch, r.seconds(), t, valAcc, testAcc, testScenes, grid, grid, chance);
+        + "pointing-game chance level on %dx%d: %.4f%n", arch, r.card().training().seconds(), t, r.validationAccuracy(), r.testAccuracy(), testScenes,
+        r.grid(), r.grid(), r.pointingChance());
     return 0;
   }
 }

@@ -1,14 +1,18 @@
 package dev.tve.cli;
 
+import dev.tve.api.ExplainOptions;
+import dev.tve.api.Tve;
 import dev.tve.batch.ExplainRun;
-import dev.tve.explain.ExplainerFiles;
+import dev.tve.explain.Explainer;
+import dev.tve.explain.MethodSettings;
+import dev.tve.explain.Methods;
 import dev.tve.explain.TargetSpec;
-import dev.tve.explain.TveExplainer;
-import dev.tve.image.Preprocessing;
+import dev.tve.model.ExplainedOutput;
 import dev.tve.model.Head;
 import dev.tve.model.ModelCard;
-import dev.tve.model.TargetModel;
+import dev.tve.runtime.Settings;
 import dev.tve.runtime.ThreadPolicy;
+import dev.tve.runtime.Version;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +27,7 @@ import picocli.CommandLine.Parameters;
  * shipped samples with the shipped zoo.
  */
 @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Explain images with the TVE explainer (default: the shipped zoo on samples/).",
+    description = {"Explain images with TVE or any classic method (default: TVE, the shipped zoo, samples/).",
         "Writes per image NAME.overlay.png and NAME.raw.npy [targets, g, g], and manifest.jsonl and montage.png.",
         "A run started again with the same --out skips the images already done."})
 public final class ExplainCommand implements Callable<Integer> {
@@ -41,30 +45,29 @@ public final class ExplainCommand implements Callable<Integer> {
   int verify;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
 
-  /** The model's input preprocessing from its card: square size, channels, one mean and std for all channels. */
-  static Preprocessing preprocessing(ModelCard card) {
-    int size = card.architecture().imageSize(), channels = card.architecture().channels();
-    float mean = ((Number) card.preprocessing().get("mean")).floatValue(), std = ((Number) card.preprocessing().get("std")).floatValue();
-    float[] means = new float[channels], stds = new float[channels];
-    java.util.Arrays.fill(means, mean);
-    java.util.Arrays.fill(stds, std);
-    return Preprocessing.builder(size, size, channels).optMean(means).optStd(stds).build();
-  }
+  @Option(names = "--method", defaultValue = "tve", description = "Attribution method (default: ${DEFAULT-VALUE}): tve, tve-display, saliency, "
+      + "integrated-gradients, integrated-gradients-blur, grad-cam, occlusion, rise, kernel-shap, random, intensity.") String method;
+  @Option(names = "--output", defaultValue = "logit", description = "The model output explained: logit (default) or probability; "
+      + "recorded in the manifest.") ExplainedOutput output;
+  @Option(names = "--seed", defaultValue = "7", description = "Seed of the methods' random draws (RISE masks, KernelSHAP coalitions; default 7).")
+  long seed;
 
   static java.util.Map<String, Object> provenance(ModelCard model, dev.tve.explain.ExplainerCard explainer) {
     java.util.Map<String, Object> p = new java.util.LinkedHashMap<>();
     p.put("modelWeightsSha256", model.weightsSha256());
-    p.put("explainerWeightsSha256", explainer.weightsSha256());
-    p.put("explainerSeed", explainer.training().get("seed"));
-    p.put("verifySeed", "per batch: hash of its first file's path");
-    p.put("version", TveCommand.class.getAnnotation(picocli.CommandLine.Command.class).version()[0]);
+    if (explainer != null) {
+      p.put("explainerWeightsSha256", explainer.weightsSha256());
+      p.put("explainerSeed", explainer.training() == null ? null : explainer.training().seed());
+      p.put("verifySeed", "per batch: hash of its first file's path");
+    }
+    p.put("version", Version.VERSION);
     return p;
   }
 
   /** Where the shipped zoo and samples are: the launcher sets tve.home to the repository root. */
   static Path home() {
-    String h = System.getProperty("tve.home");
-    return Path.of(h == null || h.isBlank() ? "." : h);
+    String h = Settings.string("tve.home");
+    return Path.of(h == null ? "." : h);
   }
 
   @Override
@@ -76,33 +79,35 @@ public final class ExplainCommand implements Callable<Integer> {
           + "with --model and --explainer); nothing was written.");
       return 2;
     }
-    if (threads != null) ThreadPolicy.apply(threads);
-    else ThreadPolicy.apply();
-    TargetModel target0 = TargetModel.load(modelDir);
-    ModelCard card = target0.card();
-    ExplainerFiles.Loaded loaded = ExplainerFiles.load(explainerDir, card.weightsSha256());
-    List<Head> chosen = new ArrayList<>();
-    if (heads == null || heads.isEmpty()) {
-      chosen.add(target0.heads().containsKey("ten-class") ? target0.head("ten-class") : target0.heads().values().iterator().next());
-    } else {
-      for (String h : heads) chosen.add(target0.head(h));
+    Methods.check(List.of(method));
+    if (verify > 0 && !Methods.needsExplainer(method)) throw new IllegalArgumentException("--verify checks TVE's explainer; it needs --method tve");
+    // A classic method needs no explainer: open one only when it is named or TVE asks for it.
+    boolean withExplainer = explainer != null || Methods.needsExplainer(method) || Files.isDirectory(explainerDir);
+    try (Tve tve = Tve.builder().optModel(modelDir).optExplainer(withExplainer ? explainerDir : null).optTorchThreads(threads != null ? threads : 0)
+        .build()) {
+      if (threads == null) ThreadPolicy.apply();
+      ExplainOptions options = ExplainOptions.builder().optMethod(method).optHeads(heads == null ? List.of() : heads).optTarget(target)
+          .optSettings(MethodSettings.builder().optOutput(output).optSeed(seed).build()).optBatchSize(batch).build();
+      Explainer e = tve.explainer(options);
+      List<Head> chosen = new ArrayList<>();
+      if (heads == null || heads.isEmpty()) chosen.add(tve.defaultHead());
+      else for (String h : heads) chosen.add(tve.model().head(h));
+      TargetSpec spec = options.target();
+      spec.checkAll(chosen);
+      dev.tve.explain.ExplainerCard ec = tve.explainer() == null ? null : tve.explainer().card();
+      List<Path> inputs = paths != null && !paths.isEmpty() ? paths : List.of(home().resolve("samples"));
+      ProgressBar bar = new ProgressBar("explain");
+      ExplainRun.Summary s = ExplainRun.builder(e, tve.preprocessing(), chosen, out).optTarget(spec).optBatchSize(batch)
+          .optProgress(p -> bar.update(p.done() + p.skipped() + p.failed(), p.done() + p.skipped() + p.failed(),
+              String.format("%d explained, %d skipped, %d failed, %.1f img/s", p.done(), p.skipped(), p.failed(), p.imagesPerSecond())))
+          .optFailure(ex -> System.err.println("tve explain: skipped " + ex.getMessage()))
+          .optVerify(verify, ec == null ? 1 : ec.radius(), ec == null ? Double.NaN : ec.imageCosineP05())
+          .optProvenance(provenance(tve.model().card(), ec))
+          .build().run(inputs);
+      bar.done();
+      System.out.printf("explained %d images (%d already done, %d failed) in %.1f s; wrote %s%s%n", s.explained(), s.skipped(), s.failed(),
+          s.seconds(), s.manifest(), s.montage() != null ? " and " + s.montage() : "");
+      return s.failed() > 0 ? 1 : 0;
     }
-    TargetSpec spec = TargetSpec.parse(target);
-    for (Head h : chosen) spec.check(h.classes(), h.name());
-    Preprocessing pre = preprocessing(card);
-    TveExplainer tve = TveExplainer.builder(target0, loaded.network(), loaded.card()).build();
-    List<Path> inputs = paths != null && !paths.isEmpty() ? paths : List.of(home().resolve("samples"));
-    ProgressBar bar = new ProgressBar("explain");
-    ExplainRun.Summary s = ExplainRun.builder(tve, pre, chosen, out).optTarget(spec).optBatchSize(batch)
-        .optProgress(p -> bar.update(p.done() + p.skipped() + p.failed(), p.done() + p.skipped() + p.failed(),
-            String.format("%d explained, %d skipped, %d failed, %.1f img/s", p.done(), p.skipped(), p.failed(), p.imagesPerSecond())))
-        .optFailure(e -> System.err.println("tve explain: skipped " + e.getMessage()))
-        .optVerify(verify, loaded.card().radius(), loaded.card().heldOut().getOrDefault("validation.imageCosineP05", Double.NaN))
-        .optProvenance(provenance(card, loaded.card()))
-        .build().run(inputs);
-    bar.done();
-    System.out.printf("explained %d images (%d already done, %d failed) in %.1f s; wrote %s%s%n", s.explained(), s.skipped(), s.failed(),
-        s.seconds(), s.manifest(), s.montage() != null ? " and " + s.montage() : "");
-    return s.failed() > 0 ? 1 : 0;
   }
 }

@@ -1,5 +1,6 @@
 package dev.tve.cli;
 
+import dev.tve.evaluate.SceneSetup;
 import dev.tve.explain.ExplainerFiles;
 import dev.tve.explain.TveExplainer;
 import dev.tve.image.FashionMnist;
@@ -7,7 +8,6 @@ import dev.tve.image.SceneBatches;
 import dev.tve.io.AtomicFiles;
 import dev.tve.metric.BlurCalibration;
 import dev.tve.metric.FaithfulnessCheck;
-import dev.tve.model.ModelScorer;
 import dev.tve.model.Head;
 import dev.tve.model.ModelCard;
 import dev.tve.model.TargetModel;
@@ -57,11 +57,6 @@ public final class FaithfulnessCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
   @Option(names = "--out", defaultValue = "tve-faithfulness", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
 
-  private static dev.tve.model.EncoderModule builtIn(TargetModel model) {
-    if (model.encoder() instanceof dev.tve.model.EncoderModule m) return m;
-    throw new IllegalArgumentException("saliency and integrated-gradients need a built-in encoder (libtorch autograd through it)");
-  }
-
   @Override
   public Integer call() throws Exception {
     if (threads != null) ThreadPolicy.apply(threads);
@@ -106,23 +101,15 @@ public final class FaithfulnessCommand implements Callable<Integer> {
     long[] chosen = FaithfulnessCheck.select(scenes.generator(), head, heldOut, others, heldOutScenes, 0, 100L * (others + heldOutScenes));
     FaithfulnessCheck.Builder cb = FaithfulnessCheck.builder(tve, head, scenes).optHeldOutClasses(heldOut).optBlurSigma(sigma).optSeed(seed);
     List<String> own = new java.util.ArrayList<>();
-    Map<String, dev.tve.explain.PatchExplainer> classic = new LinkedHashMap<>();
-    int size = scenes.size(), grid = tve.grid();
+    Map<String, dev.tve.explain.Explainer> classic = new LinkedHashMap<>();
+    dev.tve.explain.MethodContext ctx = new dev.tve.explain.MethodContext(target, loaded, null,
+        dev.tve.explain.MethodSettings.builder().optSeed(seed).build());
     for (String m : maps) {
-      // Classic explainers at their default budgets, each counting its own passes.
-      dev.tve.explain.PatchExplainer e = switch (m) {
-        case "occlusion" -> dev.tve.explain.classic.Occlusion.builder(new ModelScorer(target.encoder(), head, 128), 1, size, grid).build();
-        case "rise" -> dev.tve.explain.classic.Rise.builder(new ModelScorer(target.encoder(), head, 128), 1, size, grid).optSeed(seed).build();
-        case "kernel-shap" -> dev.tve.explain.classic.KernelShap.builder(new ModelScorer(target.encoder(), head, 128), 1, size, grid)
-            .optSeed(seed).build();
-        case "saliency" -> new dev.tve.explain.classic.Saliency(builtIn(target), head, grid, 32);
-        case "integrated-gradients" -> new dev.tve.explain.classic.IntegratedGradients(builtIn(target), head, grid, 50,
-            dev.tve.image.Canvases.black(1, size, new float[] {mean}, new float[] {std}));
-        default -> null;
-      };
-      if (e == null) {
+      // Classic explainers from the registry at their default budgets, each counting its own passes.
+      if (List.of("tve", "tve-raw", "random", "intensity").contains(m)) {
         own.add(m);
       } else {
+        dev.tve.explain.Explainer e = dev.tve.explain.Methods.create(m, ctx);
         cb.optExplainer(e);
         classic.put(m, e);
       }

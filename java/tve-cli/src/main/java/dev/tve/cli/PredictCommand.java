@@ -50,7 +50,7 @@ public final class PredictCommand implements Callable<Integer> {
     List<Head> chosen = new ArrayList<>();
     if (heads == null || heads.isEmpty()) chosen.addAll(m.heads().values());
     else for (String h : heads) chosen.add(m.head(h));
-    Preprocessing pre = ExplainCommand.preprocessing(m.card());
+    Preprocessing pre = m.input().preprocessing();
     ImageDecoder decoder = ImageDecoder.create();
     int failed = 0;
     List<Path> pending = new ArrayList<>();

@@ -1,36 +1,18 @@
 package dev.tve.cli;
 
-import dev.tve.explain.ExplainerCard;
-import dev.tve.explain.ExplainerFiles;
 import dev.tve.explain.ExplainerNetwork;
-import dev.tve.explain.ExplainerTrainer;
 import dev.tve.explain.Masks;
-import dev.tve.explain.Verification;
 import dev.tve.image.FashionMnist;
-import dev.tve.image.FolderImages;
-import dev.tve.image.ImageDecoder;
-import dev.tve.image.ImageSource;
-import dev.tve.image.LabeledImages;
+import dev.tve.image.ImageDataException;
 import dev.tve.image.Preprocessing;
-import dev.tve.image.SceneBatches;
-import dev.tve.image.SceneGenerator;
-import dev.tve.image.Splits;
-import dev.tve.model.Encoder;
-import dev.tve.model.ModelCard;
+import dev.tve.model.InputSpec;
 import dev.tve.model.TargetModel;
+import dev.tve.pretrain.ExplainerTrainer;
+import dev.tve.pretrain.PretrainRecipe;
 import dev.tve.runtime.ThreadPolicy;
-import dev.tve.model.TorchScriptEncoder;
-import dev.tve.model.VitEncoder;
-import dev.tve.render.LineChart;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -90,126 +72,53 @@ public final class PretrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     int t = threads != null ? ThreadPolicy.apply(threads) : ThreadPolicy.apply();
-    // Pre-training keeps two threads busy (trainer, masked-target loader) and OpenBLAS's pool spins on
-    // their cores: inside tve zoo build one BLAS thread ran it at 66 img/s against 20 with two (alone: 55
-    // vs 50). The setting wins if given.
-    try (ThreadPolicy.BlasScope blas = ThreadPolicy.blasScope(1)) {
-      return pretrain(t, blas.threads());
-    }
-  }
-
-  private int pretrain(int t, int blas) throws Exception {
-    Encoder encoder;
-    String encoderSha;
-    ExplainerNetwork.Config config;
-    ImageSource train;
-    Map<String, ImageSource> heldOut = new LinkedHashMap<>();
-    List<String> excluded = new ArrayList<>();
-    String excludedNote;
-    VitEncoder initFrom = null;
     AtomicLong failures = new AtomicLong();
-    if (source.model != null) {
-      TargetModel model = TargetModel.load(source.model);
-      ModelCard card = model.card();
-      encoder = model.encoder();
-      encoderSha = card.weightsSha256();
-      config = ExplainerNetwork.Config.matching(card.architecture(), shape);
-      if (init.equals("encoder")) initFrom = (VitEncoder) encoder;
-      Path dir = data != null ? data : FashionMnist.locate();
-      LabeledImages images = FashionMnist.load(dir, FashionMnist.Split.TRAIN);
-      // The encoder's own validation carve: those items stay out of the explainer's training too.
-      int carved = ((Number) card.training().getOrDefault("validationItems", 5000)).intValue();
-      Splits splits = Splits.carve(images.size(), carved, card.seed());
-      Set<Integer> ex = java.util.Arrays.stream(exclude).boxed().collect(Collectors.toSet());
-      for (int c : exclude) {
-        if (c < 0 || c >= images.classes().size()) throw new IllegalArgumentException("--exclude: no class " + c);
-        excluded.add(images.classes().get(c));
+    ProgressBar bar = new ProgressBar("pretrain");
+    PretrainRecipe.Listener listener = new PretrainRecipe.Listener() {
+      @Override
+      public void progress(ExplainerTrainer.Progress p) {
+        bar.update(p.step(), p.steps(), String.format("loss %.4f %.1f img/s", p.loss(), p.imagesPerSecond()));
       }
-      int[] kept = Splits.withLabels(splits.train(), images, l -> !ex.contains(l));
-      float mean = ((Number) card.preprocessing().get("mean")).floatValue(), std = ((Number) card.preprocessing().get("std")).floatValue();
-      // Items and clutter both come from the kept classes: no pixel of an excluded class is seen.
-      train = new SceneBatches(SceneGenerator.builder(images, kept).optClutterSources(kept).optSeed(seed + 10).build(), mean, std);
-      int[] valKept = Splits.withLabels(splits.validation(), images, l -> !ex.contains(l));
-      heldOut.put("validation", new SceneBatches(SceneGenerator.builder(images, valKept).optSeed(seed + 11).build(), mean, std));
-      int[] valEx = Splits.withLabels(splits.validation(), images, ex::contains);
-      if (valEx.length > 0) {
-        heldOut.put("excludedClasses", new SceneBatches(SceneGenerator.builder(images, valEx).optClutterSources(valEx).optSeed(seed + 12).build(), mean, std));
+
+      @Override
+      public void note(String line) {
+        System.out.println(line);
       }
-      excludedNote = "the encoder was trained on all " + images.classes().size() + " classes; the explainer's pre-training saw no image of " + excluded;
-    } else {
-      User u = source.user;
-      encoder = TorchScriptEncoder.load(u.encoder, u.channels, u.size);
-      encoderSha = ModelCard.sha256(u.encoder);
-      if (init.equals("encoder")) throw new IllegalArgumentException("--init encoder needs a built-in ViT encoder; use --init random with --encoder");
-      config = new ExplainerNetwork.Config(shape, u.channels, u.size, u.patch, u.trunkDim, u.trunkLayers, 4, 2, encoder.dim());
-      float[] m = u.mean != null ? u.mean : u.channels == 3 ? new float[] {0.485f, 0.456f, 0.406f} : new float[] {0.5f};
-      float[] s = u.std != null ? u.std : u.channels == 3 ? new float[] {0.229f, 0.224f, 0.225f} : new float[] {0.5f};
-      Preprocessing pre = Preprocessing.builder(u.size, u.size, u.channels).optResize(Preprocessing.Resize.CENTER_CROP)
-          .optMean(m).optStd(s).build();
-      FolderImages all = FolderImages.open(u.images, ImageDecoder.create(), pre, e -> {
+
+      @Override
+      public void skipped(ImageDataException e) {
         failures.incrementAndGet();
         System.err.println("tve pretrain: skipped " + e.getMessage());
-      });
-      long n = all.count(), v = Math.min(u.validationImages, n / 5);
-      if (v < 1 || n - v < batch) throw new IllegalArgumentException(u.images + ": " + n + " images; need at least " + (batch + 1));
-      train = all.range(0, n - v);
-      heldOut.put("validation", all.range(n - v, v));
-      excludedNote = "user images; no classes";
+      }
+    };
+    PretrainRecipe.Data d;
+    if (source.model != null) {
+      TargetModel model = TargetModel.load(source.model);
+      d = PretrainRecipe.scenes(model, data != null ? data : FashionMnist.locate(), shape, init.equals("encoder"), exclude, seed, validation);
+    } else {
+      User u = source.user;
+      if (init.equals("encoder")) throw new IllegalArgumentException("--init encoder needs a built-in ViT encoder; use --init random with --encoder");
+      float[] m = u.mean != null ? u.mean : u.channels == 3 ? new float[] {0.485f, 0.456f, 0.406f} : new float[] {0.5f};
+      float[] s = u.std != null ? u.std : u.channels == 3 ? new float[] {0.229f, 0.224f, 0.225f} : new float[] {0.5f};
+      InputSpec in = new InputSpec(u.size, u.channels, perChannel(m, u.channels), perChannel(s, u.channels), 1f, Preprocessing.ChannelOrder.RGB,
+          Preprocessing.Resize.CENTER_CROP, u.size / u.patch);
+      d = PretrainRecipe.folder(u.encoder, u.images, in, u.patch, shape, u.trunkDim, u.trunkLayers, u.validationImages, batch, listener);
     }
-    if (config.imageSize() % config.patch() != 0) throw new IllegalArgumentException("size " + config.imageSize() + " is not a multiple of patch " + config.patch());
-    org.bytedeco.pytorch.global.torch.manual_seed(seed);       // the initial weights follow the seed
-    ExplainerNetwork net = new ExplainerNetwork(config);
-    if (initFrom != null) net.initTrunkFrom(initFrom);
+    ExplainerNetwork.Config config = d.config();
     System.err.printf("pre-training a %s explainer (grid %dx%d, r=%d covers %.0f %% of it, D=%d, init %s) for %d steps of %d images x %d centres; %d threads%n",
         shape.name().toLowerCase(), config.grid(), config.grid(), radius, 100 * Masks.coverage(config.grid(), radius), config.dim(),
         init, steps, batch, centres, t);
-    ProgressBar bar = new ProgressBar("pretrain");
-    ExplainerTrainer.Result r = ExplainerTrainer.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius)
-        .optLearningRate(lr).optSeed(seed).optCheckpointDir(out.resolve("checkpoint"))
-        .optProgress(p -> bar.update(p.step(), p.steps(), String.format("loss %.4f %.1f img/s", p.loss(), p.imagesPerSecond())))
-        .build().train(net, encoder, train);
+    PretrainRecipe.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius).optLearningRate(lr).optLambdaMinus(lambdaMinus)
+        .optSeed(seed).optInit(init).build().run(d, out, listener);
     bar.done();
-    Map<String, Double> fit = new LinkedHashMap<>();
-    for (Map.Entry<String, ImageSource> e : heldOut.entrySet()) {
-      ImageSource src = e.getValue();
-      int n = (int) Math.min(src.count(), source.model != null ? validation : src.count());
-      Verification.Report rep = Verification.measure(net, encoder, src, 0, n, 4, radius, seed + 100);
-      fit.put(e.getKey() + ".r2Keep", rep.r2Keep());
-      fit.put(e.getKey() + ".r2Remove", rep.r2Remove());
-      fit.put(e.getKey() + ".cosineKeep", rep.cosineKeep());
-      fit.put(e.getKey() + ".cosineRemove", rep.cosineRemove());
-      // Per-image trust threshold for tve explain --verify: the 5th percentile on validation.
-      fit.put(e.getKey() + ".imageCosineP05", Verification.percentile(rep.cosine(), 0.05));
-      System.out.printf("held-out fit on %s (%d images x 4 centres): R^2 keep %.3f, remove %.3f; cosine keep %.3f, remove %.3f%n",
-          e.getKey(), n, rep.r2Keep(), rep.r2Remove(), rep.cosineKeep(), rep.cosineRemove());
-    }
-    Map<String, Object> training = new LinkedHashMap<>();
-    training.put("steps", steps);
-    training.put("batch", batch);
-    training.put("centres", centres);
-    training.put("lr", lr);
-    training.put("seed", seed);
-    training.put("init", init);
-    training.put("threads", t);
-    training.put("blasThreads", blas);
-    training.put("seconds", r.seconds());
-    training.put("lastLoss", r.lastLoss());
-    // One step's loss is noisy: the mean over the last 100 steps is the number to compare runs by.
-    double tail = 0;
-    int from = Math.max(0, r.losses().length - 100);
-    for (int i = from; i < r.losses().length; i++) tail += r.losses()[i] / (r.losses().length - from);
-    training.put("meanLossLast100", tail);
-    training.put("resumedFromStep", r.resumedFromStep());
-    if (failures.get() > 0) training.put("unreadableImages", failures.get());
-    String lambdaChoice = lambdaMinus == 1.0 ? "reference default (lambda+ = lambda- = 1); on validation scenes lambda- 0 was less faithful "
-        + "and 0.5 and 2 no more faithful (benchmarks/results/explainer-comparisons.md)"
-        : "lambda- " + lambdaMinus + " set by --lambda-minus (chosen on validation scenes with tve faithfulness)";
-    ExplainerCard card = new ExplainerCard("explainer", config, encoderSha, radius, 1.0, lambdaMinus, lambdaChoice,
-        fit, excluded, excludedNote, training, null, null, "0.1.0");
-    ExplainerFiles.save(out, net, card);
-    LineChart.builder("explainer pre-training loss", "step", "MSE(E+) + MSE(E-)").optLogY(true).series("loss", r.losses())
-        .build().write(out.resolve("loss.png"));
-    System.out.printf("explainer: %d steps in %.0f s (%d threads), last loss %.4f; wrote %s%n", steps, r.seconds(), t, r.lastLoss(), out);
     return failures.get() > 0 ? 1 : 0;
+  }
+
+  private static float[] perChannel(float[] v, int channels) {
+    if (v.length == channels) return v;
+    if (v.length != 1) throw new IllegalArgumentException("--mean/--std: " + v.length + " values for " + channels + " channels");
+    float[] o = new float[channels];
+    java.util.Arrays.fill(o, v[0]);
+    return o;
   }
 }

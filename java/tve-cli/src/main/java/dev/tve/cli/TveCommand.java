@@ -4,12 +4,20 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code tve} command line. Only this package prints. */
-@Command(name = "tve", mixinStandardHelpOptions = true, version = "tve 0.1.0",
+@Command(name = "tve", mixinStandardHelpOptions = true, versionProvider = TveCommand.VersionProvider.class,
     description = "Explains image classifiers with attribution heatmaps (TVE and classic explainers).",
     subcommands = {ExplainCommand.class, PredictCommand.class, FaithfulnessCommand.class, EvaluateCommand.class, ProjectCommand.class, EncoderCommand.class, PretrainCommand.class, ZooCommand.class, InfoCommand.class,
         CommandLine.HelpCommand.class})
 public final class TveCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** {@code tve --version}: the one version constant. */
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"tve " + dev.tve.runtime.Version.VERSION};
+    }
+  }
 
   @Override
   public void run() {

@@ -3,6 +3,8 @@ package dev.tve.batch;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tve.explain.Attribution;
+import dev.tve.explain.Explainer;
+import dev.tve.explain.Images;
 import dev.tve.explain.TargetSpec;
 import dev.tve.explain.TveExplainer;
 import dev.tve.image.ImageDataException;
@@ -47,7 +49,7 @@ import org.bytedeco.pytorch.global.torch;
  * with its reason, reported to the failure callback, and the run goes on.
  *
  * <pre>{@code
- * ExplainRun.Summary s = ExplainRun.builder(tve, preprocessing, heads, out)
+ * ExplainRun.Summary s = ExplainRun.builder(explainer, preprocessing, heads, out)
  *     .optTarget(TargetSpec.parse("topk:2")).optProgress(p -> ...).build().run(List.of(Path.of("samples")));
  * }</pre>
  *
@@ -59,7 +61,7 @@ public final class ExplainRun {
 
   public record Summary(long explained, long skipped, long failed, double seconds, Path manifest, Path montage) {}
 
-  private final TveExplainer tve;
+  private final Explainer explainer;
   private final Preprocessing pre;
   private final List<? extends Head> heads;
   private final Path out;
@@ -76,7 +78,7 @@ public final class ExplainRun {
   private final Map<String, Object> provenance;
 
   private ExplainRun(Builder b) {
-    tve = b.tve;
+    explainer = b.explainer;
     pre = b.pre;
     heads = List.copyOf(b.heads);
     out = b.out;
@@ -91,13 +93,9 @@ public final class ExplainRun {
     verifyRadius = b.verifyRadius;
     trustThreshold = b.trustThreshold;
     Map<String, Object> p = new LinkedHashMap<>();
-    p.put("method", "tve");
+    p.put("method", explainer.name());
     p.put("target", target.toString());
-    p.put("lambdaPos", tve.options().lambdaPos());
-    p.put("lambdaNeg", tve.options().lambdaNeg());
-    p.put("smoothRadius", tve.options().smoothRadius());
-    p.put("normalization", tve.options().normalization().name().toLowerCase(Locale.ROOT));
-    p.put("kernel", tve.kernelName());
+    p.putAll(explainer.parameters());
     p.putAll(b.provenance);
     provenance = java.util.Collections.unmodifiableMap(p);
   }
@@ -107,8 +105,15 @@ public final class ExplainRun {
     return provenance;
   }
 
-  public static Builder builder(TveExplainer tve, Preprocessing pre, List<? extends Head> heads, Path out) {
-    return new Builder(tve, pre, heads, out);
+  /**
+   * @param explainer any method (TVE, a classic one, a floor)
+   * @param pre the model's preprocessing
+   * @param heads the heads to explain
+   * @param out the output folder
+   * @return a builder
+   */
+  public static Builder builder(Explainer explainer, Preprocessing pre, List<? extends Head> heads, Path out) {
+    return new Builder(explainer, pre, heads, out);
   }
 
   public Summary run(List<Path> inputs) throws IOException {
@@ -205,17 +210,16 @@ public final class ExplainRun {
     if (ok.isEmpty()) return new long[] {0, failed};
     List<Attribution> maps;
     try (PointerScope scope = new PointerScope()) {
-      Tensor t = torch.from_blob(new FloatPointer(x), new long[] {ok.size(), pre.channels(), s, s}, new TensorOptions(torch.ScalarType.Float));
-      maps = tve.explain(t, heads, target);
+      maps = explainer.explain(Images.of(x, ok.size(), pre.channels(), s), heads, target);
     }
     float[] trust = null;
-    if (verifyCentres > 0) {
+    if (verifyCentres > 0 && explainer instanceof TveExplainer tve) {
       // The self-check: real masked copies through the encoder against E+ / E- at random centres.
       trust = dev.tve.explain.Verification.measure(tve.network(), tve.model().encoder(),
           dev.tve.explain.Verification.inMemory(x, ok.size(), pre.channels(), s), 0, ok.size(), verifyCentres, verifyRadius,
           key(ok.get(0)).hashCode()).cosine();
     }
-    int perImage = maps.size() / ok.size(), g = tve.grid();
+    int perImage = maps.size() / ok.size(), g = explainer.grid();
     for (int i = 0; i < ok.size(); i++) {
       Path f = ok.get(i);
       List<Attribution> mine = maps.subList(i * perImage, (i + 1) * perImage);
@@ -328,7 +332,7 @@ public final class ExplainRun {
 
   /** Builder of {@link ExplainRun}. */
   public static final class Builder {
-    private final TveExplainer tve;
+    private final Explainer explainer;
     private final Preprocessing pre;
     private final List<? extends Head> heads;
     private final Path out;
@@ -344,10 +348,10 @@ public final class ExplainRun {
     private double trustThreshold = Double.NaN;
     private final Map<String, Object> provenance = new LinkedHashMap<>();
 
-    private Builder(TveExplainer tve, Preprocessing pre, List<? extends Head> heads, Path out) {
+    private Builder(Explainer explainer, Preprocessing pre, List<? extends Head> heads, Path out) {
       if (heads.isEmpty()) throw new IllegalArgumentException("heads: none");
       if (pre.height() != pre.width()) throw new IllegalArgumentException("preprocessing must give square images");
-      this.tve = tve;
+      this.explainer = explainer;
       this.pre = pre;
       this.heads = heads;
       this.out = out;

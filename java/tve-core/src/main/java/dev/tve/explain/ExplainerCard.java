@@ -1,44 +1,166 @@
 package dev.tve.explain;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tve.runtime.ModelFileException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What a pre-trained explainer is: its sizes, the SHA-256 of the encoder weights it was pre-trained
- * against (loading it beside another encoder is an error), the mask radius, the transfer rule's
- * lambda+ / lambda- with how they were chosen, held-out fit, the classes kept out of its
- * pre-training, training settings, and its own weight hash. JSON beside the weights, written
- * atomically.
+ * What a pre-trained explainer is, as a typed, versioned record: its sizes, the SHA-256 of the
+ * encoder weights it was pre-trained against (loading it beside another encoder is an error), the
+ * mask radius, the transfer rule's lambda+ / lambda- with how they were chosen, held-out fit, the
+ * classes kept out of its pre-training, training settings, and its own weight hash. JSON beside the
+ * weights, written atomically. Format 1 is written; format 0 (no {@code formatVersion}) is read.
  *
+ * <pre>{@code
+ * ExplainerCard card = ExplainerCard.read(dir.resolve(ExplainerFiles.CARD));
+ * double trustBelow = card.imageCosineP05();
+ * }</pre>
+ *
+ * @param formatVersion {@link #FORMAT_VERSION} for cards written now
+ * @param kind "explainer"
+ * @param config the network's sizes
  * @param encoderWeightsSha256 SHA-256 of the encoder weights file (or TorchScript file)
+ * @param radius mask radius r in patches
+ * @param lambdaPos the transfer rule's lambda+
+ * @param lambdaNeg the transfer rule's lambda-
+ * @param lambdaChoice how the lambdas were chosen
+ * @param heldOut held-out fit on validation images: r2Keep, r2Remove, cosineKeep, cosineRemove, imageCosineP05
  * @param excludedClasses classes whose images were left out of pre-training
- * @param heldOut held-out fit on validation images: r2Keep, r2Remove, cosineKeep, cosineRemove
+ * @param excludedNote what that exclusion means for this encoder
+ * @param training how the explainer was pre-trained
+ * @param weightsFile the weights file name, beside the card
+ * @param weightsSha256 its SHA-256
+ * @param projectVersion the project version that wrote the card
  */
-public record ExplainerCard(String kind, ExplainerNetwork.Config config, String encoderWeightsSha256, int radius,
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Config config, String encoderWeightsSha256, int radius,
     double lambdaPos, double lambdaNeg, String lambdaChoice, Map<String, Double> heldOut, List<String> excludedClasses,
-    String excludedNote, Map<String, Object> training, String weightsFile, String weightsSha256, String projectVersion) {
+    String excludedNote, Training training, String weightsFile, String weightsSha256, String projectVersion) {
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /** The card format this code writes. */
+  public static final int FORMAT_VERSION = 1;
 
-  public ExplainerCard withWeights(String file, String sha256) {
-    return new ExplainerCard(kind, config, encoderWeightsSha256, radius, lambdaPos, lambdaNeg, lambdaChoice, heldOut, excludedClasses,
-        excludedNote, training, file, sha256, projectVersion);
-  }
+  private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-  public ExplainerCard withLambdas(double pos, double neg, String choice) {
-    return new ExplainerCard(kind, config, encoderWeightsSha256, radius, pos, neg, choice, heldOut, excludedClasses,
+  /**
+   * How the explainer was pre-trained.
+   *
+   * @param steps optimizer steps
+   * @param batch images per step
+   * @param centres mask centres per image
+   * @param lr learning rate
+   * @param seed seed of the masks and the initialisation
+   * @param init how the trunk started ("encoder": from the encoder's weights; "random")
+   * @param threads libtorch threads
+   * @param blasThreads OpenBLAS threads during pre-training
+   * @param seconds wall time
+   * @param lastLoss loss of the last step
+   * @param meanLossLast100 mean loss of the last 100 steps
+   * @param resumedFromStep the step a resumed run started from (0: none)
+   * @param unreadableImages images of a folder that could not be read (0 for scenes)
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Training(int steps, int batch, int centres, double lr, long seed, String init, int threads, int blasThreads, double seconds,
+      double lastLoss, double meanLossLast100, long resumedFromStep, long unreadableImages) {}
+
+  /**
+   * A card in the current format.
+   *
+   * @param kind "explainer"
+   * @param config the network's sizes
+   * @param encoderWeightsSha256 SHA-256 of the encoder weights
+   * @param radius mask radius
+   * @param lambdaPos lambda+
+   * @param lambdaNeg lambda-
+   * @param lambdaChoice how they were chosen
+   * @param heldOut held-out fit
+   * @param excludedClasses classes left out of pre-training
+   * @param excludedNote what that means
+   * @param training how it was pre-trained
+   * @param weightsFile weights file name (null until saved)
+   * @param weightsSha256 its SHA-256 (null until saved)
+   * @param projectVersion the writing project version
+   * @return the card
+   */
+  public static ExplainerCard of(String kind, ExplainerNetwork.Config config, String encoderWeightsSha256, int radius, double lambdaPos, double lambdaNeg,
+      String lambdaChoice, Map<String, Double> heldOut, List<String> excludedClasses, String excludedNote, Training training, String weightsFile,
+      String weightsSha256, String projectVersion) {
+    return new ExplainerCard(FORMAT_VERSION, kind, config, encoderWeightsSha256, radius, lambdaPos, lambdaNeg, lambdaChoice, heldOut, excludedClasses,
         excludedNote, training, weightsFile, weightsSha256, projectVersion);
   }
 
+  /** @return the 5th percentile of per-image cosine on validation images (the --verify threshold), NaN when not measured */
+  public double imageCosineP05() {
+    Double v = heldOut == null ? null : heldOut.get("validation.imageCosineP05");
+    return v == null ? Double.NaN : v;
+  }
+
+  /** @return pre-training seconds, NaN when not recorded */
+  public double trainingSeconds() {
+    return training == null ? Double.NaN : training.seconds();
+  }
+
+  /**
+   * @param file the weights file name
+   * @param sha256 its SHA-256
+   * @return this card for other weights
+   */
+  public ExplainerCard withWeights(String file, String sha256) {
+    return new ExplainerCard(formatVersion, kind, config, encoderWeightsSha256, radius, lambdaPos, lambdaNeg, lambdaChoice, heldOut, excludedClasses,
+        excludedNote, training, file, sha256, projectVersion);
+  }
+
+  /**
+   * @param pos lambda+
+   * @param neg lambda-
+   * @param choice how they were chosen
+   * @return this card with other lambdas
+   */
+  public ExplainerCard withLambdas(double pos, double neg, String choice) {
+    return new ExplainerCard(formatVersion, kind, config, encoderWeightsSha256, radius, pos, neg, choice, heldOut, excludedClasses,
+        excludedNote, training, weightsFile, weightsSha256, projectVersion);
+  }
+
+  /**
+   * @param file where to write (temp file, then rename)
+   * @throws IOException when it cannot be written
+   */
   public void write(Path file) throws IOException {
     dev.tve.io.AtomicFiles.writeJson(file, this);
   }
 
+  /**
+   * @param file the card
+   * @return the card, converted to the current format
+   * @throws IOException when it cannot be read
+   * @throws ModelFileException when it is not a valid explainer card
+   */
   public static ExplainerCard read(Path file) throws IOException {
-    return JSON.readValue(file.toFile(), ExplainerCard.class);
+    JsonNode n;
+    try {
+      n = JSON.readTree(file.toFile());
+    } catch (JsonProcessingException e) {
+      throw new ModelFileException(file, "not valid JSON (" + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr() + ")");
+    }
+    if (!(n instanceof ObjectNode o)) throw new ModelFileException(file, "not an explainer card (a JSON object)");
+    int version = o.path("formatVersion").asInt(0);
+    if (version > FORMAT_VERSION) throw new ModelFileException(file, "card format " + version + " is newer than this engine's " + FORMAT_VERSION);
+    o.put("formatVersion", FORMAT_VERSION);   // format 0 differs only by the missing field
+    try {
+      ExplainerCard c = JSON.treeToValue(o, ExplainerCard.class);
+      if (c.config() == null) throw new ModelFileException(file, "the card has no network config");
+      return c;
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      if (e instanceof ModelFileException m) throw m;
+      throw new ModelFileException(file, "not a valid explainer card: " + e.getMessage());
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.tve.explain;
 
 import dev.tve.model.ModelCard;
+import dev.tve.runtime.ModelFileException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,13 @@ public final class ExplainerFiles {
   private ExplainerFiles() {}
 
   /** A loaded explainer (eval mode) and its card. */
-  public record Loaded(ExplainerNetwork network, ExplainerCard card) {}
+  public record Loaded(ExplainerNetwork network, ExplainerCard card) implements AutoCloseable {
+    /** Releases the network's native memory. */
+    @Override
+    public void close() {
+      network.close();
+    }
+  }
 
   public static final String WEIGHTS = "explainer.pt", CARD = "explainer.card.json";
 
@@ -44,21 +51,29 @@ public final class ExplainerFiles {
    *     the check (tests only)
    */
   public static Loaded load(Path dir, String encoderSha256) throws IOException {
+    if (!Files.isDirectory(dir)) throw new ModelFileException(dir, "no such explainer folder");
     Path cardFile = dir.resolve(CARD);
-    if (!Files.isRegularFile(cardFile)) throw new IllegalArgumentException(dir + ": no " + CARD + " (not an explainer folder)");
+    if (!Files.isRegularFile(cardFile)) throw new ModelFileException(dir, "no " + CARD + " (not an explainer folder)");
     ExplainerCard card = ExplainerCard.read(cardFile);
     if (encoderSha256 != null && !encoderSha256.equals(card.encoderWeightsSha256())) {
-      throw new IllegalArgumentException(dir + ": this explainer was pre-trained against encoder weights " + shortHash(card.encoderWeightsSha256())
+      throw new ModelFileException(dir, "this explainer was pre-trained against encoder weights " + shortHash(card.encoderWeightsSha256())
           + ", not " + shortHash(encoderSha256) + "; pre-train one for this encoder (tve pretrain)");
     }
+    if (card.weightsFile() == null) throw new ModelFileException(cardFile, "the card names no weights file");
     Path weights = dir.resolve(card.weightsFile());
-    if (!Files.isRegularFile(weights)) throw new IllegalArgumentException(dir + ": the card names " + card.weightsFile() + ", which is missing");
+    if (!Files.isRegularFile(weights)) throw new ModelFileException(weights, "missing (named by " + CARD + ")");
     String sha = ModelCard.sha256(weights);
-    if (!sha.equals(card.weightsSha256())) throw new IllegalArgumentException(weights + ": SHA-256 " + sha + " does not match its card's " + card.weightsSha256());
+    if (!sha.equals(card.weightsSha256())) throw new ModelFileException(weights, "SHA-256 " + sha + " does not match its card's " + card.weightsSha256());
     ExplainerNetwork net = new ExplainerNetwork(card.config());
-    InputArchive in = new InputArchive();
-    in.load_from(weights.toString());
-    net.load(in);
+    try {
+      InputArchive in = new InputArchive();
+      in.load_from(weights.toString());
+      net.load(in);
+    } catch (RuntimeException e) {
+      net.close();
+      String m = e.getMessage() == null ? "no message" : e.getMessage().lines().findFirst().orElse("");
+      throw new ModelFileException(weights, "cannot load the explainer's weights (" + m + ")", e);
+    }
     net.eval();
     return new Loaded(net, card);
   }

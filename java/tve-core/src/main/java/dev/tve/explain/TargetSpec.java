@@ -39,6 +39,15 @@ public record TargetSpec(Kind kind, int classIndex, int foil, int k) {
   }
 
   /** Checks the classes against a head of {@code classes} classes. */
+  /**
+   * Checks this spec against every head.
+   *
+   * @param heads the heads
+   */
+  public void checkAll(java.util.List<? extends dev.tve.model.Head> heads) {
+    for (dev.tve.model.Head h : heads) check(h.classes(), h.name());
+  }
+
   public void check(int classes, String head) {
     if ((kind == Kind.CLASS || kind == Kind.CONTRASTIVE) && (classIndex < 0 || classIndex >= classes)) {
       throw new IllegalArgumentException("target class " + classIndex + ": head '" + head + "' has classes 0.." + (classes - 1));

@@ -8,11 +8,17 @@ import dev.tve.kernel.ProjectionOptions;
 import dev.tve.kernel.ProjectionRequest;
 import dev.tve.kernel.ProjectionResult;
 import dev.tve.kernel.Targets;
+import dev.tve.model.Encoder;
+import dev.tve.model.ExplainedOutput;
 import dev.tve.model.Head;
 import dev.tve.model.LinearHead;
 import dev.tve.model.TargetModel;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -25,20 +31,26 @@ import org.bytedeco.pytorch.global.torch;
  * a[p] = lambda+ (W_k E+[p] + b_k) - lambda- (W_k E-[p] + b_k) then explains any head on the
  * encoder, any class, through the fused projection kernel for linear heads and libtorch for
  * non-linear ones (a[p] = lambda+ h_k(E+[p]) - lambda- h_k(E-[p])). Every target form and every
- * head comes from the same explainer pass.
+ * head comes from the same explainer pass ({@link #explain}); {@link #attribute} projects only the
+ * requested class of each image. Explaining the probability instead of the logit applies the
+ * non-linear rule with h = softmax of the head.
  *
  * <pre>{@code
  * TveExplainer tve = TveExplainer.builder(model, loaded.network(), loaded.card()).build();
- * List<Attribution> maps = tve.explain(images, List.of(model.head("ten-class")), TargetSpec.parse("topk:2"));
+ * List<Attribution> maps = tve.explain(Images.of(x, n, 1, 56), List.of(model.head("ten-class")), TargetSpec.parse("topk:2"));
  * }</pre>
  *
- * Threads: the model and explainer are read only; one TveExplainer may serve many threads.
+ * Threads: the model and explainer are read only and the pass count is atomic; one TveExplainer may
+ * serve many threads.
  */
-public final class TveExplainer {
+public final class TveExplainer implements Explainer {
   private final TargetModel model;
   private final ExplainerNetwork net;
   private final ProjectionEngine engine;
   private final ProjectionOptions options;
+  private final ExplainedOutput output;
+  private final boolean displayMaps;
+  private final LongAdder images = new LongAdder();
 
   private TveExplainer(Builder b) {
     this.model = b.model;
@@ -46,98 +58,157 @@ public final class TveExplainer {
     this.engine = b.engine != null ? b.engine : ProjectionEngine.create();
     this.options = ProjectionOptions.builder(b.net.config().grid()).optLambdaPos(b.lambdaPos).optLambdaNeg(b.lambdaNeg)
         .optSmoothRadius(b.smoothRadius).optNormalization(b.normalization).build();
+    this.output = b.output;
+    this.displayMaps = b.displayMaps;
   }
 
-  /** Defaults from the explainer's card: its lambdas, smoothing radius = mask radius, reference normalisation. */
+  /**
+   * Defaults from the explainer's card: its lambdas, smoothing radius = mask radius, reference normalisation.
+   *
+   * @param model the model explained (its encoder is the one the explainer was pre-trained against)
+   * @param net the explainer network, in eval mode
+   * @param card its card
+   * @return a builder
+   */
   public static Builder builder(TargetModel model, ExplainerNetwork net, ExplainerCard card) {
     return new Builder(model, net, card);
   }
 
+  /** @return the projection's options */
   public ProjectionOptions options() { return options; }
+  /** @return the explainer network */
   public ExplainerNetwork network() { return net; }
-  /** The projection kernel's name (back end and ISA), for provenance. */
+  /** @return the projection kernel's name (back end and ISA), for provenance */
   public String kernelName() { return engine.kernel().name(); }
+  /** @return the model explained */
   public TargetModel model() { return model; }
-  public int grid() { return options.grid(); }
+
+  @Override public String name() { return displayMaps ? "tve-display" : "tve"; }
+  @Override public int grid() { return options.grid(); }
+  @Override public ExplainedOutput output() { return output; }
+  @Override public Encoder encoder() { return model.encoder(); }
+  /** Two per image: the explainer network's and the encoder's. */
+  @Override public long forwardPasses() { return 2 * images.sum(); }
+
+  @Override
+  public Map<String, Object> parameters() {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("output", output.name().toLowerCase(Locale.ROOT));
+    p.put("lambdaPos", options.lambdaPos());
+    p.put("lambdaNeg", options.lambdaNeg());
+    p.put("smoothRadius", options.smoothRadius());
+    p.put("normalization", options.normalization().name().toLowerCase(Locale.ROOT));
+    p.put("kernel", kernelName());
+    return p;
+  }
+
+  @Override
+  public float[][] attribute(Images batch, Head head, int[] targets, int[] foils) {
+    int b = batch.n(), g = grid(), p = g * g;
+    float[] pos = new float[b * p * net.config().dim()], neg = new float[pos.length];
+    try (PointerScope scope = new PointerScope()) {
+      predict(tensor(batch), pos, neg);
+    }
+    images.add(b);
+    int[] f = new int[b];
+    java.util.Arrays.fill(f, -1);
+    if (foils != null) System.arraycopy(foils, 0, f, 0, b);
+    float[][] m = project(head, pos, neg, b, 1, targets.clone(), f, foils != null);
+    float[] flat = displayMaps ? m[1] : m[0];
+    float[][] out = new float[b][];
+    for (int i = 0; i < b; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * p, (i + 1) * p);
+    return out;
+  }
+
+  @Override
+  public List<Attribution> explain(Images batch, List<? extends Head> heads, TargetSpec spec) {
+    try (PointerScope scope = new PointerScope()) {
+      return explain(tensor(batch), heads, spec);
+    }
+  }
 
   /**
-   * Explains a batch: images [B, C, S, S] (float32, preprocessed as the model's card says).
+   * Explains a batch held as a tensor: images [B, C, S, S] (float32, CPU, preprocessed as the model's card says).
    *
+   * @param batch the images
+   * @param heads the heads to explain, in order
+   * @param spec which targets
    * @return for each image, each head (in order) and each target: one attribution
    */
-  public List<Attribution> explain(Tensor images, List<? extends Head> heads, TargetSpec spec) {
+  public List<Attribution> explain(Tensor batch, List<? extends Head> heads, TargetSpec spec) {
     ExplainerNetwork.Config cfg = net.config();
-    long[] shape = images.sizes().vec().get();
+    long[] shape = batch.sizes().vec().get();
     if (shape.length != 4 || shape[1] != cfg.channels() || shape[2] != cfg.imageSize() || shape[3] != cfg.imageSize()) {
       throw new IllegalArgumentException("images " + java.util.Arrays.toString(shape) + ": the explainer takes [B, " + cfg.channels() + ", "
           + cfg.imageSize() + ", " + cfg.imageSize() + "]");
     }
     for (Head h : heads) spec.check(h.classes(), h.name());
-    int b = (int) shape[0], p = cfg.grid() * cfg.grid(), d = cfg.dim();
-    float[] emb = model.encoder().embed(images);
+    int b = (int) shape[0], p = cfg.grid() * cfg.grid(), d = cfg.dim(), g = cfg.grid();
+    float[] emb = model.encoder().embed(batch);
     float[] pos = new float[b * p * d], neg = new float[b * p * d];
-    net.predict(images, pos, neg);
-    List<Attribution> out = new ArrayList<>();
+    predict(batch, pos, neg);
+    images.add(b);
     List<List<Attribution>> perHead = new ArrayList<>();
-    for (Head h : heads) perHead.add(explainHead(h, spec, emb, pos, neg, b));
-    // Order: image, then head, then target.
-    for (int i = 0; i < b; i++) {
-      for (List<Attribution> list : perHead) {
-        for (Attribution a : list) if (a.image() == i) out.add(a);
+    for (Head h : heads) {
+      TargetResolution.Resolved r = TargetResolution.resolve(h, spec, emb, b);
+      float[][] m = project(h, pos, neg, b, r.k(), r.rows(), r.foils(), spec.kind() == TargetSpec.Kind.CONTRASTIVE);
+      List<Attribution> list = new ArrayList<>();
+      for (int i = 0; i < b; i++) {
+        for (int t = 0; t < r.k(); t++) {
+          int at = (i * r.k() + t) * p;
+          list.add(r.attribution(i, t, h, g, java.util.Arrays.copyOfRange(m[0], at, at + p), java.util.Arrays.copyOfRange(m[1], at, at + p)));
+        }
       }
+      perHead.add(list);
     }
-    return out;
+    return TargetResolution.interleave(perHead, b);
   }
 
-  private List<Attribution> explainHead(Head head, TargetSpec spec, float[] emb, float[] pos, float[] neg, int b) {
-    int c = head.classes(), k = spec.count(c), g = options.grid(), p = g * g;
-    int[] rows = new int[b * k], foils = new int[b * k];
-    float[][] probs = new float[b][];
-    int[] predicted = new int[b];
-    for (int i = 0; i < b; i++) {
-      float[] logits = head.logits(emb, i);
-      probs[i] = Head.softmax(logits);
-      predicted[i] = TargetSpec.order(logits).get(0);
-      int[][] kf = spec.resolve(logits);
-      System.arraycopy(kf[0], 0, rows, i * k, k);
-      System.arraycopy(kf[1], 0, foils, i * k, k);
+  private void predict(Tensor batch, float[] pos, float[] neg) {
+    net.predict(batch, pos, neg);
+  }
+
+  private Tensor tensor(Images batch) {
+    ExplainerNetwork.Config cfg = net.config();
+    if (batch.channels() != cfg.channels() || batch.size() != cfg.imageSize()) {
+      throw new IllegalArgumentException("images are " + batch.channels() + " x " + batch.size() + "; the explainer takes " + cfg.channels() + " x "
+          + cfg.imageSize());
     }
-    boolean contrastive = spec.kind() == TargetSpec.Kind.CONTRASTIVE;
-    float[] raw, map;
-    if (head instanceof LinearHead lin) {
+    return torch.from_blob(new FloatPointer(batch.x()), new long[] {batch.n(), batch.channels(), batch.size(), batch.size()},
+        new TensorOptions(torch.ScalarType.Float));
+  }
+
+  /** Raw [0] and display [1] maps [b, k, g, g] of rows (minus foils) of one head. */
+  private float[][] project(Head head, float[] pos, float[] neg, int b, int k, int[] rows, int[] foils, boolean contrastive) {
+    int p = options.patches();
+    if (head instanceof LinearHead lin && output == ExplainedOutput.LOGIT) {
       Targets targets = contrastive ? Targets.contrastive(k, rows, foils) : Targets.perImage(k, rows);
       ProjectionResult r = engine.project(ProjectionRequest.builder(FloatView.of(pos), FloatView.of(neg), b, lin.weights(), targets, options).build());
-      raw = r.raw();
-      map = r.map();
-    } else {
-      raw = nonLinear(head, pos, neg, b, k, rows, foils);
-      map = new float[raw.length];
-      for (int m = 0; m < b * k; m++) {
-        float[] one = java.util.Arrays.copyOfRange(raw, m * p, (m + 1) * p);
-        System.arraycopy(JavaReferenceKernel.postprocess(one, options), 0, map, m * p, p);
-      }
+      return new float[][] {r.raw(), r.map()};
     }
-    List<String> names = head.classNames();
-    List<Attribution> out = new ArrayList<>();
-    for (int i = 0; i < b; i++) {
-      int pred = predicted[i];
-      for (int t = 0; t < k; t++) {
-        int m = i * k + t, cls = rows[m];
-        out.add(new Attribution(i, head.name(), cls, names.get(cls), foils[m], pred, names.get(pred), probs[i][pred], probs[i][cls], g,
-            java.util.Arrays.copyOfRange(raw, m * p, (m + 1) * p), java.util.Arrays.copyOfRange(map, m * p, (m + 1) * p)));
-      }
+    float[] raw = nonLinear(head, pos, neg, b, k, rows, foils);
+    float[] map = new float[raw.length];
+    for (int m = 0; m < b * k; m++) {
+      float[] one = java.util.Arrays.copyOfRange(raw, m * p, (m + 1) * p);
+      System.arraycopy(JavaReferenceKernel.postprocess(one, options), 0, map, m * p, p);
     }
-    return out;
+    return new float[][] {raw, map};
   }
 
-  /** a[p] = lambda+ h(E+[p]) - lambda- h(E-[p]) for class k (minus foil j), through libtorch. */
+  /** a[p] = lambda+ h(E+[p]) - lambda- h(E-[p]) for class k (minus foil j), through libtorch; h is softmax(head) for the probability. */
   private float[] nonLinear(Head head, float[] pos, float[] neg, int b, int k, int[] rows, int[] foils) {
     int p = options.patches(), d = net.config().dim(), c = head.classes();
     float[] lp = new float[b * p * c], ln = new float[b * p * c];
     try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
       TensorOptions f = new TensorOptions(torch.ScalarType.Float);
-      head.forward(torch.from_blob(new FloatPointer(pos), new long[] {(long) b * p, d}, f)).contiguous().data_ptr_float().get(lp);
-      head.forward(torch.from_blob(new FloatPointer(neg), new long[] {(long) b * p, d}, f)).contiguous().data_ptr_float().get(ln);
+      Tensor hp = head.forward(torch.from_blob(new FloatPointer(pos), new long[] {(long) b * p, d}, f));
+      Tensor hn = head.forward(torch.from_blob(new FloatPointer(neg), new long[] {(long) b * p, d}, f));
+      if (output == ExplainedOutput.PROBABILITY) {
+        hp = hp.softmax(1);
+        hn = hn.softmax(1);
+      }
+      hp.contiguous().data_ptr_float().get(lp);
+      hn.contiguous().data_ptr_float().get(ln);
     }
     float lpos = options.lambdaPos(), lneg = options.lambdaNeg();
     float[] raw = new float[b * k * p];
@@ -163,6 +234,8 @@ public final class TveExplainer {
     private float lambdaNeg;
     private int smoothRadius;
     private Normalization normalization = Normalization.REFERENCE;
+    private ExplainedOutput output = ExplainedOutput.LOGIT;
+    private boolean displayMaps;
 
     private Builder(TargetModel model, ExplainerNetwork net, ExplainerCard card) {
       if (net.config().dim() != model.encoder().dim()) {
@@ -175,13 +248,20 @@ public final class TveExplainer {
       this.smoothRadius = card.radius();
     }
 
-    /** The projection kernel (default: {@link ProjectionEngine#create()}, the best back end here). */
+    /** @param v the projection kernel (default: {@link ProjectionEngine#create()}, the best back end here) @return this */
     public Builder optEngine(ProjectionEngine v) { engine = v; return this; }
+    /** @param pos lambda+ @param neg lambda- @return this */
     public Builder optLambdas(float pos, float neg) { lambdaPos = pos; lambdaNeg = neg; return this; }
-    /** Box smoothing radius on the grid (default: the mask radius, as the reference). */
+    /** @param v box smoothing radius on the grid (default: the mask radius, as the reference) @return this */
     public Builder optSmoothRadius(int v) { smoothRadius = v; return this; }
+    /** @param v the display map's normalisation (default the reference chain) @return this */
     public Builder optNormalization(Normalization v) { normalization = v; return this; }
+    /** @param v the explained output (default the logit) @return this */
+    public Builder optOutput(ExplainedOutput v) { output = v; return this; }
+    /** @param v {@link #attribute} returns the smoothed, normalised display map instead of the raw one ("tve-display") @return this */
+    public Builder optDisplayMaps(boolean v) { displayMaps = v; return this; }
 
+    /** @return the explainer */
     public TveExplainer build() {
       return new TveExplainer(this);
     }

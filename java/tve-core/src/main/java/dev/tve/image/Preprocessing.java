@@ -29,12 +29,17 @@ public final class Preprocessing {
   /** How the image is brought to the target size. */
   public enum Resize { STRETCH, CENTER_CROP }
 
+  /** Channel order of the model's input tensor (images decode as RGB). */
+  public enum ChannelOrder { RGB, BGR }
+
   private final int height;
   private final int width;
   private final int channels;
   private final Resize resize;
   private final float[] mean;
   private final float[] std;
+  private final float inputScale;
+  private final ChannelOrder channelOrder;
 
   private Preprocessing(Builder b) {
     this.height = b.height;
@@ -43,6 +48,8 @@ public final class Preprocessing {
     this.resize = b.resize;
     this.mean = b.mean;
     this.std = b.std;
+    this.inputScale = b.inputScale;
+    this.channelOrder = b.channelOrder;
   }
 
   /** Target {@code height x width} with 1 (gray) or 3 (RGB) channels; mean 0, std 1 by default. */
@@ -56,6 +63,10 @@ public final class Preprocessing {
   public Resize resize() { return resize; }
   public float[] mean() { return mean.clone(); }
   public float[] std() { return std.clone(); }
+  /** @return what a pixel of full intensity is before normalisation (1: pixels in [0, 1]; 255: in [0, 255]) */
+  public float inputScale() { return inputScale; }
+  /** @return the channel order of the model's input */
+  public ChannelOrder channelOrder() { return channelOrder; }
   /** Floats per image: channels * height * width. */
   public int size() { return channels * height * width; }
 
@@ -93,17 +104,18 @@ public final class Preprocessing {
       java.nio.FloatBuffer fb = (m.isContinuous() ? m : m.clone()).createBuffer();
       fb.get(hwc);
       for (int ch = 0; ch < channels; ch++) {
-        int src = c == 1 ? 0 : ch;  // gray to RGB: replicate
-        float mu = mean[ch], inv = 1f / std[ch];
+        int src = c == 1 ? 0 : channelOrder == ChannelOrder.BGR ? 2 - ch : ch;  // gray to RGB: replicate
+        float mu = mean[ch], inv = 1f / std[ch], k = inputScale;
         int base = offset + ch * height * width;
-        for (int i = 0; i < height * width; i++) out[base + i] = (hwc[i * c + src] - mu) * inv;
+        for (int i = 0; i < height * width; i++) out[base + i] = (hwc[i * c + src] * k - mu) * inv;
       }
     }
   }
 
   @Override
   public String toString() {
-    return channels + "x" + height + "x" + width + " " + resize + " mean=" + Arrays.toString(mean) + " std=" + Arrays.toString(std);
+    return channels + "x" + height + "x" + width + " " + resize + " " + channelOrder + " scale=" + inputScale + " mean=" + Arrays.toString(mean)
+        + " std=" + Arrays.toString(std);
   }
 
   /** Builder of {@link Preprocessing}. */
@@ -114,6 +126,8 @@ public final class Preprocessing {
     private Resize resize = Resize.STRETCH;
     private float[] mean;
     private float[] std;
+    private float inputScale = 1f;
+    private ChannelOrder channelOrder = ChannelOrder.RGB;
 
     private Builder(int height, int width, int channels) {
       if (height < 1 || width < 1) throw new IllegalArgumentException("size: " + height + " x " + width);
@@ -126,7 +140,21 @@ public final class Preprocessing {
       Arrays.fill(std, 1f);
     }
 
+    /** @param v how the image is fitted to the model's size (default stretch)
+     *  @return this builder */
     public Builder optResize(Resize v) { this.resize = v; return this; }
+
+    /** @param v the value of a full-intensity pixel before normalisation (default 1: pixels in [0, 1])
+     *  @return this builder */
+    public Builder optInputScale(float v) {
+      if (!(v > 0) || !Float.isFinite(v)) throw new IllegalArgumentException("input scale: " + v + " (need > 0)");
+      this.inputScale = v;
+      return this;
+    }
+
+    /** @param v the model's channel order (default RGB; only meaningful for 3 channels)
+     *  @return this builder */
+    public Builder optChannelOrder(ChannelOrder v) { this.channelOrder = v; return this; }
 
     /** Per-channel means (one value is used for every channel). */
     public Builder optMean(float... v) { this.mean = perChannel(v, "mean"); return this; }

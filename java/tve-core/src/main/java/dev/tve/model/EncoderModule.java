@@ -13,7 +13,7 @@ import org.bytedeco.pytorch.Tensor;
  * eval mode, {@link #embed} only reads the weights, and one encoder may serve many threads at once
  * (each call makes its own no-grad guard and pointer scope).
  */
-public abstract class EncoderModule extends Module implements Encoder {
+public abstract class EncoderModule extends Module implements DifferentiableEncoder {
   private final Architecture architecture;
 
   protected EncoderModule(Architecture architecture) {
@@ -54,7 +54,13 @@ public abstract class EncoderModule extends Module implements Encoder {
   }
 
   /** Embeddings [B, D] with gradients (training). */
+  @Override
   public abstract Tensor forward(Tensor images);
+
+  @Override
+  public String architectureName() {
+    return architecture.name();
+  }
 
   /**
    * The same forward pass, handing the activation Grad-CAM reads to {@code camLayer} on the way (so
@@ -62,6 +68,7 @@ public abstract class EncoderModule extends Module implements Encoder {
    * convolution, after the ReLU), [B, 1 + P, D] tokens for a ViT (the normalised input of its last
    * block, [CLS] first: the block's output patch tokens never reach the [CLS] embedding).
    */
+  @Override
   public abstract Tensor forward(Tensor images, java.util.function.Consumer<Tensor> camLayer);
 
   /**

@@ -97,15 +97,41 @@ public final class Heads {
    * What {@code NAME.head.json} holds; {@code card} is the head's model card (how it was trained,
    * on what, its accuracy), null when there is none.
    */
-  public record Descriptor(String name, String kind, int dim, int hidden, List<String> classes, java.util.Map<String, Object> card) {}
+  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+  public record Descriptor(int formatVersion, String name, String kind, int dim, int hidden, List<String> classes, HeadCard card) {}
+
+  /** The head file format this code writes (format 0: the same without {@code formatVersion}). */
+  public static final int FORMAT_VERSION = 1;
+
+  /**
+   * A head's model card: what it is for and how it was made.
+   *
+   * @param purpose what the head classifies
+   * @param form its form (linear, MLP) and what was folded into it
+   * @param trainedOn the data it was fitted on
+   * @param testedOn the data it was tested on
+   * @param testAccuracy its accuracy there
+   * @param encoderWeightsSha256 the encoder weights it sits on
+   * @param recipe the command or step that made it
+   */
+  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+  public record HeadCard(String purpose, String form, String trainedOn, String testedOn, double testAccuracy, String encoderWeightsSha256,
+      String recipe) {}
 
   /** Writes a head as {@code dir/NAME.head.json} plus its arrays; every file atomically (temp, rename). */
   public static void save(Path dir, Head head) throws IOException {
     save(dir, head, null);
   }
 
-  /** As {@link #save(Path, Head)}, with a model card for the head (may be null). */
-  public static void save(Path dir, Head head, java.util.Map<String, Object> card) throws IOException {
+  /**
+   * As {@link #save(Path, Head)}, with a model card for the head.
+   *
+   * @param dir the model folder
+   * @param head the head
+   * @param card its card, or null
+   * @throws IOException when a file cannot be written
+   */
+  public static void save(Path dir, Head head, HeadCard card) throws IOException {
     Files.createDirectories(dir);
     String n = head.name();
     if (!n.matches("[A-Za-z0-9._-]+")) throw new IllegalArgumentException("head name '" + n + "': use letters, digits, '.', '_' or '-'");
@@ -114,13 +140,13 @@ public final class Heads {
     if (head instanceof LinearHead h) {
       Npy.write(dir.resolve(n + ".w.npy"), NpyArray.ofFloats(h.weight(), c, h.dim()));
       Npy.write(dir.resolve(n + ".b.npy"), NpyArray.ofFloats(h.bias(), c));
-      d = new Descriptor(n, "linear", h.dim(), 0, h.classNames(), card);
+      d = new Descriptor(FORMAT_VERSION, n, "linear", h.dim(), 0, h.classNames(), card);
     } else if (head instanceof MlpHead h) {
       Npy.write(dir.resolve(n + ".w1.npy"), NpyArray.ofFloats(h.w1(), h.hidden(), h.dim()));
       Npy.write(dir.resolve(n + ".b1.npy"), NpyArray.ofFloats(h.b1(), h.hidden()));
       Npy.write(dir.resolve(n + ".w2.npy"), NpyArray.ofFloats(h.w2(), c, h.hidden()));
       Npy.write(dir.resolve(n + ".b2.npy"), NpyArray.ofFloats(h.b2(), c));
-      d = new Descriptor(n, "mlp", h.dim(), h.hidden(), h.classNames(), card);
+      d = new Descriptor(FORMAT_VERSION, n, "mlp", h.dim(), h.hidden(), h.classNames(), card);
     } else {
       throw new IllegalArgumentException("head '" + n + "': cannot save a " + head.getClass().getSimpleName());
     }
@@ -129,7 +155,7 @@ public final class Heads {
 
   /** Loads a head saved by {@link #save}, from its {@code NAME.head.json}. */
   public static Head load(Path json) throws IOException {
-    Descriptor d = JSON.readValue(json.toFile(), Descriptor.class);
+    Descriptor d = descriptor(json);
     Path dir = json.getParent() == null ? Path.of(".") : json.getParent();
     String n = d.name();
     Head h = switch (d.kind()) {
@@ -138,14 +164,31 @@ public final class Heads {
       case "mlp" -> new MlpHead(n, d.dim(), d.hidden(), floats(dir.resolve(n + ".w1.npy"), d.hidden(), d.dim()),
           floats(dir.resolve(n + ".b1.npy"), d.hidden()), floats(dir.resolve(n + ".w2.npy"), d.classes().size(), d.hidden()),
           floats(dir.resolve(n + ".b2.npy"), d.classes().size()), d.classes());
-      default -> throw new IllegalArgumentException(json + ": unknown head kind '" + d.kind() + "' (linear, mlp)");
+      default -> throw new dev.tve.runtime.ModelFileException(json, "unknown head kind '" + d.kind() + "' (linear, mlp)");
     };
     return h;
   }
 
-  /** The model card saved with head {@code name} in {@code dir}, or null when it has none. */
-  public static java.util.Map<String, Object> card(Path dir, String name) throws IOException {
-    return JSON.readValue(dir.resolve(name + ".head.json").toFile(), Descriptor.class).card();
+  /**
+   * @param dir the model folder
+   * @param name the head's name
+   * @return the model card saved with the head, or null when it has none
+   * @throws IOException when the head file cannot be read
+   */
+  public static HeadCard card(Path dir, String name) throws IOException {
+    return descriptor(dir.resolve(name + ".head.json")).card();
+  }
+
+  private static Descriptor descriptor(Path json) throws IOException {
+    Descriptor d;
+    try {
+      d = JSON.readValue(json.toFile(), Descriptor.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new dev.tve.runtime.ModelFileException(json, "not a valid head file (" + e.getOriginalMessage() + ")");
+    }
+    if (d.formatVersion() > FORMAT_VERSION) throw new dev.tve.runtime.ModelFileException(json, "head format " + d.formatVersion() + " is newer than " + FORMAT_VERSION);
+    if (d.name() == null || d.kind() == null || d.classes() == null) throw new dev.tve.runtime.ModelFileException(json, "head file without name, kind or classes");
+    return d;
   }
 
   /** Every {@code *.head.json} of a folder, sorted by name. */
@@ -162,7 +205,7 @@ public final class Heads {
   private static float[] floats(Path file, long... shape) throws IOException {
     NpyArray a = Npy.read(file);
     if (a.dtype() != NpyArray.DType.FLOAT32 || !Arrays.equals(a.shape(), shape)) {
-      throw new IllegalArgumentException(file + ": need float32 " + Arrays.toString(shape) + ", got " + a);
+      throw new dev.tve.runtime.ModelFileException(file, "need float32 " + Arrays.toString(shape) + ", got " + a);
     }
     return a.toFloatArray();
   }

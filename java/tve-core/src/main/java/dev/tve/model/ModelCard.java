@@ -1,7 +1,12 @@
 package dev.tve.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tve.runtime.ModelFileException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -9,34 +14,149 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What a saved model is and how it was made: architecture and sizes, class names, preprocessing,
- * accuracy, hashes of the data and of the weights, seed, training settings. Written as JSON beside
- * the weights (atomically: temp file, then rename).
+ * What a saved model is and how it was made, as a typed, versioned record: architecture and sizes,
+ * class names, the input it takes ({@link InputSpec}: size, channels, per-channel mean and std, pixel
+ * scale, channel order, resize, patch grid), free-form notes, accuracy, hashes of the data and of the
+ * weights, seed, training settings. Written as JSON beside the weights (atomically: temp file, then
+ * rename). Format 1 is written; format 0 (no {@code formatVersion}: one mean and std in a
+ * {@code preprocessing} map) is read and converted.
+ *
+ * <pre>{@code
+ * ModelCard card = ModelCard.read(dir.resolve("encoder.card.json"));
+ * Preprocessing pre = card.input().preprocessing();
+ * }</pre>
+ *
+ * @param formatVersion {@link #FORMAT_VERSION} for cards written now
+ * @param kind "encoder"
+ * @param architecture the built-in architecture and its sizes
+ * @param classes the class names of the scenes the encoder was trained on
+ * @param input what the model takes
+ * @param notes free-form facts about the data (e.g. how scenes were made)
+ * @param accuracy accuracy by split
+ * @param dataSha256 SHA-256 of each data file trained on
+ * @param seed the training seed
+ * @param weightsFile the weights file name, beside the card
+ * @param weightsSha256 its SHA-256
+ * @param training how the encoder was trained (null for a model trained elsewhere)
+ * @param projectVersion the project version that wrote the card
  */
-public record ModelCard(String kind, Architecture architecture, List<String> classes, Map<String, Object> preprocessing,
-    Map<String, Double> accuracy, Map<String, String> dataSha256, long seed, String weightsFile, String weightsSha256,
-    Map<String, Object> training, String projectVersion) {
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ModelCard(int formatVersion, String kind, Architecture architecture, List<String> classes, InputSpec input, Map<String, Object> notes,
+    Map<String, Double> accuracy, Map<String, String> dataSha256, long seed, String weightsFile, String weightsSha256, Training training,
+    String projectVersion) {
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /** The card format this code writes. */
+  public static final int FORMAT_VERSION = 1;
 
-  /** This card for other weights. */
-  public ModelCard withWeights(String file, String sha256) {
-    return new ModelCard(kind, architecture, classes, preprocessing, accuracy, dataSha256, seed, file, sha256, training, projectVersion);
+  private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /**
+   * How a built-in encoder was trained.
+   *
+   * @param epochs epochs of scenes
+   * @param scenesPerEpoch scenes per epoch
+   * @param batch batch size
+   * @param lr peak learning rate
+   * @param threads libtorch threads
+   * @param seconds wall time
+   * @param lastEpochLoss mean loss of the last epoch
+   * @param probeScenes scenes the linear probe was fitted on
+   * @param validationItems train items carved out for validation
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Training(int epochs, int scenesPerEpoch, int batch, double lr, int threads, double seconds, double lastEpochLoss, int probeScenes,
+      int validationItems) {}
+
+  /** @return the validation items carved out of the train split (5,000 when the card does not say) */
+  public int validationItems() {
+    return training != null && training.validationItems() > 0 ? training.validationItems() : 5000;
   }
 
+  /**
+   * @param file the weights file name
+   * @param sha256 its SHA-256
+   * @return this card for other weights
+   */
+  public ModelCard withWeights(String file, String sha256) {
+    return new ModelCard(formatVersion, kind, architecture, classes, input, notes, accuracy, dataSha256, seed, file, sha256, training, projectVersion);
+  }
+
+  /**
+   * @param file where to write (temp file, then rename)
+   * @throws IOException when it cannot be written
+   */
   public void write(Path file) throws IOException {
     dev.tve.io.AtomicFiles.writeJson(file, this);
   }
 
+  /**
+   * Reads a card of any known format.
+   *
+   * @param file the card
+   * @return the card, converted to the current format
+   * @throws IOException when it cannot be read
+   * @throws ModelFileException when it is not a valid card
+   */
   public static ModelCard read(Path file) throws IOException {
-    return JSON.readValue(file.toFile(), ModelCard.class);
+    JsonNode n;
+    try {
+      n = JSON.readTree(file.toFile());
+    } catch (JsonProcessingException e) {
+      throw new ModelFileException(file, "not valid JSON (" + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr() + ")");
+    }
+    if (!(n instanceof ObjectNode o)) throw new ModelFileException(file, "not a model card (a JSON object)");
+    int version = o.path("formatVersion").asInt(0);
+    if (version > FORMAT_VERSION) throw new ModelFileException(file, "card format " + version + " is newer than this engine's " + FORMAT_VERSION);
+    if (version == 0) upgradeFrom0(o, file);
+    try {
+      ModelCard c = JSON.treeToValue(o, ModelCard.class);
+      if (c.architecture() == null || c.input() == null) throw new ModelFileException(file, "the card has no architecture or input");
+      return c;
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      if (e instanceof ModelFileException m) throw m;
+      throw new ModelFileException(file, "not a valid model card: " + e.getMessage());
+    }
   }
 
-  /** SHA-256 of a file, hex. */
+  /** Format 0 kept one mean and std, and other facts, in a free-form "preprocessing" map. */
+  private static void upgradeFrom0(ObjectNode o, Path file) {
+    JsonNode arch = o.path("architecture");
+    JsonNode pre = o.path("preprocessing");
+    if (!pre.has("mean") || !pre.has("std")) throw new ModelFileException(file, "format-0 card without preprocessing mean and std");
+    int channels = arch.path("channels").asInt(1), size = arch.path("imageSize").asInt();
+    int grid = arch.path("sizes").path("grid").asInt(0);
+    ObjectNode input = o.putObject("input");
+    input.put("size", size);
+    input.put("channels", channels);
+    for (String k : new String[] {"mean", "std"}) {
+      var a = input.putArray(k);
+      for (int c = 0; c < channels; c++) a.add((float) pre.path(k).asDouble());
+    }
+    input.put("inputScale", 1.0);
+    input.put("channelOrder", "RGB");
+    input.put("resize", "STRETCH");
+    input.put("grid", grid);
+    Map<String, Object> notes = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = pre.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!List.of("mean", "std", "channels").contains(e.getKey())) notes.put(e.getKey(), JSON.convertValue(e.getValue(), Object.class));
+    }
+    o.remove("preprocessing");
+    o.set("notes", JSON.valueToTree(notes));
+    o.put("formatVersion", FORMAT_VERSION);
+  }
+
+  /**
+   * @param file any file
+   * @return its SHA-256, hex
+   * @throws IOException when it cannot be read
+   */
   public static String sha256(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       MessageDigest md = MessageDigest.getInstance("SHA-256");

@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import dev.tve.runtime.ModelFileException;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
 
@@ -30,7 +31,7 @@ import org.bytedeco.pytorch.OutputArchive;
  * Threads: immutable once built; a model whose encoder is in eval mode may be shared between
  * threads (see {@link EncoderModule}).
  */
-public final class TargetModel {
+public final class TargetModel implements AutoCloseable {
   private final Encoder encoder;
   private final ModelCard card;
   private final Map<String, Head> heads;
@@ -86,20 +87,57 @@ public final class TargetModel {
 
   /** Loads a folder written by {@link #save}; the encoder comes back in eval mode. */
   public static TargetModel load(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) throw new ModelFileException(dir, "no such model folder");
     Path cardFile = dir.resolve("encoder.card.json");
-    if (!Files.isRegularFile(cardFile)) throw new IllegalArgumentException(dir + ": no encoder.card.json (not a saved model folder)");
+    if (!Files.isRegularFile(cardFile)) throw new ModelFileException(dir, "no encoder.card.json (not a saved model folder)");
     ModelCard card = ModelCard.read(cardFile);
+    if (card.weightsFile() == null) throw new ModelFileException(cardFile, "the card names no weights file");
     Path weights = dir.resolve(card.weightsFile());
-    if (!Files.isRegularFile(weights)) throw new IllegalArgumentException(dir + ": the card names " + card.weightsFile() + ", which is missing");
+    if (!Files.isRegularFile(weights)) throw new ModelFileException(weights, "missing (named by " + cardFile.getFileName() + ")");
     String sha = ModelCard.sha256(weights);
     if (!sha.equals(card.weightsSha256())) {
-      throw new IllegalArgumentException(weights + ": SHA-256 " + sha + " does not match its card's " + card.weightsSha256());
+      throw new ModelFileException(weights, "SHA-256 " + sha + " does not match its card's " + card.weightsSha256());
     }
-    EncoderModule encoder = EncoderModule.create(card.architecture());
-    InputArchive in = new InputArchive();
-    in.load_from(weights.toString());
-    encoder.load(in);
+    EncoderModule encoder;
+    try {
+      encoder = EncoderModule.create(card.architecture());
+      InputArchive in = new InputArchive();
+      in.load_from(weights.toString());
+      encoder.load(in);
+    } catch (RuntimeException e) {
+      throw new ModelFileException(weights, "cannot load the " + card.architecture().name() + " encoder's weights (" + firstLine(e.getMessage()) + ")", e);
+    }
     encoder.eval();
-    return new TargetModel(encoder, card, Heads.loadAll(dir));
+    List<Head> heads = Heads.loadAll(dir);
+    for (Head h : heads) {
+      if (h.dim() != encoder.dim()) {
+        throw new ModelFileException(dir.resolve(h.name() + ".head.json"), "head '" + h.name() + "' takes D=" + h.dim() + ", the encoder gives D=" + encoder.dim());
+      }
+    }
+    return new TargetModel(encoder, card, heads);
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) return "no message";
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** The input the model takes, from its card; for a model without a card, the encoder's size, no normalisation. */
+  public InputSpec input() {
+    return card != null ? card.input() : InputSpec.of(encoder.imageSize(), encoder.channels(), 0f, 1f, 0);
+  }
+
+  /** Releases the encoder's native memory (a built-in encoder's weights); the model must not be used afterwards. */
+  @Override
+  public void close() {
+    if (encoder instanceof org.bytedeco.javacpp.Pointer p) p.close();
+    else if (encoder instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 }

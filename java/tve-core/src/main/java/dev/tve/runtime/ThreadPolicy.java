@@ -100,4 +100,9 @@ public final class ThreadPolicy {
     if (blas > 0) blasThreads(blas);
     return threads;
   }
+
+  /** @return libtorch's intra-op thread count now */
+  public static int current() {
+    return torch.get_num_threads();
+  }
 }

@@ -1,8 +1,11 @@
 package dev.tve.evaluate;
 
-import dev.tve.explain.PatchExplainer;
-import dev.tve.explain.ReferenceMaps;
-import dev.tve.explain.TveExplainer;
+import dev.tve.explain.Explainer;
+import dev.tve.explain.ExplainerFiles;
+import dev.tve.explain.Images;
+import dev.tve.explain.MethodContext;
+import dev.tve.explain.MethodSettings;
+import dev.tve.explain.Methods;
 import dev.tve.image.Scene;
 import dev.tve.image.SceneBatches;
 import dev.tve.image.Canvases;
@@ -13,6 +16,7 @@ import dev.tve.metric.RelevanceMass;
 import dev.tve.model.Encoder;
 import dev.tve.model.Head;
 import dev.tve.model.ModelScorer;
+import dev.tve.model.TargetModel;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,7 +33,7 @@ import java.util.function.IntUnaryOperator;
  * batch is scored, so an interrupted run loses at most one batch.
  *
  * <pre>{@code
- * Evaluation ev = Evaluation.builder(model.encoder(), tve, scenes).optMethods(Methods.ALL).optBlurSigma(4).build();
+ * Evaluation ev = Evaluation.builder(model, explainer, scenes).optMethods(Methods.ALL).optBlurSigma(4).build();
  * try (RecordFile<ImageRecord> rows = RecordFile.open(out.resolve("rows.jsonl"), ImageRecord.class)) {
  *   ev.run(model.head("ten-class"), sceneIndices, labelToHead, rows::append, done -> {});
  * }
@@ -42,9 +46,11 @@ public final class Evaluation {
     void accept(T record) throws IOException;
   }
 
+  private final TargetModel model;
   private final Encoder encoder;
-  private final TveExplainer tve;
+  private final ExplainerFiles.Loaded explainer;
   private final SceneBatches scenes;
+  private final MethodSettings settings;
   private final List<String> methods;
   private final double blurSigma;
   private final long seed;
@@ -52,8 +58,9 @@ public final class Evaluation {
   private final int grid;
 
   private Evaluation(Builder b) {
-    this.encoder = b.encoder;
-    this.tve = b.tve;
+    this.model = b.model;
+    this.encoder = b.model.encoder();
+    this.explainer = b.explainer;
     this.scenes = b.scenes;
     this.methods = List.copyOf(b.methods);
     this.blurSigma = b.blurSigma;
@@ -61,19 +68,29 @@ public final class Evaluation {
     this.batch = b.batch;
     this.chunk = b.chunk;
     this.subsets = b.subsets;
-    this.grid = b.tve != null ? b.tve.grid() : b.grid;
+    this.grid = b.explainer != null ? b.explainer.network().config().grid() : b.grid;
+    this.settings = MethodSettings.builder().optOutput(b.output).optSeed(b.seed).optBlurSigma(b.blurSigma).optInternalBatchSize(b.chunk).build();
   }
 
-  public static Builder builder(Encoder encoder, TveExplainer tve, SceneBatches scenes) {
-    return new Builder(encoder, tve, scenes);
+  /**
+   * @param model the model under test
+   * @param explainer its TVE explainer, or null when TVE is not compared
+   * @param scenes the scenes
+   * @return a builder
+   */
+  public static Builder builder(TargetModel model, ExplainerFiles.Loaded explainer, SceneBatches scenes) {
+    return new Builder(model, explainer, scenes);
   }
+
+  /** @return the methods' settings (explained output, seed, blur, internal batch size) */
+  public MethodSettings settings() { return settings; }
 
   public List<String> methods() { return methods; }
   public int grid() { return grid; }
 
-  /** How a model-dependent method is built for this encoder and head. */
-  Methods.Context context(Encoder enc, Head head, TveExplainer explainer) {
-    return new Methods.Context(enc, head, explainer, scenes.size(), grid, scenes.mean(), scenes.std(), seed, chunk, blurSigma);
+  /** How the methods are built for a model (the one under test, or a sanity condition's) and its explainer. */
+  MethodContext context(TargetModel m, ExplainerFiles.Loaded e) {
+    return new MethodContext(m, e, null, settings);
   }
 
   /**
@@ -82,41 +99,36 @@ public final class Evaluation {
    */
   public void run(Head head, long[] sceneIndices, IntUnaryOperator labelToHead, Sink<ImageRecord> sink, IntConsumer progress) throws IOException {
     int s = scenes.size(), f = s * s, p = grid * grid;
-    Methods.Context ctx = context(encoder, head, tve);
-    Map<String, PatchExplainer> explainers = new LinkedHashMap<>();
-    for (String m : methods) if (!Methods.isReference(m)) explainers.put(m, Methods.create(m, ctx));
+    MethodContext ctx = context(model, explainer);
+    Map<String, Explainer> explainers = new LinkedHashMap<>();
+    for (String m : methods) explainers.put(m, Methods.create(m, ctx));
     ModelScorer scorer = new ModelScorer(encoder, head, chunk);
     PatchCurves curves = new PatchCurves(scorer, 1, s, grid, chunk);
     FaithfulnessCorrelation fc = new FaithfulnessCorrelation(scorer, 1, s, grid, subsets, FaithfulnessCorrelation.defaultTake(p), seed, chunk);
     float[] mean = {scenes.mean()}, std = {scenes.std()};
     float[] black = Canvases.black(1, s, mean, std), zero = new float[f];
-    if (sceneIndices.length > 0) warmUp(explainers.values(), scorer, sceneIndices[0]);
+    if (sceneIndices.length > 0) warmUp(explainers.values(), head, scorer, sceneIndices[0]);
     for (int done = 0; done < sceneIndices.length; done += batch) {
       int b = Math.min(batch, sceneIndices.length - done);
       float[] x = new float[b * f];
       Scene[] sc = new Scene[b];
+      long[] keys = new long[b];
       for (int i = 0; i < b; i++) {
         sc[i] = scenes.generator().scene(sceneIndices[done + i]);
         scenes.normalise(sc[i], x, i * f);
+        keys[i] = sc[i].index();
       }
+      Images images = Images.of(x, b, 1, s, keys);
       int[] predicted = scorer.predict(x, b);
       float[] prob = scorer.probabilities(x, b, predicted);
       Map<String, float[][]> maps = new LinkedHashMap<>();
       Map<String, double[]> cost = new LinkedHashMap<>();
       for (String m : methods) {
-        if (Methods.isReference(m)) {
-          float[][] r = new float[b][];
-          for (int i = 0; i < b; i++) {
-            r[i] = m.equals(Methods.RANDOM) ? ReferenceMaps.random(grid, seed, sc[i].index()) : ReferenceMaps.intensity(x, i * f, 1, s, grid, mean, std);
-          }
-          maps.put(m, r);
-          cost.put(m, new double[3]);
-          continue;
-        }
-        PatchExplainer e = explainers.get(m);
+        Explainer e = explainers.get(m);
         long fw = e.forwardPasses(), bw = e.backwardPasses(), t0 = System.nanoTime();
-        maps.put(m, e.explain(x, b, predicted));
-        cost.put(m, new double[] {(System.nanoTime() - t0) / 1e9 / b, (double) (e.forwardPasses() - fw) / b, (double) (e.backwardPasses() - bw) / b});
+        maps.put(m, e.attribute(images, head, predicted, null));
+        cost.put(m, Methods.isReference(m) ? new double[3]
+            : new double[] {(System.nanoTime() - t0) / 1e9 / b, (double) (e.forwardPasses() - fw) / b, (double) (e.backwardPasses() - bw) / b});
       }
       List<PatchCurves.Job> jobs = new ArrayList<>();
       List<FaithfulnessCorrelation.Job> fcJobs = new ArrayList<>();
@@ -153,29 +165,23 @@ public final class Evaluation {
   }
 
   /** One untimed explanation per method first, so that no method's time includes libtorch's first-call set-up. */
-  private void warmUp(java.util.Collection<PatchExplainer> explainers, ModelScorer scorer, long scene) {
+  private void warmUp(java.util.Collection<Explainer> explainers, Head head, ModelScorer scorer, long scene) {
     float[] x = new float[scenes.size() * scenes.size()];
     scenes.normalise(scenes.generator().scene(scene), x, 0);
     int[] t = scorer.predict(x, 1);
-    for (PatchExplainer e : explainers) e.explain(x, 1, t);
+    for (Explainer e : explainers) e.attribute(Images.of(x, 1, 1, scenes.size(), new long[] {scene}), head, t, null);
   }
 
-  /** Maps of the model-dependent methods for another model (a sanity condition), same images and targets. */
-  Map<String, float[][]> maps(Methods.Context ctx, float[] x, int n, int[] targets, long[] keys, long salt) {
-    int s = scenes.size(), f = s * s;
+  /**
+   * Maps of every method for another model (a sanity condition), same images and targets; the random
+   * floor draws afresh per condition ({@code salt}), so a model-independent map passes by chance, as it should.
+   */
+  Map<String, float[][]> maps(MethodContext ctx, Head head, float[] x, int n, int[] targets, long[] keys, long salt) {
+    Images images = Images.of(x, n, 1, scenes.size(), keys);
     Map<String, float[][]> out = new LinkedHashMap<>();
     for (String m : methods) {
-      if (Methods.isReference(m)) {
-        float[][] r = new float[n][];
-        // A fresh random map per condition (salt): a model-independent map passes by chance, as it should.
-        for (int i = 0; i < n; i++) {
-          r[i] = m.equals(Methods.RANDOM) ? ReferenceMaps.random(grid, seed + salt, keys[i])
-              : ReferenceMaps.intensity(x, i * f, 1, s, grid, new float[] {scenes.mean()}, new float[] {scenes.std()});
-        }
-        out.put(m, r);
-      } else {
-        out.put(m, Methods.create(m, ctx).explain(x, n, targets));
-      }
+      MethodContext c = m.equals(Methods.RANDOM) ? ctx.withSettings(settings.toBuilder().optSeed(seed + salt).build()) : ctx;
+      out.put(m, Methods.create(m, c).attribute(images, head, targets, null));
     }
     return out;
   }
@@ -190,19 +196,23 @@ public final class Evaluation {
 
   /** Builder of {@link Evaluation}; {@code opt*} setters have defaults. */
   public static final class Builder {
-    private final Encoder encoder;
-    private final TveExplainer tve;
+    private final TargetModel model;
+    private final ExplainerFiles.Loaded explainer;
     private final SceneBatches scenes;
     private List<String> methods = Methods.ALL;
+    private dev.tve.model.ExplainedOutput output = dev.tve.model.ExplainedOutput.LOGIT;
     private double blurSigma = 4;
     private long seed = 7;
     private int batch = 16, chunk = 128, subsets = 100, grid = 7;
 
-    private Builder(Encoder encoder, TveExplainer tve, SceneBatches scenes) {
-      this.encoder = encoder;
-      this.tve = tve;
+    private Builder(TargetModel model, ExplainerFiles.Loaded explainer, SceneBatches scenes) {
+      this.model = model;
+      this.explainer = explainer;
       this.scenes = scenes;
     }
+
+    /** @param v the output every method explains (default the logit) @return this */
+    public Builder optOutput(dev.tve.model.ExplainedOutput v) { output = v; return this; }
 
     /** Methods by name ({@link Methods#KNOWN}; default {@link Methods#ALL}). */
     public Builder optMethods(List<String> v) { methods = v; return this; }
@@ -222,7 +232,7 @@ public final class Evaluation {
     public Evaluation build() {
       Methods.check(methods);
       if (methods.isEmpty()) throw new IllegalArgumentException("no methods");
-      if ((methods.contains(Methods.TVE) || methods.contains(Methods.TVE_DISPLAY)) && tve == null) throw new IllegalArgumentException("tve needs an explainer");
+      if ((methods.contains(Methods.TVE) || methods.contains(Methods.TVE_DISPLAY)) && explainer == null) throw new IllegalArgumentException("tve needs an explainer");
       if (scenes.channels() != 1) throw new IllegalArgumentException("scenes are single-channel");
       if (batch < 1 || chunk < 1 || subsets < 2) throw new IllegalArgumentException("batch >= 1, chunk >= 1, subsets >= 2");
       return new Evaluation(this);

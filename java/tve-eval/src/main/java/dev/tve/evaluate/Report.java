@@ -1,5 +1,7 @@
 package dev.tve.evaluate;
 
+import dev.tve.explain.Methods;
+
 import dev.tve.image.Scene;
 import dev.tve.image.SceneGenerator;
 import dev.tve.metric.Direction;

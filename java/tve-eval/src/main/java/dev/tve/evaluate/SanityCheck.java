@@ -1,9 +1,10 @@
 package dev.tve.evaluate;
 
-import dev.tve.explain.TveExplainer;
+import dev.tve.explain.ExplainerFiles;
+import dev.tve.explain.MethodContext;
+import dev.tve.model.TargetModel;
 import dev.tve.image.Scene;
 import dev.tve.metric.RankCorrelation;
-import dev.tve.model.Encoder;
 import dev.tve.model.Head;
 import dev.tve.model.LinearHead;
 import java.io.IOException;
@@ -23,7 +24,7 @@ import java.util.function.IntConsumer;
  * fresh random map passes by construction.
  *
  * <pre>{@code
- * SanityCheck.Condition c = new SanityCheck.Condition(SanityCheck.RANDOM_HEAD, encoder, SanityCheck.randomHead(head, 7), tve);
+ * SanityCheck.Condition c = new SanityCheck.Condition(SanityCheck.RANDOM_HEAD, model, SanityCheck.randomHead(head, 7), explainer);
  * SanityCheck.run(evaluation, c, originals, done, sanity::append, i -> {});
  * }</pre>
  */
@@ -33,8 +34,15 @@ public final class SanityCheck {
   /** A method passes a condition when its mean correlation is below this and the CI's upper end below 1. */
   public static final double PASS_BELOW = 0.5;
 
-  /** A randomised model: its encoder, the head standing in for the head under test, a TVE explainer for that encoder (or null). */
-  public record Condition(String name, Encoder encoder, Head head, TveExplainer tve) {}
+  /**
+   * A randomised model: the model (its encoder), the head standing in for the head under test, a TVE explainer for that encoder (or null).
+   *
+   * @param name the condition's name
+   * @param model the model
+   * @param head the head standing in for the head under test
+   * @param explainer its TVE explainer, or null
+   */
+  public record Condition(String name, TargetModel model, Head head, ExplainerFiles.Loaded explainer) {}
 
   private SanityCheck() {}
 
@@ -74,7 +82,7 @@ public final class SanityCheck {
     if (c.head().classes() < 1) throw new IllegalArgumentException("condition head has no classes");
     List<ImageRecord> todo = originals.stream().filter(r -> !done.contains(r.head() + "/" + c.name() + "/" + r.scene())).toList();
     int s = ev.scenes().size(), f = s * s, batch = 16;
-    Methods.Context ctx = ev.context(c.encoder(), c.head(), c.tve());
+    MethodContext ctx = ev.context(c.model(), c.explainer());
     long salt = 1 + CONDITIONS.indexOf(c.name());
     for (int done0 = 0; done0 < todo.size(); done0 += batch) {
       int b = Math.min(batch, todo.size() - done0);
@@ -89,7 +97,7 @@ public final class SanityCheck {
         keys[i] = r.scene();
         if (targets[i] >= c.head().classes()) throw new IllegalArgumentException("condition " + c.name() + ": head " + c.head().name() + " has no class " + targets[i]);
       }
-      Map<String, float[][]> maps = ev.maps(ctx, x, b, targets, keys, salt);
+      Map<String, float[][]> maps = ev.maps(ctx, c.head(), x, b, targets, keys, salt);
       for (int i = 0; i < b; i++) {
         ImageRecord r = todo.get(done0 + i);
         Map<String, Double> rho = new LinkedHashMap<>();

@@ -106,7 +106,7 @@ public final class FaithfulnessCheck {
   private final SceneBatches scenes;
   private final Set<Integer> heldOut;
   private final List<String> maps;
-  private final Map<String, dev.tve.explain.PatchExplainer> explainers;
+  private final Map<String, dev.tve.explain.Explainer> explainers;
   private final Map<String, Double> seconds = new LinkedHashMap<>();
   private final double blurSigma;
   private final long seed;
@@ -196,9 +196,11 @@ public final class FaithfulnessCheck {
       }
       int[] predicted = attr.stream().mapToInt(Attribution::predicted).toArray();
       Map<String, float[][]> classic = new LinkedHashMap<>();
-      for (Map.Entry<String, dev.tve.explain.PatchExplainer> e : explainers.entrySet()) {
+      for (Map.Entry<String, dev.tve.explain.Explainer> e : explainers.entrySet()) {
         long t0 = System.nanoTime();
-        classic.put(e.getKey(), e.getValue().explain(x, b, predicted));
+        long[] keys = new long[b];
+        for (int i = 0; i < b; i++) keys[i] = sc[i].index();
+        classic.put(e.getKey(), e.getValue().attribute(dev.tve.explain.Images.of(x, b, 1, s, keys), head, predicted, null));
         seconds.merge(e.getKey(), (System.nanoTime() - t0) / 1e9, Double::sum);
       }
       List<PatchCurves.Job> jobs = new ArrayList<>();
@@ -297,7 +299,7 @@ public final class FaithfulnessCheck {
     private final SceneBatches scenes;
     private Set<Integer> heldOut = Set.of();
     private List<String> maps = List.of(TVE, RANDOM, INTENSITY);
-    private final Map<String, dev.tve.explain.PatchExplainer> explainers = new LinkedHashMap<>();
+    private final Map<String, dev.tve.explain.Explainer> explainers = new LinkedHashMap<>();
     private double blurSigma = 6;
     private long seed = 7;
     private int batch = 16;
@@ -314,7 +316,7 @@ public final class FaithfulnessCheck {
     /** Maps to score: tve, tve-raw, random, intensity (default tve, random, intensity). */
     public Builder optMaps(List<String> v) { maps = v; return this; }
     /** Adds a classic explainer's maps under its name (e.g. occlusion), computed for the same targets. */
-    public Builder optExplainer(dev.tve.explain.PatchExplainer e) { explainers.put(e.name(), e); return this; }
+    public Builder optExplainer(dev.tve.explain.Explainer e) { explainers.put(e.name(), e); return this; }
     /** The insertion canvas's Gaussian sigma in pixels (default 6). */
     public Builder optBlurSigma(double v) { blurSigma = v; return this; }
     /** The random map's seed (default 7). */

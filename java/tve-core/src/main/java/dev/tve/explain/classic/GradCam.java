@@ -1,90 +1,69 @@
 package dev.tve.explain.classic;
 
-import dev.tve.explain.PatchExplainer;
-import dev.tve.model.EncoderModule;
+import dev.tve.explain.Images;
+import dev.tve.model.DifferentiableEncoder;
+import dev.tve.model.ExplainedOutput;
 import dev.tve.model.Head;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.PointerScope;
+import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Grad-CAM (Selvaraju et al., 2017; Captum's {@code LayerGradCam}): the activations A of one layer
- * weighted by the mean gradient of the target logit over their positions, summed over channels,
- * ReLU: cam = max(0, sum_k alpha_k A_k), alpha_k = mean over positions of d logit / d A_k. The
- * layer is the encoder's {@link EncoderModule#forward(Tensor, java.util.function.Consumer)} tap:
+ * weighted by the mean gradient of the explained output over their positions, summed over channels,
+ * ReLU: cam = max(0, sum_k alpha_k A_k), alpha_k = mean over positions of d y / d A_k, y the
+ * explained output (logit or probability). The layer is the encoder's
+ * {@link DifferentiableEncoder#forward(Tensor, java.util.function.Consumer)} tap:
  * for a ViT the patch tokens entering its last block (as pytorch-grad-cam does for ViTs; the
  * block's output patch tokens do not reach the [CLS] embedding, so their gradient is zero), for a
  * CNN its last convolution. Cells pool into patches by summing (a layer coarser than the grid repeats
  * its cells). One forward and one backward pass per image.
  *
  * <pre>{@code
- * GradCam cam = new GradCam(encoder, model.head("ten-class"), 7, 32);
- * float[][] maps = cam.explain(x, n, targets);
+ * GradCam cam = GradCam.builder(encoder, 7).build();
+ * float[][] maps = cam.attribute(Images.of(x, n, 1, 56), model.head("ten-class"), targets, null);
  * }</pre>
+ *
+ * Threads: may be shared.
  */
-public final class GradCam implements PatchExplainer {
-  private final EncoderModule encoder;
-  private final Head head;
-  private final int grid, chunk;
-  private long passes;
+public final class GradCam extends GradientExplainer {
+  private GradCam(Builder b) {
+    super(b.encoder, b.grid, b.output, b.chunk);
+  }
 
-  /** @param chunk images per backward pass (Captum's internal batch size) */
-  public GradCam(EncoderModule encoder, Head head, int grid, int chunk) {
-    if (head.dim() != encoder.dim()) throw new IllegalArgumentException("head " + head.name() + " takes D=" + head.dim() + ", encoder gives " + encoder.dim());
-    if (encoder.imageSize() % grid != 0) throw new IllegalArgumentException("image side " + encoder.imageSize() + " is not a multiple of the grid " + grid);
-    if (chunk < 1) throw new IllegalArgumentException("chunk: " + chunk);
-    this.encoder = encoder;
-    this.head = head;
-    this.grid = grid;
-    this.chunk = chunk;
+  /**
+   * @param encoder the encoder, in eval mode
+   * @param grid side g of the maps
+   * @return a builder
+   */
+  public static Builder builder(DifferentiableEncoder encoder, int grid) {
+    return new Builder(encoder, grid);
   }
 
   @Override public String name() { return "grad-cam"; }
-  @Override public int grid() { return grid; }
-  @Override public long forwardPasses() { return passes; }
-  @Override public long backwardPasses() { return passes; }
+  @Override public Map<String, Object> parameters() { return baseParameters(); }
 
   @Override
-  public float[][] explain(float[] x, int n, int[] targets) {
+  public float[][] attribute(Images images, Head head, int[] targets, int[] foils) {
+    check(images, head, targets, foils);
+    int n = images.n();
     float[][] out = new float[n][];
-    for (int first = 0; first < n; first += chunk) {
-      int k = Math.min(chunk, n - first);
-      float[][] maps = chunk(x, first, k, targets);
-      System.arraycopy(maps, 0, out, first, k);
+    for (int first = 0; first < n; first += internalBatchSize) {
+      int k = Math.min(internalBatchSize, n - first);
+      Tensor[][] layer = new Tensor[1][];
+      float[][] act = new float[1][], grad = new float[1][];
+      long[][] shape = new long[1][];
+      gradient(images.x(), first, k, head, java.util.Arrays.copyOfRange(targets, first, first + k),
+          foils == null ? null : java.util.Arrays.copyOfRange(foils, first, first + k), t -> {
+            shape[0] = t[0].sizes().vec().get();
+            act[0] = new float[(int) t[0].numel()];
+            grad[0] = new float[act[0].length];
+            t[0].data_ptr_float().get(act[0]);
+            t[1].data_ptr_float().get(grad[0]);
+          });
+      for (int i = 0; i < k; i++) {
+        out[first + i] = shape[0].length == 4 ? convolutional(act[0], grad[0], i, shape[0]) : tokens(act[0], grad[0], i, shape[0]);
+      }
     }
-    return out;
-  }
-
-  private float[][] chunk(float[] x, int first, int k, int[] targets) {
-    int c = encoder.channels(), s = encoder.imageSize(), f = c * s * s, classes = head.classes();
-    float[] act, grad;
-    long[] shape;
-    try (PointerScope scope = new PointerScope()) {
-      FloatPointer p = new FloatPointer((long) k * f);
-      p.put(x, first * f, k * f);
-      Tensor in = torch.from_blob(p, new long[] {k, c, s, s}, new TensorOptions(torch.ScalarType.Float)).clone();
-      in.requires_grad_(true);                                  // a graph even if the weights are frozen
-      Tensor[] layer = new Tensor[1];
-      Tensor logits = head.forward(encoder.forward(in, t -> {
-        t.retain_grad();
-        layer[0] = t;
-      }));
-      if (layer[0] == null) throw new IllegalStateException(encoder.architecture().name() + " encoder showed no Grad-CAM layer");
-      float[] pick = new float[k * classes];
-      for (int i = 0; i < k; i++) pick[i * classes + targets[first + i]] = 1;
-      logits.mul(torch.from_blob(new FloatPointer(pick), new long[] {k, classes}, new TensorOptions(torch.ScalarType.Float))).sum().backward();
-      shape = layer[0].sizes().vec().get();
-      act = new float[(int) layer[0].numel()];
-      grad = new float[act.length];
-      layer[0].detach().contiguous().data_ptr_float().get(act);
-      layer[0].grad().contiguous().data_ptr_float().get(grad);
-      encoder.zero_grad(true);                                 // no gradient state outlives the call
-    }
-    passes += k;
-    float[][] out = new float[k][];
-    for (int i = 0; i < k; i++) out[i] = shape.length == 4 ? convolutional(act, grad, i, shape) : tokens(act, grad, i, shape);
     return out;
   }
 
@@ -128,5 +107,26 @@ public final class GradCam implements PatchExplainer {
       m[q] = (float) Math.max(0, v);
     }
     return m;
+  }
+
+  /** Builder of {@link GradCam}; {@code opt*} setters have defaults. */
+  public static final class Builder {
+    private final DifferentiableEncoder encoder;
+    private final int grid;
+    private ExplainedOutput output = ExplainedOutput.LOGIT;
+    private int chunk = 32;
+
+    private Builder(DifferentiableEncoder encoder, int grid) {
+      this.encoder = encoder;
+      this.grid = grid;
+    }
+
+    /** @param v the explained output (default the logit) @return this */
+    public Builder optOutput(ExplainedOutput v) { output = v; return this; }
+    /** @param v images per backward pass (Captum's internal batch size; default 32) @return this */
+    public Builder optInternalBatchSize(int v) { chunk = v; return this; }
+
+    /** @return the explainer */
+    public GradCam build() { return new GradCam(this); }
   }
 }

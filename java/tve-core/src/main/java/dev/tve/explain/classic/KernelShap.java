@@ -1,7 +1,10 @@
 package dev.tve.explain.classic;
 
-import dev.tve.explain.PatchExplainer;
-import dev.tve.model.ClassScorer;
+import dev.tve.explain.Images;
+import dev.tve.model.Encoder;
+import dev.tve.model.Head;
+import dev.tve.model.ModelOutput;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -11,48 +14,59 @@ import java.util.SplittableRandom;
  * then a uniform subset of that size, so every sample has weight 1 (the shap library's scheme); the
  * efficiency constraint sum(phi) = f(all) - f(none) is exact (one player eliminated), and the rest is
  * a ridge-regularised least-squares fit. Default budget: 2P + 2048 samples, shap's automatic count.
- * Cost: samples + 2 forward passes per image.
+ * Cost: samples + 2 forward passes per image. The coalitions of an image are drawn from the seed and
+ * the image's key ({@link Images#keys()}), so its map does not depend on the batch it came in.
  *
  * <pre>{@code
- * KernelShap shap = KernelShap.builder(scorer, 1, 56, 7).optSeed(7).build();
- * float[][] phi = shap.explain(x, n, targets);     // sums to f(x) - f(fill) per image
+ * KernelShap shap = KernelShap.builder(ModelOutput.of(encoder, ExplainedOutput.LOGIT, 128), 7).optSeed(7).build();
+ * float[][] phi = shap.attribute(Images.of(x, n, 1, 56), head, targets, null);   // sums to f(x) - f(baseline)
  * }</pre>
+ *
+ * Threads: stateless apart from the atomic pass count; may be shared.
  */
-public final class KernelShap implements PatchExplainer {
-  private final ClassScorer scorer;
-  private final int channels, size, grid, samples, chunk;
-  private final float[] fill;
+public final class KernelShap extends PerturbationExplainer {
+  private final int samples, chunk;
   private final double ridge;
   private final long seed;
-  private long forwards;
 
   private KernelShap(Builder b) {
-    this.scorer = b.scorer;
-    this.channels = b.channels;
-    this.size = b.size;
-    this.grid = b.grid;
+    super(b.model, b.encoder, b.grid, b.fill);
     int p = b.grid * b.grid;
     this.samples = b.samples > 0 ? b.samples : 2 * p + 2048;
     this.chunk = b.chunk;
-    this.fill = b.fill != null ? b.fill : new float[b.channels * b.size * b.size];
     this.ridge = b.ridge;
     this.seed = b.seed;
-    Perturb.check(channels, size, grid, fill);
   }
 
-  public static Builder builder(ClassScorer scorer, int channels, int size, int grid) {
-    return new Builder(scorer, channels, size, grid);
+  /**
+   * @param model the model's explained output
+   * @param grid side g of the patch grid
+   * @return a builder
+   */
+  public static Builder builder(ModelOutput model, int grid) {
+    return new Builder(model, grid);
   }
 
   @Override public String name() { return "kernel-shap"; }
-  @Override public int grid() { return grid; }
-  @Override public long forwardPasses() { return forwards; }
+
+  @Override
+  public Map<String, Object> parameters() {
+    Map<String, Object> p = baseParameters();
+    p.put("samples", samples);
+    p.put("ridge", ridge);
+    p.put("seed", seed);
+    p.put("internalBatchSize", chunk);
+    return p;
+  }
 
   /** Samples per image (coalitions besides the empty and the full one). */
   public int samples() { return samples; }
 
   @Override
-  public float[][] explain(float[] x, int n, int[] targets) {
+  public float[][] attribute(Images images, Head head, int[] targets, int[] foils) {
+    check(images, model, targets, foils);
+    float[] x = images.x();
+    int n = images.n();
     int p = grid * grid, f = channels * size * size;
     float[][] out = new float[n][];
     // The Shapley kernel's weight of each coalition size, as a sampling distribution.
@@ -60,7 +74,7 @@ public final class KernelShap implements PatchExplainer {
     double total = 0;
     for (int k = 1; k < p; k++) cdf[k] = total += (p - 1.0) / (k * (double) (p - k));
     for (int i = 0; i < n; i++) {
-      SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + i);
+      SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + images.keys()[i]);
       boolean[][] z = new boolean[samples + 2][p];
       java.util.Arrays.fill(z[1], true);                     // z[0]: none, z[1]: all
       for (int s = 2; s < samples + 2; s++) {
@@ -76,24 +90,21 @@ public final class KernelShap implements PatchExplainer {
           z[s][perm[q]] = true;
         }
       }
-      double[] y = score(x, i * f, z, targets[i]);
+      double[] y = scoreCoalitions(x, i * f, z, head, targets[i], foils == null ? -1 : foils[i]);
       out[i] = fit(z, y, p);
     }
     return out;
   }
 
-  private double[] score(float[] x, int src, boolean[][] z, int target) {
+  private double[] scoreCoalitions(float[] x, int src, boolean[][] z, Head head, int target, int foil) {
     int f = channels * size * size;
     double[] y = new double[z.length];
     float[] batch = new float[Math.min(chunk, z.length) * f];
     for (int first = 0; first < z.length; first += chunk) {
       int k = Math.min(chunk, z.length - first);
       for (int j = 0; j < k; j++) Perturb.patches(x, src, fill, z[first + j], channels, size, grid, batch, j * f);
-      int[] t = new int[k];
-      java.util.Arrays.fill(t, target);
-      float[] s = scorer.probabilities(batch, k, t);
+      float[] s = score(batch, k, head, target, foil);
       for (int j = 0; j < k; j++) y[first + j] = s[j];
-      forwards += k;
     }
     return y;
   }
@@ -151,28 +162,30 @@ public final class KernelShap implements PatchExplainer {
 
   /** Builder of {@link KernelShap}; {@code opt*} setters have defaults. */
   public static final class Builder {
-    private final ClassScorer scorer;
-    private final int channels, size, grid;
+    private final ModelOutput model;
+    private final int grid;
+    private Encoder encoder;
     private int samples;
     private int chunk = 128;
     private float[] fill;
     private double ridge = 1e-2;
     private long seed = 7;
 
-    private Builder(ClassScorer scorer, int channels, int size, int grid) {
-      this.scorer = scorer;
-      this.channels = channels;
-      this.size = size;
+    private Builder(ModelOutput model, int grid) {
+      this.model = model;
       this.grid = grid;
     }
+
+    /** @param v the model's encoder, for {@code explain} (default none: attribute only) @return this */
+    public Builder optEncoder(Encoder v) { encoder = v; return this; }
 
     /** Coalitions per image (Captum's n_samples; default 2P + 2048). */
     public Builder optSamples(int v) { samples = v; return this; }
     /** The baseline image absent patches come from (default zeros, in the model's normalised space). */
-    public Builder optFill(float[] v) { fill = v.clone(); return this; }
+    public Builder optBaseline(float[] v) { fill = v.clone(); return this; }
     /** Ridge penalty on the coefficients (default 0.01). */
     public Builder optRidge(double v) { ridge = v; return this; }
-    /** Seed of the coalition sampler (default 7; image i of a call uses seed and i). */
+    /** Seed of the coalition sampler (default 7; each image mixes in its key). */
     public Builder optSeed(long v) { seed = v; return this; }
     /** Perturbed images per scorer call (Captum's internal batch size; default 128). */
     public Builder optInternalBatchSize(int v) { chunk = v; return this; }

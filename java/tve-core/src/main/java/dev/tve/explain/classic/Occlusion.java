@@ -1,36 +1,32 @@
 package dev.tve.explain.classic;
 
+import dev.tve.explain.Images;
 import dev.tve.explain.Masks;
-import dev.tve.explain.PatchExplainer;
-import dev.tve.model.ClassScorer;
+import dev.tve.model.Encoder;
+import dev.tve.model.Head;
+import dev.tve.model.ModelOutput;
+import java.util.Map;
 
 /**
  * Occlusion (Zeiler and Fergus; Captum's {@code Occlusion}) on the patch grid with TVE's window:
- * for every centre patch, the (2r + 1)^2 window around it is replaced by the fill (Captum's
- * baseline; default zeros in normalised space, TVE's own pre-training perturbation) and the drop in
- * the target's score is that window's value; a patch's attribution is the mean over the windows
+ * for every centre patch, the (2r + 1)^2 window around it is replaced by the baseline and the drop in
+ * the explained output is that window's value; a patch's attribution is the mean over the windows
  * covering it (Captum's stride-1 averaging). Cost: P + 1 forward passes per image.
  *
  * <pre>{@code
- * Occlusion occ = Occlusion.builder(scorer, 1, 56, 7).optRadius(1).build();
- * float[][] maps = occ.explain(x, n, targets);
+ * Occlusion occ = Occlusion.builder(ModelOutput.of(encoder, ExplainedOutput.LOGIT, 128), 7).optRadius(1).build();
+ * float[][] maps = occ.attribute(Images.of(x, n, 1, 56), head, targets, null);
  * }</pre>
+ *
+ * Threads: stateless apart from the atomic pass count; may be shared.
  */
-public final class Occlusion implements PatchExplainer {
-  private final ClassScorer scorer;
-  private final int channels, size, grid, radius;
-  private final float[] fill;
+public final class Occlusion extends PerturbationExplainer {
+  private final int radius;
   private final boolean[][] windows;
-  private long forwards;
 
   private Occlusion(Builder b) {
-    this.scorer = b.scorer;
-    this.channels = b.channels;
-    this.size = b.size;
-    this.grid = b.grid;
+    super(b.model, b.encoder, b.grid, b.fill);
     this.radius = b.radius;
-    this.fill = b.fill != null ? b.fill : new float[b.channels * b.size * b.size];
-    Perturb.check(channels, size, grid, fill);
     int p = grid * grid;
     windows = new boolean[p][p];
     for (int c = 0; c < p; c++) {
@@ -39,28 +35,38 @@ public final class Occlusion implements PatchExplainer {
     }
   }
 
-  public static Builder builder(ClassScorer scorer, int channels, int size, int grid) {
-    return new Builder(scorer, channels, size, grid);
+  /**
+   * @param model the model's explained output
+   * @param grid side g of the patch grid
+   * @return a builder
+   */
+  public static Builder builder(ModelOutput model, int grid) {
+    return new Builder(model, grid);
   }
 
   @Override public String name() { return "occlusion"; }
-  @Override public int grid() { return grid; }
-  @Override public long forwardPasses() { return forwards; }
 
   @Override
-  public float[][] explain(float[] x, int n, int[] targets) {
-    int p = grid * grid, f = channels * size * size;
+  public Map<String, Object> parameters() {
+    Map<String, Object> p = baseParameters();
+    p.put("radius", radius);
+    p.put("stride", 1);
+    return p;
+  }
+
+  @Override
+  public float[][] attribute(Images images, Head head, int[] targets, int[] foils) {
+    check(images, model, targets, foils);
+    float[] x = images.x();
+    int n = images.n(), p = grid * grid, f = channels * size * size;
     float[][] out = new float[n][];
     float[] batch = new float[(p + 1) * f];
-    int[] t = new int[p + 1];
     boolean[] all = new boolean[p];
     java.util.Arrays.fill(all, true);
     for (int i = 0; i < n; i++) {
       Perturb.patches(x, i * f, fill, all, channels, size, grid, batch, 0);
       for (int c = 0; c < p; c++) Perturb.patches(x, i * f, fill, windows[c], channels, size, grid, batch, (c + 1) * f);
-      java.util.Arrays.fill(t, targets[i]);
-      float[] s = scorer.probabilities(batch, p + 1, t);
-      forwards += p + 1;
+      float[] s = score(batch, p + 1, head, targets[i], foils == null ? -1 : foils[i]);
       double[] sum = new double[p];
       int[] count = new int[p];
       for (int c = 0; c < p; c++) {
@@ -80,23 +86,25 @@ public final class Occlusion implements PatchExplainer {
 
   /** Builder of {@link Occlusion}; {@code opt*} setters have defaults. */
   public static final class Builder {
-    private final ClassScorer scorer;
-    private final int channels, size, grid;
+    private final ModelOutput model;
+    private final int grid;
+    private Encoder encoder;
     private int radius = 1;
     private float[] fill;
 
-    private Builder(ClassScorer scorer, int channels, int size, int grid) {
-      this.scorer = scorer;
-      this.channels = channels;
-      this.size = size;
+    private Builder(ModelOutput model, int grid) {
+      this.model = model;
       this.grid = grid;
     }
 
-    /** Window radius in patches (default 1, TVE's). */
+    /** @param v the model's encoder, for {@link #build()}'s {@code explain} (default none: attribute only) @return this */
+    public Builder optEncoder(Encoder v) { encoder = v; return this; }
+    /** @param v window radius in patches (default 1, TVE's) @return this */
     public Builder optRadius(int v) { radius = v; return this; }
-    /** The baseline image the window is filled from (default zeros, in the model's normalised space). */
-    public Builder optFill(float[] v) { fill = v.clone(); return this; }
+    /** @param v the baseline image the window is filled from (default zeros, in the model's normalised space) @return this */
+    public Builder optBaseline(float[] v) { fill = v.clone(); return this; }
 
+    /** @return the explainer */
     public Occlusion build() {
       if (radius < 0) throw new IllegalArgumentException("radius: " + radius);
       return new Occlusion(this);

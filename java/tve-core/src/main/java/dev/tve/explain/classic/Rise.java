@@ -1,43 +1,43 @@
 package dev.tve.explain.classic;
 
-import dev.tve.explain.PatchExplainer;
-import dev.tve.model.ClassScorer;
+import dev.tve.explain.Images;
+import dev.tve.model.Encoder;
+import dev.tve.model.Head;
+import dev.tve.model.ModelOutput;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * RISE (Petsiuk et al., 2018): N random masks, each a coarse binary grid (each cell kept with
  * probability p) upsampled bilinearly with a random sub-cell shift; the saliency of a pixel is
- * sum_i f(x * M_i + fill * (1 - M_i)) M_i / (N p), pooled into patches by their mean. Defaults: the
+ * sum_i f(x * M_i + fill * (1 - M_i)) M_i / (N p), pooled into patches by their mean, f the explained output. Defaults: the
  * paper's 4000 masks and p = 0.5, the cell size scaled to our grid (one cell per patch: a 7 x 7
  * coarse grid on 56 x 56, as the paper's 7 x 7 on 224 x 224), fill zeros in normalised space. The
- * masks are drawn once from the seed and shared by every image. Cost: N forward passes per image.
+ * masks are drawn once from the seed and shared by every image, so a map does not depend on the batch
+ * it came in. Cost: N forward passes per image.
  *
  * <pre>{@code
- * Rise rise = Rise.builder(scorer, 1, 56, 7).optMasks(4000).optSeed(7).build();
- * float[][] maps = rise.explain(x, n, targets);
+ * Rise rise = Rise.builder(ModelOutput.of(encoder, ExplainedOutput.LOGIT, 128), 7).optMasks(4000).optSeed(7).build();
+ * float[][] maps = rise.attribute(Images.of(x, n, 1, 56), head, targets, null);
  * }</pre>
+ *
+ * Threads: the masks are immutable; may be shared.
  */
-public final class Rise implements PatchExplainer {
-  private final ClassScorer scorer;
-  private final int channels, size, grid, masks, cells, chunk;
+public final class Rise extends PerturbationExplainer {
+  private final int masks, cells, chunk;
   private final double keep;
-  private final float[] fill;
+  private final long seed;
   private final boolean[][] coarse;
   private final int[][] shift;
   private final int cell;
-  private long forwards;
 
   private Rise(Builder b) {
-    this.scorer = b.scorer;
-    this.channels = b.channels;
-    this.size = b.size;
-    this.grid = b.grid;
+    super(b.model, b.encoder, b.grid, b.fill);
     this.masks = b.masks;
     this.cells = b.cells > 0 ? b.cells : b.grid;
     this.chunk = b.chunk;
     this.keep = b.keep;
-    this.fill = b.fill != null ? b.fill : new float[b.channels * b.size * b.size];
-    Perturb.check(channels, size, grid, fill);
+    this.seed = b.seed;
     this.cell = (size + cells - 1) / cells;
     SplittableRandom r = new SplittableRandom(b.seed);
     coarse = new boolean[masks][(cells + 1) * (cells + 1)];
@@ -49,13 +49,27 @@ public final class Rise implements PatchExplainer {
     }
   }
 
-  public static Builder builder(ClassScorer scorer, int channels, int size, int grid) {
-    return new Builder(scorer, channels, size, grid);
+  /**
+   * @param model the model's explained output
+   * @param grid side g of the patch grid
+   * @return a builder
+   */
+  public static Builder builder(ModelOutput model, int grid) {
+    return new Builder(model, grid);
   }
 
   @Override public String name() { return "rise"; }
-  @Override public int grid() { return grid; }
-  @Override public long forwardPasses() { return forwards; }
+
+  @Override
+  public Map<String, Object> parameters() {
+    Map<String, Object> p = baseParameters();
+    p.put("masks", masks);
+    p.put("cells", cells);
+    p.put("keepProbability", keep);
+    p.put("seed", seed);
+    p.put("internalBatchSize", chunk);
+    return p;
+  }
 
   /** Mask i at pixel resolution: the (cells + 1)^2 grid upsampled bilinearly by the cell size, cropped at its shift. */
   float[] mask(int i) {
@@ -83,11 +97,13 @@ public final class Rise implements PatchExplainer {
   }
 
   @Override
-  public float[][] explain(float[] x, int n, int[] targets) {
+  public float[][] attribute(Images images, Head head, int[] targets, int[] foils) {
+    check(images, model, targets, foils);
+    float[] x = images.x();
+    int n = images.n();
     int f = channels * size * size, plane = size * size, p = grid * grid, pc = size / grid;
     double[][] sal = new double[n][plane];
     float[] batch = new float[chunk * f];
-    int[] t = new int[chunk];
     for (int first = 0; first < masks; first += chunk) {
       int k = Math.min(chunk, masks - first);
       float[][] m = new float[k][];
@@ -102,9 +118,7 @@ public final class Rise implements PatchExplainer {
             }
           }
         }
-        java.util.Arrays.fill(t, targets[i]);
-        float[] s = scorer.probabilities(batch, k, t);
-        forwards += k;
+        float[] s = score(batch, k, head, targets[i], foils == null ? -1 : foils[i]);
         for (int j = 0; j < k; j++) for (int q = 0; q < plane; q++) sal[i][q] += s[j] * m[j][q];
       }
     }
@@ -118,19 +132,21 @@ public final class Rise implements PatchExplainer {
 
   /** Builder of {@link Rise}; {@code opt*} setters have defaults. */
   public static final class Builder {
-    private final ClassScorer scorer;
-    private final int channels, size, grid;
+    private final ModelOutput model;
+    private final int grid;
+    private Encoder encoder;
     private int masks = 4000, cells, chunk = 128;
     private double keep = 0.5;
     private float[] fill;
     private long seed = 7;
 
-    private Builder(ClassScorer scorer, int channels, int size, int grid) {
-      this.scorer = scorer;
-      this.channels = channels;
-      this.size = size;
+    private Builder(ModelOutput model, int grid) {
+      this.model = model;
       this.grid = grid;
     }
+
+    /** @param v the model's encoder, for {@code explain} (default none: attribute only) @return this */
+    public Builder optEncoder(Encoder v) { encoder = v; return this; }
 
     /** Number of masks N (default 4000, the paper's). */
     public Builder optMasks(int v) { masks = v; return this; }
@@ -139,7 +155,7 @@ public final class Rise implements PatchExplainer {
     /** Probability p that a cell is kept (default 0.5). */
     public Builder optKeepProbability(double v) { keep = v; return this; }
     /** The image masked-out pixels come from (default zeros, in the model's normalised space). */
-    public Builder optFill(float[] v) { fill = v.clone(); return this; }
+    public Builder optBaseline(float[] v) { fill = v.clone(); return this; }
     /** Seed of the masks (default 7). */
     public Builder optSeed(long v) { seed = v; return this; }
     /** Masked images per scorer call (default 128). */

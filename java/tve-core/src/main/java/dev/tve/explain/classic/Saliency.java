@@ -1,55 +1,80 @@
 package dev.tve.explain.classic;
 
+import dev.tve.explain.Images;
 import dev.tve.explain.PixelExplainer;
-import dev.tve.model.EncoderModule;
+import dev.tve.model.DifferentiableEncoder;
+import dev.tve.model.ExplainedOutput;
 import dev.tve.model.Head;
+import java.util.Map;
 
 /**
- * Saliency (Simonyan et al., 2014; Captum's {@code Saliency}): the absolute gradient of the target
- * logit with respect to the pixels, one backward pass per image, summed into patches (or, with
- * {@link #explainPixels}, over channels per pixel). Built-in encoders only (it needs libtorch
- * autograd through the encoder).
+ * Saliency (Simonyan et al., 2014; Captum's {@code Saliency}): the absolute gradient of the
+ * explained output with respect to the pixels, one backward pass per image, summed into patches (or,
+ * with {@link #attributePixels}, over channels per pixel).
  *
  * <pre>{@code
- * Saliency s = new Saliency(encoder, model.head("ten-class"), 7, 32);
- * float[][] maps = s.explain(x, n, targets);          // 7 x 7 per image
- * float[][] pixels = s.explainPixels(x, n, targets);  // S x S per image
+ * Saliency s = Saliency.builder(encoder, 7).build();
+ * float[][] maps = s.attribute(Images.of(x, n, 1, 56), head, targets, null);          // 7 x 7 per image
+ * float[][] pixels = s.attributePixels(Images.of(x, n, 1, 56), head, targets, null);  // S x S per image
  * }</pre>
+ *
+ * Threads: may be shared (each call builds its own graph; pass counts are atomic).
  */
-public final class Saliency implements PixelExplainer {
-  private final Gradients gradients;
-  private final int grid, chunk;
+public final class Saliency extends GradientExplainer implements PixelExplainer {
+  private Saliency(Builder b) {
+    super(b.encoder, b.grid, b.output, b.chunk);
+  }
 
-  /** @param chunk images per backward pass (Captum's internal batch size) */
-  public Saliency(EncoderModule encoder, Head head, int grid, int chunk) {
-    if (encoder.imageSize() % grid != 0) throw new IllegalArgumentException("image side " + encoder.imageSize() + " is not a multiple of the grid " + grid);
-    if (chunk < 1) throw new IllegalArgumentException("chunk: " + chunk);
-    this.gradients = new Gradients(encoder, head);
-    this.grid = grid;
-    this.chunk = chunk;
+  /**
+   * @param encoder the encoder, in eval mode
+   * @param grid side g of the maps
+   * @return a builder
+   */
+  public static Builder builder(DifferentiableEncoder encoder, int grid) {
+    return new Builder(encoder, grid);
   }
 
   @Override public String name() { return "saliency"; }
-  @Override public int grid() { return grid; }
-  @Override public int imageSize() { return gradients.size(); }
-  @Override public long forwardPasses() { return gradients.passes(); }
-  @Override public long backwardPasses() { return gradients.passes(); }
+  @Override public int imageSize() { return encoder.imageSize(); }
+  @Override public Map<String, Object> parameters() { return baseParameters(); }
 
   @Override
-  public float[][] explain(float[] x, int n, int[] targets) { return maps(x, n, targets, false); }
+  public float[][] attribute(Images images, Head head, int[] targets, int[] foils) { return maps(images, head, targets, foils, false); }
 
   @Override
-  public float[][] explainPixels(float[] x, int n, int[] targets) { return maps(x, n, targets, true); }
+  public float[][] attributePixels(Images images, Head head, int[] targets, int[] foils) { return maps(images, head, targets, foils, true); }
 
-  private float[][] maps(float[] x, int n, int[] targets, boolean pixels) {
-    int c = gradients.channels(), s = gradients.size(), f = c * s * s;
+  private float[][] maps(Images images, Head head, int[] targets, int[] foils, boolean pixels) {
+    check(images, head, targets, foils);
+    int n = images.n(), c = encoder.channels(), s = encoder.imageSize(), f = c * s * s;
     float[][] out = new float[n][];
-    for (int first = 0; first < n; first += chunk) {
-      int k = Math.min(chunk, n - first);
-      float[] g = gradients.of(java.util.Arrays.copyOfRange(x, first * f, (first + k) * f), k,
-          java.util.Arrays.copyOfRange(targets, first, first + k), null);
-      for (int i = 0; i < k; i++) out[first + i] = Gradients.pool(g, i * f, c, s, pixels ? s : grid, true);
+    for (int first = 0; first < n; first += internalBatchSize) {
+      int k = Math.min(internalBatchSize, n - first);
+      float[] g = gradient(images.x(), first, k, head, java.util.Arrays.copyOfRange(targets, first, first + k),
+          foils == null ? null : java.util.Arrays.copyOfRange(foils, first, first + k), null);
+      for (int i = 0; i < k; i++) out[first + i] = pool(g, i * f, c, s, pixels ? s : grid, true);
     }
     return out;
+  }
+
+  /** Builder of {@link Saliency}; {@code opt*} setters have defaults. */
+  public static final class Builder {
+    private final DifferentiableEncoder encoder;
+    private final int grid;
+    private ExplainedOutput output = ExplainedOutput.LOGIT;
+    private int chunk = 32;
+
+    private Builder(DifferentiableEncoder encoder, int grid) {
+      this.encoder = encoder;
+      this.grid = grid;
+    }
+
+    /** @param v the explained output (default the logit) @return this */
+    public Builder optOutput(ExplainedOutput v) { output = v; return this; }
+    /** @param v images per backward pass (Captum's internal batch size; default 32) @return this */
+    public Builder optInternalBatchSize(int v) { chunk = v; return this; }
+
+    /** @return the explainer */
+    public Saliency build() { return new Saliency(this); }
   }
 }

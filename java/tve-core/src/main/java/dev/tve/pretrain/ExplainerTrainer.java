@@ -1,8 +1,11 @@
-package dev.tve.explain;
+package dev.tve.pretrain;
 
 import static org.bytedeco.pytorch.global.torch.manual_seed;
 import static org.bytedeco.pytorch.global.torch.mse_loss;
 
+import dev.tve.explain.ExplainerNetwork;
+import dev.tve.explain.MaskedTargets;
+import dev.tve.explain.Masks;
 import dev.tve.image.ImageSource;
 import dev.tve.model.Encoder;
 import java.io.IOException;

@@ -1,0 +1,279 @@
+package dev.tve.pretrain;
+
+import dev.tve.explain.ExplainerCard;
+import dev.tve.explain.ExplainerFiles;
+import dev.tve.explain.ExplainerNetwork;
+import dev.tve.explain.Verification;
+import dev.tve.image.FashionMnist;
+import dev.tve.image.FolderImages;
+import dev.tve.image.ImageDataException;
+import dev.tve.image.ImageDecoder;
+import dev.tve.image.ImageSource;
+import dev.tve.image.LabeledImages;
+import dev.tve.image.Preprocessing;
+import dev.tve.image.SceneBatches;
+import dev.tve.image.SceneGenerator;
+import dev.tve.image.Splits;
+import dev.tve.model.Encoder;
+import dev.tve.model.InputSpec;
+import dev.tve.model.ModelCard;
+import dev.tve.model.TargetModel;
+import dev.tve.model.TorchScriptEncoder;
+import dev.tve.model.VitEncoder;
+import dev.tve.render.LineChart;
+import dev.tve.runtime.ThreadPolicy;
+import dev.tve.runtime.Version;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * The pre-training recipe (what {@code tve pretrain} and the zoo build run): what the explainer
+ * learns from ({@link Data}: a built-in model's Fashion-MNIST scenes with some classes kept out, or
+ * a user's TorchScript encoder over a folder of unlabelled images), the training itself, the held-out
+ * fit on validation images, and the explainer folder (weights, typed card, loss chart). Prints
+ * nothing: progress and the held-out fit go to the caller's listener.
+ *
+ * <pre>{@code
+ * PretrainRecipe.Data data = PretrainRecipe.scenes(model, FashionMnist.locate(), ExplainerNetwork.Shape.SHARED, true, new int[] {8, 9}, 1, 1000);
+ * ExplainerCard card = PretrainRecipe.builder().optSteps(2000).build().run(data, Path.of("runs/explainer"), listener);
+ * }</pre>
+ */
+public final class PretrainRecipe {
+  /**
+   * What to pre-train against and on.
+   *
+   * @param encoder the frozen encoder
+   * @param encoderSha256 SHA-256 of its weights (the card binds the explainer to them)
+   * @param config the explainer's sizes
+   * @param initFrom a built-in ViT whose weights start the trunk, or null (fresh trunk)
+   * @param train training images
+   * @param heldOut named validation sources for the held-out fit
+   * @param heldOutLimit images per held-out source at most
+   * @param excluded classes kept out of pre-training
+   * @param excludedNote what that exclusion means
+   * @param unreadable images of a folder that could not be read so far
+   */
+  public record Data(Encoder encoder, String encoderSha256, ExplainerNetwork.Config config, VitEncoder initFrom, ImageSource train,
+      Map<String, ImageSource> heldOut, int heldOutLimit, List<String> excluded, String excludedNote, AtomicLong unreadable) {}
+
+  /** What the recipe reports as it goes. */
+  public interface Listener {
+    /** @param p one training step done */
+    void progress(ExplainerTrainer.Progress p);
+
+    /** @param line a result worth showing (held-out fit, the summary) */
+    void note(String line);
+
+    /** @param e an image that could not be read (folder sources) */
+    default void skipped(ImageDataException e) {}
+  }
+
+  private final int steps, batch, centres, radius;
+  private final double lr, lambdaMinus;
+  private final long seed;
+  private final String init;
+
+  private PretrainRecipe(Builder b) {
+    steps = b.steps;
+    batch = b.batch;
+    centres = b.centres;
+    radius = b.radius;
+    lr = b.lr;
+    lambdaMinus = b.lambdaMinus;
+    seed = b.seed;
+    init = b.init;
+  }
+
+  /** @return a builder with the zoo's settings */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A built-in model's scenes: Fashion-MNIST train items minus the encoder's validation carve, the
+   * {@code exclude} classes left out entirely (items and clutter), validation scenes of the kept and of
+   * the excluded classes for the held-out fit.
+   *
+   * @param model a built-in model
+   * @param fashionDir the Fashion-MNIST folder
+   * @param shape the explainer's shape
+   * @param initFromEncoder start the trunk at the encoder's weights (built-in ViT only)
+   * @param exclude class indices kept out
+   * @param seed scene seed base
+   * @param validation held-out scenes per source
+   * @return the data
+   * @throws IOException when the data cannot be read
+   */
+  public static Data scenes(TargetModel model, Path fashionDir, ExplainerNetwork.Shape shape, boolean initFromEncoder, int[] exclude, long seed,
+      int validation) throws IOException {
+    ModelCard card = model.card();
+    Encoder encoder = model.encoder();
+    ExplainerNetwork.Config config = ExplainerNetwork.Config.matching(card.architecture(), shape);
+    VitEncoder initFrom = null;
+    if (initFromEncoder) {
+      if (!(encoder instanceof VitEncoder vit)) throw new IllegalArgumentException("--init encoder needs a built-in ViT encoder");
+      initFrom = vit;
+    }
+    LabeledImages images = FashionMnist.load(fashionDir, FashionMnist.Split.TRAIN);
+    // The encoder's own validation carve: those items stay out of the explainer's training too.
+    Splits splits = Splits.carve(images.size(), card.validationItems(), card.seed());
+    Set<Integer> ex = java.util.Arrays.stream(exclude).boxed().collect(Collectors.toSet());
+    List<String> excluded = new ArrayList<>();
+    for (int c : exclude) {
+      if (c < 0 || c >= images.classes().size()) throw new IllegalArgumentException("exclude: no class " + c);
+      excluded.add(images.classes().get(c));
+    }
+    int[] kept = Splits.withLabels(splits.train(), images, l -> !ex.contains(l));
+    InputSpec in = card.input();
+    float mean = in.mean()[0], std = in.std()[0];
+    // Items and clutter both come from the kept classes: no pixel of an excluded class is seen.
+    ImageSource train = new SceneBatches(SceneGenerator.builder(images, kept).optClutterSources(kept).optSeed(seed + 10).build(), mean, std);
+    Map<String, ImageSource> heldOut = new LinkedHashMap<>();
+    int[] valKept = Splits.withLabels(splits.validation(), images, l -> !ex.contains(l));
+    heldOut.put("validation", new SceneBatches(SceneGenerator.builder(images, valKept).optSeed(seed + 11).build(), mean, std));
+    int[] valEx = Splits.withLabels(splits.validation(), images, ex::contains);
+    if (valEx.length > 0) {
+      heldOut.put("excludedClasses", new SceneBatches(SceneGenerator.builder(images, valEx).optClutterSources(valEx).optSeed(seed + 12).build(), mean, std));
+    }
+    String note = "the encoder was trained on all " + images.classes().size() + " classes; the explainer's pre-training saw no image of " + excluded;
+    return new Data(encoder, card.weightsSha256(), config, initFrom, train, heldOut, validation, excluded, note, new AtomicLong());
+  }
+
+  /**
+   * A user's TorchScript encoder over a folder of unlabelled images (searched recursively, sorted):
+   * the last {@code validationImages} (at most a fifth) are held out for the fit.
+   *
+   * @param encoderFile the TorchScript encoder, forward(x) [B, C, S, S] to [B, D]
+   * @param images the folder
+   * @param input the input the encoder takes (size, channels, normalisation)
+   * @param patch the explainer's patch side in pixels
+   * @param shape the explainer's shape
+   * @param trunkDim trunk width
+   * @param trunkLayers trunk depth
+   * @param validationImages held-out images
+   * @param batch images per training step (the folder must hold more)
+   * @param listener told about unreadable images
+   * @return the data
+   * @throws IOException when the folder cannot be read
+   */
+  public static Data folder(Path encoderFile, Path images, InputSpec input, int patch, ExplainerNetwork.Shape shape, int trunkDim, int trunkLayers,
+      int validationImages, int batch, Listener listener) throws IOException {
+    Encoder encoder = TorchScriptEncoder.load(encoderFile, input.channels(), input.size());
+    if (input.size() % patch != 0) throw new IllegalArgumentException("size " + input.size() + " is not a multiple of patch " + patch);
+    ExplainerNetwork.Config config = new ExplainerNetwork.Config(shape, input.channels(), input.size(), patch, trunkDim, trunkLayers, 4, 2, encoder.dim());
+    Preprocessing pre = input.preprocessing();
+    AtomicLong failures = new AtomicLong();
+    FolderImages all = FolderImages.open(images, ImageDecoder.create(), pre, e -> {
+      failures.incrementAndGet();
+      listener.skipped(e);
+    });
+    long n = all.count(), v = Math.min(validationImages, n / 5);
+    if (v < 1 || n - v < batch) throw new IllegalArgumentException(images + ": " + n + " images; need at least " + (batch + 1));
+    Map<String, ImageSource> heldOut = new LinkedHashMap<>();
+    heldOut.put("validation", all.range(n - v, v));
+    return new Data(encoder, ModelCard.sha256(encoderFile), config, null, all.range(0, n - v), heldOut, Integer.MAX_VALUE, List.of(),
+        "user images; no classes", failures);
+  }
+
+  /**
+   * Pre-trains, measures the held-out fit and writes {@code out}: explainer.pt, explainer.card.json,
+   * loss.png (checkpoints under out/checkpoint: a rerun resumes). Runs with one OpenBLAS thread unless
+   * the setting says otherwise (two busy threads and a spinning BLAS pool on 2 cores: 66 img/s against
+   * 20 inside the zoo build), and puts the pool back afterwards.
+   *
+   * @param data what to learn from
+   * @param out the explainer folder
+   * @param listener progress and notes
+   * @return the written card
+   * @throws IOException when an output cannot be written
+   */
+  public ExplainerCard run(Data data, Path out, Listener listener) throws IOException {
+    try (ThreadPolicy.BlasScope blas = ThreadPolicy.blasScope(1)) {
+      return train(data, out, listener, blas.threads());
+    }
+  }
+
+  private ExplainerCard train(Data data, Path out, Listener listener, int blas) throws IOException {
+    ExplainerNetwork.Config config = data.config();
+    if (config.imageSize() % config.patch() != 0) throw new IllegalArgumentException("size " + config.imageSize() + " is not a multiple of patch " + config.patch());
+    org.bytedeco.pytorch.global.torch.manual_seed(seed);       // the initial weights follow the seed
+    ExplainerNetwork net = new ExplainerNetwork(config);
+    if (data.initFrom() != null) net.initTrunkFrom(data.initFrom());
+    ExplainerTrainer.Result r = ExplainerTrainer.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius)
+        .optLearningRate(lr).optSeed(seed).optCheckpointDir(out.resolve("checkpoint")).optProgress(listener::progress)
+        .build().train(net, data.encoder(), data.train());
+    Map<String, Double> fit = new LinkedHashMap<>();
+    for (Map.Entry<String, ImageSource> e : data.heldOut().entrySet()) {
+      ImageSource src = e.getValue();
+      int n = (int) Math.min(src.count(), data.heldOutLimit());
+      Verification.Report rep = Verification.measure(net, data.encoder(), src, 0, n, 4, radius, seed + 100);
+      fit.put(e.getKey() + ".r2Keep", rep.r2Keep());
+      fit.put(e.getKey() + ".r2Remove", rep.r2Remove());
+      fit.put(e.getKey() + ".cosineKeep", rep.cosineKeep());
+      fit.put(e.getKey() + ".cosineRemove", rep.cosineRemove());
+      // Per-image trust threshold for tve explain --verify: the 5th percentile on validation.
+      fit.put(e.getKey() + ".imageCosineP05", Verification.percentile(rep.cosine(), 0.05));
+      listener.note(String.format("held-out fit on %s (%d images x 4 centres): R^2 keep %.3f, remove %.3f; cosine keep %.3f, remove %.3f",
+          e.getKey(), n, rep.r2Keep(), rep.r2Remove(), rep.cosineKeep(), rep.cosineRemove()));
+    }
+    // One step's loss is noisy: the mean over the last 100 steps is the number to compare runs by.
+    double tail = 0;
+    int from = Math.max(0, r.losses().length - 100);
+    for (int i = from; i < r.losses().length; i++) tail += r.losses()[i] / (r.losses().length - from);
+    ExplainerCard.Training training = new ExplainerCard.Training(steps, batch, centres, lr, seed, init, ThreadPolicy.current(), blas, r.seconds(),
+        r.lastLoss(), tail, r.resumedFromStep(), data.unreadable().get());
+    String lambdaChoice = lambdaMinus == 1.0 ? "reference default (lambda+ = lambda- = 1); on validation scenes lambda- 0 was less faithful "
+        + "and 0.5 and 2 no more faithful (benchmarks/results/explainer-comparisons.md)"
+        : "lambda- " + lambdaMinus + " set by --lambda-minus (chosen on validation scenes with tve faithfulness)";
+    ExplainerCard card = ExplainerCard.of("explainer", config, data.encoderSha256(), radius, 1.0, lambdaMinus, lambdaChoice, fit, data.excluded(),
+        data.excludedNote(), training, null, null, Version.VERSION);
+    card = ExplainerFiles.save(out, net, card);
+    LineChart.builder("explainer pre-training loss", "step", "MSE(E+) + MSE(E-)").optLogY(true).series("loss", r.losses())
+        .build().write(out.resolve("loss.png"));
+    listener.note(String.format("explainer: %d steps in %.0f s (%d threads), last loss %.4f; wrote %s", steps, r.seconds(), ThreadPolicy.current(),
+        r.lastLoss(), out));
+    net.close();
+    return card;
+  }
+
+  /** Builder of {@link PretrainRecipe}; defaults are the zoo's. */
+  public static final class Builder {
+    private int steps = 2000, batch = 32, centres = 4, radius = 1;
+    private double lr = 1e-3, lambdaMinus = 1;
+    private long seed = 1;
+    private String init = "encoder";
+
+    private Builder() {}
+
+    /** @param v optimizer steps (default 2000) @return this */
+    public Builder optSteps(int v) { steps = v; return this; }
+    /** @param v images per step (default 32) @return this */
+    public Builder optBatchSize(int v) { batch = v; return this; }
+    /** @param v mask centres per image per step (default 4) @return this */
+    public Builder optCentres(int v) { centres = v; return this; }
+    /** @param v mask radius in patches (default 1) @return this */
+    public Builder optRadius(int v) { radius = v; return this; }
+    /** @param v learning rate (default 1e-3) @return this */
+    public Builder optLearningRate(double v) { lr = v; return this; }
+    /** @param v lambda- recorded in the card (default 1) @return this */
+    public Builder optLambdaMinus(double v) { lambdaMinus = v; return this; }
+    /** @param v seed of the weights and the masks (default 1) @return this */
+    public Builder optSeed(long v) { seed = v; return this; }
+    /** @param v how the trunk starts, recorded in the card ("encoder" or "random") @return this */
+    public Builder optInit(String v) { init = v; return this; }
+
+    /** @return the recipe */
+    public PretrainRecipe build() {
+      if (steps < 1 || batch < 1 || centres < 1 || radius < 0 || !(lr > 0)) throw new IllegalArgumentException("steps, batch, centres >= 1; radius >= 0; lr > 0");
+      return new PretrainRecipe(this);
+    }
+  }
+}

@@ -1,0 +1,394 @@
+package dev.tve.evaluate;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tve.explain.ExplainerCard;
+import dev.tve.explain.ExplainerFiles;
+import dev.tve.explain.ExplainerNetwork;
+import dev.tve.explain.Methods;
+import dev.tve.image.FashionMnist;
+import dev.tve.image.LabeledImages;
+import dev.tve.image.SceneBatches;
+import dev.tve.image.SceneGenerator;
+import dev.tve.image.Splits;
+import dev.tve.io.AtomicFiles;
+import dev.tve.metric.BlurCalibration;
+import dev.tve.metric.FaithfulnessCheck;
+import dev.tve.model.EncoderModule;
+import dev.tve.model.ExplainedOutput;
+import dev.tve.model.Head;
+import dev.tve.model.ModelCard;
+import dev.tve.model.TargetModel;
+import dev.tve.model.VitEncoder;
+import dev.tve.pretrain.ExplainerTrainer;
+import dev.tve.runtime.ThreadPolicy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The explainer comparison recipe ({@code tve evaluate}): every method on the same test scenes and
+ * heads, scored for faithfulness, localisation, sanity, agreement and cost; per-image records are
+ * appended to the output folder as they finish, a rerun with the same folder and settings continues,
+ * and the report (summary.md, summary.json, curve charts, report.html with overlays) is rewritten from
+ * all records at the end. Prints nothing: progress and notes go to the {@link Listener}.
+ *
+ * <pre>{@code
+ * String md = EvaluationRecipe.builder(modelDir, explainerDir, out).optN(50).build().run(listener);
+ * }</pre>
+ */
+public final class EvaluationRecipe {
+  /** What the recipe reports as it goes. */
+  public interface Listener {
+    /**
+     * @param label what is running
+     * @param done units done
+     * @param total units in all
+     * @param status a short status line
+     */
+    void progress(String label, long done, long total, String status);
+
+    /** @param label what finished */
+    default void done(String label) {}
+
+    /** @param line a result worth showing */
+    void note(String line);
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path modelDir, explainerDir, out, data;
+  private final List<String> methods, heads;
+  private final int n, sanityN, sanitySteps, calibrationScenes, subsets, overlays, shardIndex, shards;
+  private final String split, blurSigma;
+  private final long sceneSeed, seed;
+  private final boolean reportOnly;
+  private final ExplainedOutput output;
+
+  private EvaluationRecipe(Builder b) {
+    modelDir = b.modelDir;
+    explainerDir = b.explainerDir;
+    out = b.out;
+    data = b.data;
+    methods = b.methods;
+    heads = b.heads;
+    n = b.n;
+    sanityN = b.sanityN;
+    sanitySteps = b.sanitySteps;
+    calibrationScenes = b.calibrationScenes;
+    subsets = b.subsets;
+    overlays = b.overlays;
+    shardIndex = b.shardIndex;
+    shards = b.shards;
+    split = b.split;
+    blurSigma = b.blurSigma;
+    sceneSeed = b.sceneSeed;
+    seed = b.seed;
+    reportOnly = b.reportOnly;
+    output = b.output;
+  }
+
+  /**
+   * @param modelDir the model folder
+   * @param explainerDir its explainer folder
+   * @param out the results folder
+   * @return a builder with tve evaluate's defaults
+   */
+  public static Builder builder(Path modelDir, Path explainerDir, Path out) {
+    return new Builder(modelDir, explainerDir, out);
+  }
+
+  /**
+   * Runs the comparison (or continues it) and writes the report.
+   *
+   * @param listener progress and notes
+   * @return the report's markdown (also in out/summary.md), or null for a shard
+   * @throws Exception when data or outputs cannot be read or written
+   */
+  public String run(Listener listener) throws Exception {
+    List<String> chosen = methods;
+    Methods.check(chosen);
+    if (n < 1) throw new IllegalArgumentException("n must be at least 1");
+    TargetModel target = TargetModel.load(modelDir);
+    ModelCard card = target.card();
+    ExplainerFiles.Loaded loaded = ExplainerFiles.load(explainerDir, card.weightsSha256());
+    List<Head> headList = new ArrayList<>();
+    for (String h : heads) headList.add(target.head(h));
+
+    SceneSetup loadedScenes = SceneSetup.load(data, card, split, sceneSeed);
+    LabeledImages train = loadedScenes.train();
+    Splits carve = loadedScenes.carve();
+    float mean = loadedScenes.mean(), std = loadedScenes.std();
+    SceneBatches scenes = loadedScenes.scenes();
+    List<String> names = FashionMnist.CLASSES;
+
+    // The settings results depend on; a rerun into the same --out must match them (more scenes or heads are fine).
+    Files.createDirectories(out);
+    Path setupFile = out.resolve("setup.json");
+    Map<String, Object> fixed = new LinkedHashMap<>();
+    fixed.put("modelWeightsSha256", card.weightsSha256());
+    fixed.put("explainerWeightsSha256", loaded.card().weightsSha256());
+    fixed.put("methods", chosen);
+    fixed.put("split", split);
+    fixed.put("sceneSeed", sceneSeed);
+    fixed.put("subsets", subsets);
+    fixed.put("seed", seed);
+    fixed.put("sanitySteps", sanitySteps);
+    fixed.put("output", output.name().toLowerCase(java.util.Locale.ROOT));
+    Map<String, Object> previous = Files.exists(setupFile) ? JSON.readValue(setupFile.toFile(), Map.class) : null;
+    if (previous != null) {
+      for (Map.Entry<String, Object> e : fixed.entrySet()) {
+        Object was = JSON.readValue(JSON.writeValueAsString(e.getValue()), Object.class);
+        if (!java.util.Objects.equals(previous.get(e.getKey()), was)) {
+          throw new IllegalArgumentException(out + " holds results made with " + e.getKey() + " = " + previous.get(e.getKey()) + ", not " + was
+              + ": use another --out, or the same settings to continue");
+        }
+      }
+    }
+    double sigma;
+    Map<String, Object> calibration = new LinkedHashMap<>();
+    if (previous != null && previous.get("blurSigma") != null && blurSigma.equals("auto")) {
+      sigma = ((Number) previous.get("blurSigma")).doubleValue();
+      @SuppressWarnings("unchecked") Map<String, Object> c = (Map<String, Object>) previous.getOrDefault("blurCalibration", Map.of());
+      calibration.putAll(c);
+    } else if (blurSigma.equals("auto")) {
+      Head h = headList.get(0);
+      if (!names.containsAll(h.classNames())) throw new IllegalArgumentException("--blur-sigma auto calibrates on the first head, " + h.name()
+          + ", whose classes are not scene classes: list a scene-class head first or give --blur-sigma");
+      int cn = calibrationScenes;
+      BlurCalibration.Result r = loadedScenes.calibrateBlur(target.encoder(), h, cn, calibration);
+      sigma = r.chosen();
+      calibration.put("head", h.name());
+      calibration.put("chance", r.chance());
+      calibration.put("scenes", cn);
+      listener.note(String.format("blur calibration (accuracy of %s on %d blurred validation scenes, chance %.3f): %s -> sigma %s", h.name(), cn,
+          r.chance(), calibration, sigma));
+    } else {
+      sigma = Double.parseDouble(blurSigma);
+    }
+    if (previous != null && previous.get("blurSigma") != null && ((Number) previous.get("blurSigma")).doubleValue() != sigma) {
+      throw new IllegalArgumentException(out + " holds results made with blur sigma " + previous.get("blurSigma") + ", not " + sigma);
+    }
+    Map<String, Object> setup = new LinkedHashMap<>(fixed);
+    setup.put("blurSigma", sigma);
+    setup.put("blurCalibration", calibration);
+    AtomicFiles.writeJson(setupFile, setup);
+
+    Evaluation ev = Evaluation.builder(target, loaded, scenes).optMethods(chosen).optBlurSigma(sigma).optSeed(seed)
+        .optSubsets(subsets).optOutput(output).build();
+    final int si = shardIndex, sk = shards;
+    long t0 = System.nanoTime();
+    try (RecordFile<ImageRecord> rows = RecordFile.open(out.resolve("rows.jsonl"), ImageRecord.class);
+        RecordFile<SanityRecord> sanity = RecordFile.open(out.resolve("sanity.jsonl"), SanityRecord.class)) {
+      Map<String, long[]> selected = new LinkedHashMap<>();
+      for (Head h : headList) {
+        long[] all = FaithfulnessCheck.select(scenes.generator(), h, Set.of(), n, 0, 0, 200L * n);
+        long[] idx = java.util.stream.IntStream.range(0, all.length).filter(i -> i % sk == si).mapToLong(i -> all[i]).toArray();
+        selected.put(h.name(), idx);
+        Set<String> done = rows.records().stream().map(ImageRecord::key).collect(Collectors.toSet());
+        long[] todo = java.util.Arrays.stream(idx).filter(i -> !done.contains(h.name() + "/" + i)).toArray();
+        if (todo.length == 0 || reportOnly) continue;
+        listener.note(String.format("head %s: %d of %d scenes to do (%d done)", h.name(), todo.length, idx.length, idx.length - todo.length));
+        long s0 = System.nanoTime();
+        java.util.function.IntUnaryOperator labelToHead = label -> h.classNames().indexOf(names.get(label));
+        ev.run(h, todo, labelToHead, rows::append, k -> listener.progress("evaluate " + h.name(), k, todo.length,
+            String.format("%d/%d scenes, %.1f s/scene", k, todo.length, (System.nanoTime() - s0) / 1e9 / k)));
+        listener.done("evaluate " + h.name());
+      }
+      if (sanityN > 0 && !reportOnly) runSanity(ev, target, loaded, headList, selected, rows.records(), sanity, train, carve, mean, std, si, sk, listener);
+      if (shards > 1) {
+        listener.note(String.format("shard %d/%d: %d images, %d sanity records in %s; merge the shards and rerun without --shard for the report", si, sk,
+            rows.records().size(), sanity.records().size(), out));
+        return null;
+      }
+
+      double pretrainSeconds = loaded.card().trainingSeconds();
+      List<ImageRecord> inRun = new ArrayList<>();
+      for (Head h : headList) {
+        Set<Long> want = java.util.Arrays.stream(selected.get(h.name())).boxed().collect(Collectors.toSet());
+        rows.records().stream().filter(r -> r.head().equals(h.name()) && want.contains(r.scene())).forEach(inRun::add);
+      }
+      // Sanity records of the scenes in this run only (a smaller --n than an earlier sitting's reports fewer).
+      Set<String> inRunKeys = inRun.stream().map(ImageRecord::key).collect(Collectors.toSet());
+      List<SanityRecord> sanityInRun = sanity.records().stream().filter(r -> inRunKeys.contains(r.head() + "/" + r.scene())).toList();
+      Report report = Report.of(inRun, sanityInRun, chosen, heads, pretrainSeconds, seed);
+      List<String> charts = report.writeCharts(out);
+      int grid = ev.grid();
+      List<String> pictures = report.writeOverlays(out, inRun, scenes.generator(), grid, overlays);
+      String setupLine = String.format("tve evaluate on the %s split (scene seed %d), heads %s, up to %d scenes each, target: each head's predicted class; "
+          + "every method explains the target's %s; "
+          + "insertion blur sigma %s px (also the blurred IG baseline); faithfulness correlation: %d subsets of %d patches to black; seed %d; "
+          + "explainer pre-training %.0f s.", split, sceneSeed, heads, n, output.name().toLowerCase(java.util.Locale.ROOT), sigma, subsets,
+          dev.tve.metric.FaithfulnessCorrelation.defaultTake(grid * grid), seed, pretrainSeconds);
+      String md = "# Explainer comparison\n\n" + setupLine + "\n\n" + report.markdown();
+      AtomicFiles.write(out.resolve("summary.md"), md.getBytes(StandardCharsets.UTF_8));
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("setup", setup);
+      doc.put("report", report.json());
+      AtomicFiles.writeJson(out.resolve("summary.json"), doc);
+      AtomicFiles.write(out.resolve("report.html"), report.html("TVE explainer comparison", setupLine, charts, pictures).getBytes(StandardCharsets.UTF_8));
+      listener.note(String.format("%d images, %d sanity records; this run %.0f s; wrote %s", inRun.size(), sanityInRun.size(),
+          (System.nanoTime() - t0) / 1e9, out));
+      return md;
+    }
+  }
+
+  private void runSanity(Evaluation ev, TargetModel target, ExplainerFiles.Loaded loaded, List<Head> headList,
+      Map<String, long[]> selected, List<ImageRecord> all, RecordFile<SanityRecord> sanity, LabeledImages train, Splits carve, float mean, float std,
+      int si, int sk, Listener listener) throws Exception {
+    ExplainerFiles.Loaded randomExplainer = null;
+    TargetModel randomModel = null;
+    for (Head h : headList) {
+      // The first --sanity-n scenes of the head; a shard takes its share of them.
+      long[] idx = java.util.Arrays.copyOf(selected.get(h.name()), Math.min((sanityN - si + sk - 1) / sk, selected.get(h.name()).length));
+      Map<Long, ImageRecord> byScene = new LinkedHashMap<>();
+      for (ImageRecord r : all) if (r.head().equals(h.name())) byScene.put(r.scene(), r);
+      List<ImageRecord> originals = java.util.Arrays.stream(idx).mapToObj(byScene::get).filter(java.util.Objects::nonNull).toList();
+      Set<String> done = sanity.records().stream().map(SanityRecord::key).collect(Collectors.toSet());
+      for (String c : SanityCheck.CONDITIONS) {
+        if (originals.stream().allMatch(r -> done.contains(h.name() + "/" + c + "/" + r.scene()))) continue;
+        SanityCheck.Condition cond;
+        switch (c) {
+          case SanityCheck.RANDOM_HEAD -> {
+            if (!(h instanceof dev.tve.model.LinearHead)) continue;
+            cond = new SanityCheck.Condition(c, target, SanityCheck.randomHead(h, seed), loaded);
+          }
+          case SanityCheck.SHUFFLED_LABELS -> {
+            Head shuffled = target.heads().get("shuffled-labels");
+            // Only where the zoo has a shuffled-labels twin of this head (same classes).
+            if (shuffled == null || shuffled == h || !shuffled.classNames().equals(h.classNames())) continue;
+            cond = new SanityCheck.Condition(c, target, shuffled, loaded);
+          }
+          default -> {
+            if (!(target.encoder() instanceof EncoderModule module)) continue;
+            if (randomModel == null) {
+              EncoderModule randomEncoder = randomEncoder(module);
+              randomExplainer = briefExplainer(randomEncoder, loaded.card(), train, carve, mean, std, listener);
+              randomModel = new TargetModel(randomEncoder, target.card(), new ArrayList<>(target.heads().values()));
+            }
+            cond = new SanityCheck.Condition(c, randomModel, h, randomExplainer);
+          }
+        }
+        String label = "sanity " + h.name() + " " + c;
+        SanityCheck.run(ev, cond, originals, done, sanity::append, k -> listener.progress(label, k, originals.size(), k + "/" + originals.size() + " scenes"));
+        listener.done(label);
+      }
+    }
+  }
+
+  private EncoderModule randomEncoder(EncoderModule like) {
+    org.bytedeco.pytorch.global.torch.manual_seed(seed + 17);
+    EncoderModule e = EncoderModule.create(like.architecture());
+    e.eval();
+    return e;
+  }
+
+  /** An explainer for the randomised encoder, pre-trained briefly with the zoo explainer's recipe; kept in --out for reruns. */
+  private ExplainerFiles.Loaded briefExplainer(EncoderModule encoder, ExplainerCard zoo, LabeledImages train, Splits carve, float mean,
+      float std, Listener listener) throws Exception {
+    Path dir = out.resolve("sanity-explainer");
+    String encoderId = "randomised " + encoder.architecture().name() + " encoder, seed " + (seed + 17);
+    ExplainerNetwork net;
+    ExplainerCard card;
+    if (Files.exists(dir.resolve(ExplainerFiles.CARD))) {
+      ExplainerFiles.Loaded l = ExplainerFiles.load(dir, encoderId);
+      net = l.network();
+      card = l.card();
+    } else {
+      ExplainerCard.Training t = zoo.training();
+      int batch = t != null && t.batch() > 0 ? t.batch() : 32, centres = t != null && t.centres() > 0 ? t.centres() : 4;
+      double lr = t != null && t.lr() > 0 ? t.lr() : 1e-3;
+      Set<Integer> excluded = zoo.excludedClasses().stream().map(FashionMnist.CLASSES::indexOf).collect(Collectors.toSet());
+      int[] kept = Splits.withLabels(carve.train(), train, l -> !excluded.contains(l));
+      SceneBatches images = new SceneBatches(SceneGenerator.builder(train, kept).optClutterSources(kept).optSeed(seed + 10).build(), mean, std);
+      org.bytedeco.pytorch.global.torch.manual_seed(seed);
+      net = new ExplainerNetwork(zoo.config());
+      if (encoder instanceof VitEncoder vit && t != null && "encoder".equals(t.init())) net.initTrunkFrom(vit);
+      ExplainerTrainer.Result r;
+      try (ThreadPolicy.BlasScope blas = ThreadPolicy.blasScope(1)) {
+        r = ExplainerTrainer.builder().optSteps(sanitySteps).optBatchSize(batch).optCentres(centres).optRadius(zoo.radius()).optLearningRate(lr)
+            .optSeed(seed).optCheckpointDir(dir.resolve("checkpoint"))
+            .optProgress(p -> listener.progress("sanity explainer", p.step(), p.steps(), String.format("loss %.4f %.1f img/s", p.loss(), p.imagesPerSecond())))
+            .build().train(net, encoder, images);
+      }
+      listener.done("sanity explainer");
+      ExplainerCard.Training training = new ExplainerCard.Training(sanitySteps, batch, centres, lr, seed, t != null ? t.init() : "random",
+          ThreadPolicy.current(), 1, r.seconds(), r.lastLoss(), r.lastLoss(), r.resumedFromStep(), 0);
+      card = ExplainerCard.of("explainer", zoo.config(), encoderId, zoo.radius(), zoo.lambdaPos(), zoo.lambdaNeg(), "as the zoo explainer",
+          Map.of(), zoo.excludedClasses(), "sanity test: pre-trained briefly against a randomised encoder", training, null, null, zoo.projectVersion());
+      card = ExplainerFiles.save(dir, net, card);
+      net.eval();
+    }
+    return new ExplainerFiles.Loaded(net, card);
+  }
+
+  /** Builder of {@link EvaluationRecipe}; defaults are {@code tve evaluate}'s. */
+  public static final class Builder {
+    private final Path modelDir, explainerDir, out;
+    private Path data;
+    private List<String> methods = Methods.ALL, heads = List.of("ten-class");
+    private int n = 50, sanityN = 5, sanitySteps = 100, calibrationScenes = 500, subsets = 100, overlays = 4, shardIndex = 0, shards = 1;
+    private String split = "test", blurSigma = "auto";
+    private long sceneSeed = 5, seed = 7;
+    private boolean reportOnly;
+    private ExplainedOutput output = ExplainedOutput.LOGIT;
+
+    private Builder(Path modelDir, Path explainerDir, Path out) {
+      this.modelDir = modelDir;
+      this.explainerDir = explainerDir;
+      this.out = out;
+    }
+
+    /** @param v methods (default {@link Methods#ALL}) @return this */
+    public Builder optMethods(List<String> v) { methods = List.copyOf(v); return this; }
+    /** @param v heads (default ten-class) @return this */
+    public Builder optHeads(List<String> v) { heads = List.copyOf(v); return this; }
+    /** @param v test scenes per head (default 50) @return this */
+    public Builder optN(int v) { n = v; return this; }
+    /** @param v sanity scenes per head (default 5) @return this */
+    public Builder optSanityN(int v) { sanityN = v; return this; }
+    /** @param v steps of the randomised encoder's explainer (default 100) @return this */
+    public Builder optSanitySteps(int v) { sanitySteps = v; return this; }
+    /** @param v test or validation (default test) @return this */
+    public Builder optSplit(String v) { split = v; return this; }
+    /** @param v scene seed (default 5) @return this */
+    public Builder optSceneSeed(long v) { sceneSeed = v; return this; }
+    /** @param v insertion blur sigma in pixels, or "auto" (default) @return this */
+    public Builder optBlurSigma(String v) { blurSigma = v; return this; }
+    /** @param v validation scenes for the blur calibration (default 500) @return this */
+    public Builder optCalibrationScenes(int v) { calibrationScenes = v; return this; }
+    /** @param v random patch subsets for faithfulness correlation (default 100) @return this */
+    public Builder optSubsets(int v) { subsets = v; return this; }
+    /** @param v scenes per head shown with overlays (default 4) @return this */
+    public Builder optOverlays(int v) { overlays = v; return this; }
+    /** @param v the seed of every random draw (default 7) @return this */
+    public Builder optSeed(long v) { seed = v; return this; }
+    /** @param v the Fashion-MNIST folder (default: the package's) @return this */
+    public Builder optData(Path v) { data = v; return this; }
+    /** @param v write the report from the records only @return this */
+    public Builder optReportOnly(boolean v) { reportOnly = v; return this; }
+    /** @param v the output every method explains (default the logit) @return this */
+    public Builder optOutput(ExplainedOutput v) { output = v; return this; }
+    /**
+     * @param index this shard, 0-based
+     * @param count shards in all
+     * @return this
+     */
+    public Builder optShard(int index, int count) {
+      if (count < 1 || index < 0 || index >= count) throw new IllegalArgumentException("shard " + index + "/" + count + ": I/K with 0 <= I < K");
+      shardIndex = index;
+      shards = count;
+      return this;
+    }
+
+    /** @return the recipe */
+    public EvaluationRecipe build() {
+      return new EvaluationRecipe(this);
+    }
+  }
+}
