@@ -68,12 +68,12 @@ public class ExplainBench {
     for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
     List<String> names = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
     head = new LinearHead("ten-class", w, b, names);
-    model = new TargetModel(enc, new ModelCard("encoder", enc.architecture(), names, Map.of(), Map.of(), Map.of(), 1, null, null, Map.of(), "bench"),
+    model = new TargetModel(enc, ModelCard.of(enc.architecture(), names, dev.tve.model.InputSpec.of(enc.architecture().imageSize(), enc.architecture().channels(), 0f, 1f, 7)),
         List.of(head));
     ExplainerNetwork net = new ExplainerNetwork(ExplainerNetwork.Config.matching(enc.architecture(),
         ExplainerNetwork.Shape.valueOf(shape.toUpperCase(java.util.Locale.ROOT))));
     net.eval();
-    ExplainerCard card = new ExplainerCard("explainer", net.config(), "bench", 1, 1, 1, "bench", Map.of(), List.of(), "", Map.of(), null, null, "bench");
+    ExplainerCard card = ExplainerCard.of("explainer", net.config(), "bench", 1, 1, 1, "bench", Map.of(), List.of(), "", null, null, null, "bench");
     tve = TveExplainer.builder(model, net, card).build();
     images = torch.randn(BATCH, 1, 56, 56);
   }

@@ -48,14 +48,13 @@ class ExplainCommandTest {
     float[] w = new float[10 * 32], b = new float[10];
     for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
     List<String> names = FashionMnist.CLASSES;
-    ModelCard card = new ModelCard("encoder", enc.architecture(), names, Map.of("mean", 0.13, "std", 0.28), Map.of(), Map.of(), 1, null, null,
-        Map.of(), "test");
+    ModelCard card = ModelCard.of(enc.architecture(), names, dev.tve.model.InputSpec.of(56, 1, 0.13f, 0.28f, 7));
     model = dir.resolve("model");
     new TargetModel(enc, card, List.of(new LinearHead("ten-class", w, b, names))).save(model);
     String sha = ModelCard.read(model.resolve("encoder.card.json")).weightsSha256();
     ExplainerNetwork net = new ExplainerNetwork(ExplainerNetwork.Config.matching(enc.architecture(), ExplainerNetwork.Shape.SHARED));
     explainer = dir.resolve("explainer");
-    ExplainerFiles.save(explainer, net, new ExplainerCard("explainer", net.config(), sha, 1, 1, 1, "test", Map.of(), List.of(), "", Map.of(), null, null, "t"));
+    ExplainerFiles.save(explainer, net, ExplainerCard.of("explainer", net.config(), sha, 1, 1, 1, "test", Map.of(), List.of(), "", null, null, null, "t"));
     // Five scenes as PNG, in two folders with a clashing name, plus a corrupt and an empty file.
     Path fixture = Path.of(ExplainCommandTest.class.getResource("/fashion-mnist-fixture/train-images-idx3-ubyte.gz").toURI()).getParent();
     LabeledImages train = FashionMnist.load(fixture, FashionMnist.Split.TRAIN);
@@ -141,7 +140,7 @@ class ExplainCommandTest {
     Path other = dir.resolve("other-explainer");
     ExplainerCard card = ExplainerCard.read(explainer.resolve("explainer.card.json"));
     ExplainerNetwork net = new ExplainerNetwork(card.config());
-    ExplainerFiles.save(other, net, new ExplainerCard("explainer", card.config(), "0".repeat(64), 1, 1, 1, "t", Map.of(), List.of(), "", Map.of(),
+    ExplainerFiles.save(other, net, ExplainerCard.of("explainer", card.config(), "0".repeat(64), 1, 1, 1, "t", Map.of(), List.of(), "", null,
         null, null, "t"));
     String[] r = CliTest.capture("explain", images.resolve("a").toString(), "--model", model.toString(), "--explainer", other.toString(),
         "--out", dir.resolve("out2").toString());
@@ -155,8 +154,8 @@ class ExplainCommandTest {
     Path strict = dir.resolve("strict-explainer");
     ExplainerCard card = ExplainerCard.read(explainer.resolve("explainer.card.json"));
     ExplainerFiles.Loaded loaded = ExplainerFiles.load(explainer, null);
-    ExplainerFiles.save(strict, loaded.network(), new ExplainerCard("explainer", card.config(), card.encoderWeightsSha256(), 1, 1, 1, "t",
-        Map.of("validation.imageCosineP05", 1.5), List.of(), "", Map.of(), null, null, "t"));
+    ExplainerFiles.save(strict, loaded.network(), ExplainerCard.of("explainer", card.config(), card.encoderWeightsSha256(), 1, 1, 1, "t",
+        Map.of("validation.imageCosineP05", 1.5), List.of(), "", null, null, null, "t"));
     Path out = dir.resolve("out-verify");
     String[] r = CliTest.capture("explain", images.resolve("a").toString(), "--model", model.toString(), "--explainer", strict.toString(),
         "--out", out.toString(), "--verify", "3");

@@ -73,6 +73,19 @@ public record ModelCard(int formatVersion, String kind, Architecture architectur
   public record Training(int epochs, int scenesPerEpoch, int batch, double lr, int threads, double seconds, double lastEpochLoss, int probeScenes,
       int validationItems) {}
 
+  /**
+   * A card for a model made in code (tests, benchmarks, users' own encoders): no data hashes, no training.
+   *
+   * @param architecture the architecture
+   * @param classes class names
+   * @param input what the model takes
+   * @return the card
+   */
+  public static ModelCard of(Architecture architecture, List<String> classes, InputSpec input) {
+    return new ModelCard(FORMAT_VERSION, "encoder", architecture, classes, input, Map.of(), Map.of(), Map.of(), 0, null, null, null,
+        dev.tve.runtime.Version.VERSION);
+  }
+
   /** @return the validation items carved out of the train split (5,000 when the card does not say) */
   public int validationItems() {
     return training != null && training.validationItems() > 0 ? training.validationItems() : 5000;

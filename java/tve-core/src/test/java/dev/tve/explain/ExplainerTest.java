@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.tve.image.FashionMnist;
+import dev.tve.pretrain.ExplainerTrainer;
 import dev.tve.image.LabeledImages;
 import dev.tve.image.SceneBatches;
 import dev.tve.image.SceneGenerator;

@@ -35,12 +35,12 @@ class TveExplainerTest {
     torch.manual_seed(21);
     net = new ExplainerNetwork(ExplainerNetwork.Config.matching(enc.architecture(), ExplainerNetwork.Shape.SHARED));
     net.eval();
-    card = new ExplainerCard("explainer", net.config(), "x", 1, 1.0, 1.0, "test", Map.of(), List.of(), "", Map.of(), null, null, "test");
+    card = ExplainerCard.of("explainer", net.config(), "x", 1, 1.0, 1.0, "test", Map.of(), List.of(), "", null, null, null, "test");
     Random r = new Random(3);
     List<String> names = List.of("c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9");
     ten = new LinearHead("ten-class", gauss(r, 10 * 32), gauss(r, 10), names);
     mlp = new MlpHead("coarse", 32, 8, gauss(r, 8 * 32), gauss(r, 8), gauss(r, 3 * 8), gauss(r, 3), List.of("a", "b", "c"));
-    model = new TargetModel(enc, new ModelCard("encoder", enc.architecture(), names, Map.of(), Map.of(), Map.of(), 0, null, null, Map.of(), "t"),
+    model = new TargetModel(enc, ModelCard.of(enc.architecture(), names, dev.tve.model.InputSpec.of(enc.architecture().imageSize(), enc.architecture().channels(), 0f, 1f, 7)),
         List.of(ten, mlp));
   }
 

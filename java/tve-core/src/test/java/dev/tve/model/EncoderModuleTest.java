@@ -9,6 +9,8 @@ import dev.tve.image.LabeledImages;
 import dev.tve.image.SceneBatches;
 import dev.tve.image.SceneGenerator;
 import dev.tve.image.Splits;
+import dev.tve.runtime.AllocatorPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

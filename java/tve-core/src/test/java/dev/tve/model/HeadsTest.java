@@ -1,5 +1,6 @@
 package dev.tve.model;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -100,8 +101,7 @@ class HeadsTest {
     Random r = new Random(9);
     LinearHead ten = new LinearHead("ten-class", gauss(r, 10 * 32), gauss(r, 10), List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"));
     MlpHead mlp = new MlpHead("coarse", 32, 8, gauss(r, 8 * 32), gauss(r, 8), gauss(r, 16), gauss(r, 2), List.of("a", "b"));
-    ModelCard card = new ModelCard("encoder", vit.architecture(), List.of(), java.util.Map.of(), java.util.Map.of(), java.util.Map.of(),
-        5, null, null, java.util.Map.of(), "test");
+    ModelCard card = ModelCard.of(vit.architecture(), List.of(), InputSpec.of(56, 1, 0f, 1f, 7));
     TargetModel model = new TargetModel(vit, card, List.of(ten, mlp));
     assertThatThrownBy(() -> model.head("nope")).hasMessageContaining("[ten-class, coarse]");
     LinearHead wrongD = new LinearHead("wide", new float[2 * 64], new float[2], List.of("a", "b"));

@@ -3,6 +3,8 @@ package dev.tve.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tve.runtime.AllocatorPolicy;
+import dev.tve.runtime.ThreadPolicy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

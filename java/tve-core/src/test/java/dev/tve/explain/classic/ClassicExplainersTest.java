@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.tve.explain.Masks;
+import dev.tve.explain.Images;
 import dev.tve.model.ClassScorer;
+import dev.tve.model.ExplainedOutput;
+import dev.tve.model.Head;
+import dev.tve.model.ModelOutput;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +41,28 @@ class ClassicExplainersTest {
     return out;
   };
 
+  /** The linear model as the perturbation methods see it (the head is ignored: one model). */
+  final ModelOutput out = new ModelOutput() {
+    @Override public int channels() { return 1; }
+    @Override public int imageSize() { return S; }
+    @Override public ExplainedOutput kind() { return ExplainedOutput.LOGIT; }
+    @Override public float[] score(float[] xs, int n, Head head, int[] targets, int[] foils) {
+      float[] y = linear.probabilities(xs, n, targets);
+      if (foils != null) {
+        float[] f = linear.probabilities(xs, n, foils);
+        for (int i = 0; i < n; i++) y[i] -= f[i];
+      }
+      return y;
+    }
+  };
+
+  /** The first n images, keyed by index. */
+  Images img(int n) {
+    long[] keys = new long[n];
+    for (int i = 0; i < n; i++) keys[i] = i;
+    return Images.of(x, n, 1, S, keys);
+  }
+
   static double mean(float[] xs, int at, int p) {
     double s = 0;
     int py = p / G, px = p % G;
@@ -48,8 +74,8 @@ class ClassicExplainersTest {
 
   @Test
   void occlusionWithoutAWindowIsTheExactContribution() {
-    Occlusion occ = Occlusion.builder(linear, 1, S, G).optRadius(0).build();
-    float[][] m = occ.explain(x, 2, new int[] {0, 1});
+    Occlusion occ = Occlusion.builder(out, G).optRadius(0).build();
+    float[][] m = occ.attribute(img(2), null, new int[] {0, 1}, null);
     for (int i = 0; i < 2; i++) {
       for (int p = 0; p < P; p++) assertThat((double) m[i][p]).isCloseTo((i == 0 ? 1 : -1) * truth(i, p), within(1e-4));
     }
@@ -58,7 +84,7 @@ class ClassicExplainersTest {
 
   @Test
   void occlusionWithTheWindowAveragesTheWindowsCoveringAPatch() {
-    float[][] m = Occlusion.builder(linear, 1, S, G).build().explain(x, 1, new int[] {0});
+    float[][] m = Occlusion.builder(out, G).build().attribute(img(1), null, new int[] {0}, null);
     for (int p = 0; p < P; p++) {
       double sum = 0;
       int count = 0;
@@ -76,9 +102,9 @@ class ClassicExplainersTest {
 
   @Test
   void kernelShapRecoversTheShapleyValuesOfALinearModel() {
-    KernelShap shap = KernelShap.builder(linear, 1, S, G).optRidge(1e-9).optSeed(5).build();
+    KernelShap shap = KernelShap.builder(out, G).optRidge(1e-9).optSeed(5).build();
     assertThat(shap.samples()).isEqualTo(2 * P + 2048);
-    float[][] phi = shap.explain(x, 2, new int[] {0, 1});
+    float[][] phi = shap.attribute(img(2), null, new int[] {0, 1}, null);
     for (int i = 0; i < 2; i++) {
       double total = 0;
       for (int p = 0; p < P; p++) {
@@ -95,18 +121,18 @@ class ClassicExplainersTest {
 
   @Test
   void kernelShapFollowsItsSeed() {
-    KernelShap a = KernelShap.builder(linear, 1, S, G).optSamples(40).optSeed(1).build();
-    KernelShap b = KernelShap.builder(linear, 1, S, G).optSamples(40).optSeed(1).build();
-    KernelShap c = KernelShap.builder(linear, 1, S, G).optSamples(40).optSeed(2).build();
-    float[][] ma = a.explain(x, 1, new int[] {0});
-    assertThat(b.explain(x, 1, new int[] {0})).isDeepEqualTo(ma);
-    assertThat(c.explain(x, 1, new int[] {0})[0]).isNotEqualTo(ma[0]);
+    KernelShap a = KernelShap.builder(out, G).optSamples(40).optSeed(1).build();
+    KernelShap b = KernelShap.builder(out, G).optSamples(40).optSeed(1).build();
+    KernelShap c = KernelShap.builder(out, G).optSamples(40).optSeed(2).build();
+    float[][] ma = a.attribute(img(1), null, new int[] {0}, null);
+    assertThat(b.attribute(img(1), null, new int[] {0}, null)).isDeepEqualTo(ma);
+    assertThat(c.attribute(img(1), null, new int[] {0}, null)[0]).isNotEqualTo(ma[0]);
   }
 
   @Test
   void riseRanksTheContributionsOfALinearModel() {
-    Rise rise = Rise.builder(linear, 1, S, G).optMasks(3000).optSeed(11).build();
-    float[][] m = rise.explain(x, 1, new int[] {0});
+    Rise rise = Rise.builder(out, G).optMasks(3000).optSeed(11).build();
+    float[][] m = rise.attribute(img(1), null, new int[] {0}, null);
     assertThat(rise.forwardPasses()).isEqualTo(3000);
     int top = 0;
     for (int p = 1; p < P; p++) if (m[0][p] > m[0][top]) top = p;
@@ -120,12 +146,12 @@ class ClassicExplainersTest {
     // only roughly follow the exact contributions (0.65 here).
     assertThat(spearman(t, r)).isGreaterThan(0.5);
     // The same seed draws the same masks.
-    assertThat(Rise.builder(linear, 1, S, G).optMasks(3000).optSeed(11).build().explain(x, 1, new int[] {0})).isDeepEqualTo(m);
+    assertThat(Rise.builder(out, G).optMasks(3000).optSeed(11).build().attribute(img(1), null, new int[] {0}, null)).isDeepEqualTo(m);
   }
 
   @Test
   void riseMasksAreSmoothAndKeepAboutHalf() {
-    Rise rise = Rise.builder(linear, 1, S, G).optMasks(500).build();
+    Rise rise = Rise.builder(out, G).optMasks(500).build();
     double sum = 0;
     for (int i = 0; i < 500; i++) {
       float[] m = rise.mask(i);
@@ -160,5 +186,23 @@ class ClassicExplainersTest {
     double[] r = new double[v.length];
     for (int i = 0; i < v.length; i++) r[idx[i]] = i;
     return r;
+  }
+
+  @Test
+  void aContrastiveTargetIsTheDifferenceOfTheTwoClasses() {
+    Occlusion occ = Occlusion.builder(out, G).optRadius(0).build();
+    float[][] vs = occ.attribute(img(1), null, new int[] {0}, new int[] {1});
+    // f_0 - f_1 = 2 f_0 for this model: twice the plain map.
+    float[][] plain = occ.attribute(img(1), null, new int[] {0}, null);
+    for (int p = 0; p < P; p++) assertThat((double) vs[0][p]).isCloseTo(2 * plain[0][p], within(1e-4));
+  }
+
+  @Test
+  void kernelShapSeedsPerImageNotPerBatch() {
+    KernelShap shap = KernelShap.builder(out, G).optSamples(40).optSeed(3).build();
+    float[][] both = shap.attribute(Images.of(x, 2, 1, S), null, new int[] {0, 0}, null);
+    float[] second = java.util.Arrays.copyOfRange(x, S * S, 2 * S * S);
+    float[][] alone = shap.attribute(Images.of(second, 1, 1, S), null, new int[] {0}, null);
+    assertThat(alone[0]).containsExactly(both[1]);
   }
 }

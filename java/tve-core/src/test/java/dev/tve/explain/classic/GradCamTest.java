@@ -47,7 +47,7 @@ class GradCamTest {
     LinearHead h = head(16, 2);
     float[] x = images(2, 3);
     int[] targets = {1, 3};
-    float[][] maps = new GradCam(cnn, h, G, 2).explain(x, 2, targets);
+    float[][] maps = GradCam.builder(cnn, G).optInternalBatchSize(2).build().attribute(dev.tve.explain.Images.of(x, 2, 1, S), h, targets, null);
     float[] a;
     long[] shape;
     try (NoGradGuard g = new NoGradGuard()) {
@@ -79,9 +79,9 @@ class GradCamTest {
     vit.eval();
     LinearHead h = head(32, 5);
     float[] x = images(2, 6);
-    GradCam cam = new GradCam(vit, h, G, 32);
-    float[][] m = cam.explain(x, 2, new int[] {0, 0});
-    float[][] again = cam.explain(x, 2, new int[] {0, 0});
+    GradCam cam = GradCam.builder(vit, G).build();
+    float[][] m = cam.attribute(dev.tve.explain.Images.of(x, 2, 1, S), h, new int[] {0, 0}, null);
+    float[][] again = cam.attribute(dev.tve.explain.Images.of(x, 2, 1, S), h, new int[] {0, 0}, null);
     assertThat(cam.forwardPasses()).isEqualTo(4);
     assertThat(cam.backwardPasses()).isEqualTo(4);
     double total = 0;
@@ -93,7 +93,7 @@ class GradCamTest {
       }
     }
     assertThat(total).as("the tokens' gradient reaches the [CLS] embedding").isGreaterThan(0);
-    float[][] other = cam.explain(x, 2, new int[] {2, 4});
+    float[][] other = cam.attribute(dev.tve.explain.Images.of(x, 2, 1, S), h, new int[] {2, 4}, null);
     assertThat(other[0]).isNotEqualTo(m[0]);
     // The tap sees the [CLS] token and the 49 patch tokens.
     Tensor[] layer = new Tensor[1];

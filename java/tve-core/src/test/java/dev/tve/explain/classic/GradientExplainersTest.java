@@ -34,6 +34,30 @@ class GradientExplainersTest {
     for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 0.8);
   }
 
+  dev.tve.explain.Images img(int n) {
+    return dev.tve.explain.Images.of(x, n, 1, S);
+  }
+
+  @Test
+  void theProbabilityOutputHasTheSoftmaxGradient() {
+    Saliency p = Saliency.builder(encoder, G).optOutput(dev.tve.model.ExplainedOutput.PROBABILITY).build();
+    float[] img = java.util.Arrays.copyOf(x, F);
+    float[] grad = p.gradient(img, 0, 1, head, new int[] {4}, null, null);
+    int q = 0;
+    for (int i = 1; i < F; i++) if (Math.abs(grad[i]) > Math.abs(grad[q])) q = i;
+    float eps = 0.05f;
+    float[] up = img.clone(), down = img.clone();
+    up[q] += eps;
+    down[q] -= eps;
+    double fd = (prob(up, 4) - prob(down, 4)) / (2.0 * eps);
+    assertThat(fd).isCloseTo(grad[q], within(0.1 * Math.abs(grad[q]) + 1e-4));
+  }
+
+  double prob(float[] img, int target) {
+    float[] e = encoder.embed(torch.from_blob(new FloatPointer(img), new long[] {1, 1, S, S}, new TensorOptions(torch.ScalarType.Float)));
+    return dev.tve.model.Head.softmax(head.logits(e, 0))[target];
+  }
+
   float logit(float[] img, int target) {
     float[] e = encoder.embed(torch.from_blob(new FloatPointer(img), new long[] {1, 1, S, S}, new TensorOptions(torch.ScalarType.Float)));
     return head.logits(e, 0)[target];
@@ -41,11 +65,9 @@ class GradientExplainersTest {
 
   @Test
   void gradientsMatchFiniteDifferences() {
-    Gradients g = new Gradients(encoder, head);
+    Saliency g = Saliency.builder(encoder, G).build();
     float[] img = java.util.Arrays.copyOf(x, F);
-    float[] logits = new float[1];
-    float[] grad = g.of(img, 1, new int[] {4}, logits);
-    assertThat(logits[0]).isCloseTo(logit(img, 4), within(1e-3f));
+    float[] grad = g.gradient(img, 0, 1, head, new int[] {4}, null, null);
     // The three pixels with the largest gradients: central differences agree.
     Integer[] idx = new Integer[F];
     for (int i = 0; i < F; i++) idx[i] = i;
@@ -63,25 +85,25 @@ class GradientExplainersTest {
 
   @Test
   void saliencyIsTheAbsoluteGradientSummedPerPatch() {
-    Saliency s = new Saliency(encoder, head, G, 2);
-    float[][] m = s.explain(x, 2, new int[] {1, 7});
-    float[] g0 = new Gradients(encoder, head).of(java.util.Arrays.copyOf(x, F), 1, new int[] {1}, null);
-    float[] expect = Gradients.pool(g0, 0, 1, S, G, true);
+    Saliency s = Saliency.builder(encoder, G).optInternalBatchSize(2).build();
+    float[][] m = s.attribute(img(2), head, new int[] {1, 7}, null);
+    float[] g0 = Saliency.builder(encoder, G).build().gradient(java.util.Arrays.copyOf(x, F), 0, 1, head, new int[] {1}, null, null);
+    float[] expect = GradientExplainer.pool(g0, 0, 1, S, G, true);
     for (int p = 0; p < G * G; p++) {
       assertThat(m[0][p]).isGreaterThanOrEqualTo(0f).isCloseTo(expect[p], within(1e-4f + 1e-3f * expect[p]));
     }
     assertThat(s.forwardPasses()).isEqualTo(2);
     // Another class reads the same image differently.
-    assertThat(s.explain(x, 1, new int[] {2})[0]).isNotEqualTo(m[0]);
+    assertThat(s.attribute(img(1), head, new int[] {2}, null)[0]).isNotEqualTo(m[0]);
   }
 
   @Test
   void integratedGradientsAreComplete() {
     float[] black = new float[F];
     java.util.Arrays.fill(black, -0.5f);
-    IntegratedGradients ig = new IntegratedGradients(encoder, head, G, 50, black);
+    IntegratedGradients ig = IntegratedGradients.builder(encoder, G).optSteps(50).optBaseline(black).build();
     int[] targets = {3, 8};
-    float[][] m = ig.explain(x, 2, targets);
+    float[][] m = ig.attribute(img(2), head, targets, null);
     assertThat(ig.forwardPasses()).isEqualTo(100);
     for (int i = 0; i < 2; i++) {
       double sum = 0;
@@ -95,18 +117,18 @@ class GradientExplainersTest {
   @Test
   void pixelMapsSumToThePatchMaps() {
     int[] targets = {1, 7};
-    Saliency s = new Saliency(encoder, head, G, 2);
-    float[][] px = s.explainPixels(x, 2, targets);
+    Saliency s = Saliency.builder(encoder, G).optInternalBatchSize(2).build();
+    float[][] px = s.attributePixels(img(2), head, targets, null);
     assertThat(s.imageSize()).isEqualTo(S);
     assertThat(px[0]).hasSize(F);
     for (float v : px[0]) assertThat(v).isGreaterThanOrEqualTo(0f);
-    assertPoolsTo(px, s.explain(x, 2, targets));
+    assertPoolsTo(px, s.attribute(img(2), head, targets, null));
 
     float[] black = new float[F];
     java.util.Arrays.fill(black, -0.5f);
-    IntegratedGradients ig = new IntegratedGradients(encoder, head, G, 20, black);
-    float[][] igPx = ig.explainPixels(x, 2, targets);
-    assertPoolsTo(igPx, ig.explain(x, 2, targets));
+    IntegratedGradients ig = IntegratedGradients.builder(encoder, G).optSteps(20).optBaseline(black).build();
+    float[][] igPx = ig.attributePixels(img(2), head, targets, null);
+    assertPoolsTo(igPx, ig.attribute(img(2), head, targets, null));
     // Signed: IG's pixel map has both signs on a random model.
     int negative = 0, positive = 0;
     for (float v : igPx[0]) { if (v < 0) negative++; if (v > 0) positive++; }
