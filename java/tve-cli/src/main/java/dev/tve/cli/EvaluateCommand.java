@@ -76,7 +76,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
     }
     java.util.Map<String, ProgressBar> bars = new java.util.HashMap<>();
-    String md = b.build().run(new EvaluationRecipe.Listener() {
+    EvaluationRecipe.Result r = b.build().run(new EvaluationRecipe.Listener() {
       @Override
       public void progress(String label, long done, long total, String status) {
         bars.computeIfAbsent(label, ProgressBar::new).update(done, total, status);
@@ -93,7 +93,13 @@ public final class EvaluateCommand implements Callable<Integer> {
         System.err.println(line);
       }
     });
-    if (md != null) System.out.print(md);
+    if (r.markdown() == null) {
+      System.out.printf("shard %s: %d images, %d sanity records in %s; merge the shards and rerun without --shard for the report%n", shard,
+          r.images(), r.sanityRecords(), r.out());
+    } else {
+      System.out.print(r.markdown());
+      System.out.printf("%d images, %d sanity records; this run %.0f s; wrote %s%n", r.images(), r.sanityRecords(), r.seconds(), r.out());
+    }
     return 0;
   }
 }

@@ -102,7 +102,8 @@ class ExplainCommandTest {
       assertThat(prov.path("kernel").asText()).isNotEmpty();
       assertThat(prov.path("modelWeightsSha256").asText()).hasSize(64);
       assertThat(prov.path("explainerWeightsSha256").asText()).hasSize(64);
-      assertThat(prov.path("version").asText()).startsWith("tve ");
+      assertThat(prov.path("version").asText()).isEqualTo(dev.tve.runtime.Version.VERSION).isNotEqualTo("unknown");
+      assertThat(prov.path("output").asText()).isEqualTo("logit");
       assertThat(e.path("predictions").path("ten-class").path("probability").asDouble()).isBetween(0.0, 1.0);
       NpyArray raw = Npy.read(out.resolve(e.path("raw").asText()));
       assertThat(raw.shape()).containsExactly(2, 7, 7);

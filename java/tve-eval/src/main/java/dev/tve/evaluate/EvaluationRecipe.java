@@ -60,6 +60,17 @@ public final class EvaluationRecipe {
     void note(String line);
   }
 
+  /**
+   * What a run wrote.
+   *
+   * @param markdown the report (also out/summary.md); null for a shard, which writes records only
+   * @param images image records in the report (or in the shard)
+   * @param sanityRecords sanity records in it
+   * @param seconds this run's wall time
+   * @param out the results folder
+   */
+  public record Result(String markdown, int images, int sanityRecords, double seconds, Path out) {}
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path modelDir, explainerDir, out, data;
@@ -107,10 +118,10 @@ public final class EvaluationRecipe {
    * Runs the comparison (or continues it) and writes the report.
    *
    * @param listener progress and notes
-   * @return the report's markdown (also in out/summary.md), or null for a shard
+   * @return the report and its counts
    * @throws Exception when data or outputs cannot be read or written
    */
-  public String run(Listener listener) throws Exception {
+  public Result run(Listener listener) throws Exception {
     List<String> chosen = methods;
     Methods.check(chosen);
     if (n < 1) throw new IllegalArgumentException("n must be at least 1");
@@ -202,9 +213,7 @@ public final class EvaluationRecipe {
       }
       if (sanityN > 0 && !reportOnly) runSanity(ev, target, loaded, headList, selected, rows.records(), sanity, train, carve, mean, std, si, sk, listener);
       if (shards > 1) {
-        listener.note(String.format("shard %d/%d: %d images, %d sanity records in %s; merge the shards and rerun without --shard for the report", si, sk,
-            rows.records().size(), sanity.records().size(), out));
-        return null;
+        return new Result(null, rows.records().size(), sanity.records().size(), (System.nanoTime() - t0) / 1e9, out);
       }
 
       double pretrainSeconds = loaded.card().trainingSeconds();
@@ -232,9 +241,7 @@ public final class EvaluationRecipe {
       doc.put("report", report.json());
       AtomicFiles.writeJson(out.resolve("summary.json"), doc);
       AtomicFiles.write(out.resolve("report.html"), report.html("TVE explainer comparison", setupLine, charts, pictures).getBytes(StandardCharsets.UTF_8));
-      listener.note(String.format("%d images, %d sanity records; this run %.0f s; wrote %s", inRun.size(), sanityInRun.size(),
-          (System.nanoTime() - t0) / 1e9, out));
-      return md;
+      return new Result(md, inRun.size(), sanityInRun.size(), (System.nanoTime() - t0) / 1e9, out);
     }
   }
 
