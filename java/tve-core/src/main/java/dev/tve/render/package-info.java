@@ -1,2 +1,5 @@
-/** Pictures with OpenCV: heatmap overlays, montages, line charts; PNG files written atomically. */
+/**
+ * Pictures with OpenCV: heatmap overlays, montages, line charts; PNG files written atomically. May
+ * use runtime, io; knows nothing of models or explainers (it draws arrays).
+ */
 package dev.tve.render;
