@@ -75,24 +75,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--shard " + shard + ": I/K, e.g. 0/2");
       }
     }
-    java.util.Map<String, ProgressBar> bars = new java.util.HashMap<>();
-    EvaluationRecipe.Result r = b.build().run(new EvaluationRecipe.Listener() {
-      @Override
-      public void progress(String label, long done, long total, String status) {
-        bars.computeIfAbsent(label, ProgressBar::new).update(done, total, status);
-      }
-
-      @Override
-      public void done(String label) {
-        ProgressBar bar = bars.remove(label);
-        if (bar != null) bar.done();
-      }
-
-      @Override
-      public void note(String line) {
-        System.err.println(line);
-      }
-    });
+    EvaluationRecipe.Result r = b.build().run(new RecipeProgress());
     if (r.markdown() == null) {
       System.out.printf("shard %s: %d images, %d sanity records in %s; merge the shards and rerun without --shard for the report%n", shard,
           r.images(), r.sanityRecords(), r.out());

@@ -81,8 +81,8 @@ public final class ExplainCommand implements Callable<Integer> {
     }
     Methods.check(List.of(method));
     if (verify > 0 && !Methods.needsExplainer(method)) throw new IllegalArgumentException("--verify checks TVE's explainer; it needs --method tve");
-    // A classic method needs no explainer: open one only when it is named or TVE asks for it.
-    boolean withExplainer = explainer != null || Methods.needsExplainer(method) || Files.isDirectory(explainerDir);
+    // A classic method needs no explainer: open one only when it is named, TVE asks for it, or it is the zoo's beside the zoo's model.
+    boolean withExplainer = explainer != null || Methods.needsExplainer(method) || (model == null && Files.isDirectory(explainerDir));
     try (Tve tve = Tve.builder().optModel(modelDir).optExplainer(withExplainer ? explainerDir : null).optTorchThreads(threads != null ? threads : 0)
         .build()) {
       if (threads == null) ThreadPolicy.apply();

@@ -137,6 +137,27 @@ class ExplainCommandTest {
   }
 
   @Test
+  void anyMethodOfTheRegistryRunsAndRecordsItsExplainedOutput() throws Exception {
+    Path out = dir.resolve("occlusion-out");
+    String[] r = CliTest.capture("explain", images.resolve("a").toString(), "--model", model.toString(), "--method", "occlusion",
+        "--output", "probability", "--out", out.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    JsonNode e = new ObjectMapper().readTree(Files.readAllLines(out.resolve("manifest.jsonl")).get(0));
+    assertThat(e.path("provenance").path("method").asText()).isEqualTo("occlusion");
+    assertThat(e.path("provenance").path("output").asText()).isEqualTo("probability");
+    assertThat(e.path("provenance").path("radius").asInt()).isEqualTo(1);
+    String[] bad = CliTest.capture("explain", images.resolve("a").toString(), "--model", model.toString(), "--method", "lime",
+        "--out", dir.resolve("lime-out").toString());
+    assertThat(bad[0]).isEqualTo("2");
+    assertThat(bad[2]).contains("lime").contains("occlusion");
+    assertThat(dir.resolve("lime-out")).doesNotExist();
+    String[] verifyOcc = CliTest.capture("explain", images.resolve("a").toString(), "--model", model.toString(), "--method", "saliency",
+        "--verify", "4", "--out", dir.resolve("verify-out").toString());
+    assertThat(verifyOcc[0]).isEqualTo("2");
+    assertThat(verifyOcc[2]).contains("--verify");
+  }
+
+  @Test
   void anExplainerForAnotherEncoderIsRefused() throws Exception {
     Path other = dir.resolve("other-explainer");
     ExplainerCard card = ExplainerCard.read(explainer.resolve("explainer.card.json"));

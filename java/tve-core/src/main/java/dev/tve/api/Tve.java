@@ -145,17 +145,37 @@ public final class Tve implements AutoCloseable {
     Explainer e = explainer(options);
     List<Head> heads = heads(options);
     options.target().checkAll(heads);
+    // Folders are walked lazily, one at a time (Files.walk's iterator), so a long input never sits in memory.
     List<Stream<Path>> walks = new ArrayList<>();
-    Iterator<Path> files = inputs.stream().flatMap(p -> {
-      if (!Files.exists(p)) return Stream.of(p);            // reported as an error explanation
-      try {
-        Stream<Path> w = ExplainRun.list(p);
-        walks.add(w);
-        return w;
-      } catch (IOException ex) {
-        throw new UncheckedIOException(ex);
+    Iterator<Path> files = new Iterator<>() {
+      private final Iterator<Path> roots = List.copyOf(inputs).iterator();
+      private Iterator<Path> current = java.util.Collections.emptyIterator();
+
+      @Override
+      public boolean hasNext() {
+        while (!current.hasNext() && roots.hasNext()) {
+          Path p = roots.next();
+          if (!Files.exists(p)) {
+            current = List.of(p).iterator();                  // reported as an error explanation
+          } else {
+            try {
+              Stream<Path> w = ExplainRun.list(p);
+              walks.add(w);
+              current = w.iterator();
+            } catch (IOException ex) {
+              throw new UncheckedIOException(ex);
+            }
+          }
+        }
+        return current.hasNext();
       }
-    }).iterator();
+
+      @Override
+      public Path next() {
+        if (!hasNext()) throw new NoSuchElementException();
+        return current.next();
+      }
+    };
     Iterator<Explanation> it = new Iterator<>() {
       private final List<Explanation> ready = new ArrayList<>();
       private int next;

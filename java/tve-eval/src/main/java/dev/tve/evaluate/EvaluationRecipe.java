@@ -152,8 +152,13 @@ public final class EvaluationRecipe {
     fixed.put("sanitySteps", sanitySteps);
     fixed.put("output", output.name().toLowerCase(java.util.Locale.ROOT));
     Map<String, Object> previous = Files.exists(setupFile) ? JSON.readValue(setupFile.toFile(), Map.class) : null;
+    // The output the records explain: results from before the output was an option say so in their setup.json.
+    String outputLabel = reportOnly && previous != null && previous.get("output") != null ? previous.get("output").toString()
+        : output.name().toLowerCase(java.util.Locale.ROOT);
     if (previous != null) {
       for (Map.Entry<String, Object> e : fixed.entrySet()) {
+        // Writing the report from existing records mixes nothing: only the output is read from them.
+        if (reportOnly && e.getKey().equals("output")) continue;
         Object was = JSON.readValue(JSON.writeValueAsString(e.getValue()), Object.class);
         if (!java.util.Objects.equals(previous.get(e.getKey()), was)) {
           throw new IllegalArgumentException(out + " holds results made with " + e.getKey() + " = " + previous.get(e.getKey()) + ", not " + was
@@ -188,6 +193,7 @@ public final class EvaluationRecipe {
     Map<String, Object> setup = new LinkedHashMap<>(fixed);
     setup.put("blurSigma", sigma);
     setup.put("blurCalibration", calibration);
+    if (reportOnly && previous != null) setup.put("output", outputLabel);
     AtomicFiles.writeJson(setupFile, setup);
 
     Evaluation ev = Evaluation.builder(target, loaded, scenes).optMethods(chosen).optBlurSigma(sigma).optSeed(seed)
@@ -230,9 +236,9 @@ public final class EvaluationRecipe {
       int grid = ev.grid();
       List<String> pictures = report.writeOverlays(out, inRun, scenes.generator(), grid, overlays);
       String setupLine = String.format("tve evaluate on the %s split (scene seed %d), heads %s, up to %d scenes each, target: each head's predicted class; "
-          + "every method explains the target's %s; "
+          + "explained output: %s; "
           + "insertion blur sigma %s px (also the blurred IG baseline); faithfulness correlation: %d subsets of %d patches to black; seed %d; "
-          + "explainer pre-training %.0f s.", split, sceneSeed, heads, n, output.name().toLowerCase(java.util.Locale.ROOT), sigma, subsets,
+          + "explainer pre-training %.0f s.", split, sceneSeed, heads, n, outputLabel, sigma, subsets,
           dev.tve.metric.FaithfulnessCorrelation.defaultTake(grid * grid), seed, pretrainSeconds);
       String md = "# Explainer comparison\n\n" + setupLine + "\n\n" + report.markdown();
       AtomicFiles.write(out.resolve("summary.md"), md.getBytes(StandardCharsets.UTF_8));

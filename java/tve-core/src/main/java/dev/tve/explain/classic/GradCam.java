@@ -2,7 +2,6 @@ package dev.tve.explain.classic;
 
 import dev.tve.explain.Images;
 import dev.tve.model.DifferentiableEncoder;
-import dev.tve.model.ExplainedOutput;
 import dev.tve.model.Head;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
@@ -110,21 +109,10 @@ public final class GradCam extends GradientExplainer {
   }
 
   /** Builder of {@link GradCam}; {@code opt*} setters have defaults. */
-  public static final class Builder {
-    private final DifferentiableEncoder encoder;
-    private final int grid;
-    private ExplainedOutput output = ExplainedOutput.LOGIT;
-    private int chunk = 32;
-
+  public static final class Builder extends GradientExplainer.Builder<Builder> {
     private Builder(DifferentiableEncoder encoder, int grid) {
-      this.encoder = encoder;
-      this.grid = grid;
+      super(encoder, grid);
     }
-
-    /** @param v the explained output (default the logit) @return this */
-    public Builder optOutput(ExplainedOutput v) { output = v; return this; }
-    /** @param v images per backward pass (Captum's internal batch size; default 32) @return this */
-    public Builder optInternalBatchSize(int v) { chunk = v; return this; }
 
     /** @return the explainer */
     public GradCam build() { return new GradCam(this); }

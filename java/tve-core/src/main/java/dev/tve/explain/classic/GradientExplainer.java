@@ -39,6 +39,34 @@ public abstract class GradientExplainer implements Explainer {
   private final LongAdder passes = new LongAdder();
 
   /**
+   * The settings every gradient method takes; subclasses' builders extend it.
+   *
+   * @param <B> the concrete builder
+   */
+  public abstract static class Builder<B extends Builder<B>> {
+    final DifferentiableEncoder encoder;
+    final int grid;
+    ExplainedOutput output = ExplainedOutput.LOGIT;
+    int chunk = 32;
+    boolean chunkSet;
+
+    Builder(DifferentiableEncoder encoder, int grid) {
+      this.encoder = encoder;
+      this.grid = grid;
+    }
+
+    @SuppressWarnings("unchecked")
+    private B self() {
+      return (B) this;
+    }
+
+    /** @param v the explained output (default the logit) @return this */
+    public B optOutput(ExplainedOutput v) { output = v; return self(); }
+    /** @param v images (or path points) per backward pass (Captum's internal batch size; default 32) @return this */
+    public B optInternalBatchSize(int v) { chunk = v; chunkSet = true; return self(); }
+  }
+
+  /**
    * @param encoder the encoder, in eval mode
    * @param grid side g of the maps (divides the image side)
    * @param output the explained output

@@ -4,15 +4,14 @@ import dev.tve.explain.Images;
 import dev.tve.explain.PixelExplainer;
 import dev.tve.image.Canvases;
 import dev.tve.model.DifferentiableEncoder;
-import dev.tve.model.ExplainedOutput;
 import dev.tve.model.Head;
 import java.util.Map;
 
 /**
  * Integrated Gradients (Sundararajan et al., 2017; Captum's {@code IntegratedGradients}): (x - x')
  * times the mean gradient of the explained output along the straight path from the baseline x' to
- * x, with the midpoint rule over {@code nSteps} points (default 50, Captum's n_steps), all points of
- * one image in one backward pass; summed into patches (signed), or per pixel over channels with
+ * x, with the midpoint rule over {@code nSteps} points (default 50, Captum's n_steps), by default all
+ * points of one image in one backward pass (else in passes of the internal batch size); summed into patches (signed), or per pixel over channels with
  * {@link #attributePixels}. The baseline is one image in the model's normalised space (e.g. black),
  * or each image's own Gaussian-blurred copy ({@link Builder#optBlurredBaseline}). Completeness: the
  * map sums to about f(x) - f(x').
@@ -30,7 +29,7 @@ public final class IntegratedGradients extends GradientExplainer implements Pixe
   private final double blurSigma;
 
   private IntegratedGradients(Builder b) {
-    super(b.encoder, b.grid, b.output, b.steps);
+    super(b.encoder, b.grid, b.output, b.chunkSet ? b.chunk : b.steps);   // default: every path point of an image in one pass
     int f = b.encoder.channels() * b.encoder.imageSize() * b.encoder.imageSize();
     this.steps = b.steps;
     this.blurSigma = b.blurSigma;
@@ -53,7 +52,6 @@ public final class IntegratedGradients extends GradientExplainer implements Pixe
   @Override
   public Map<String, Object> parameters() {
     Map<String, Object> p = baseParameters();
-    p.remove("internalBatchSize");
     p.put("nSteps", steps);
     p.put("baseline", blurSigma > 0 ? "each image blurred, sigma " + blurSigma + " px" : "given image");
     return p;
@@ -111,7 +109,12 @@ public final class IntegratedGradients extends GradientExplainer implements Pixe
       }
       java.util.Arrays.fill(t, targets[i]);
       if (fo != null) java.util.Arrays.fill(fo, foils[i]);
-      float[] g = gradient(path, 0, steps, head, t, fo, null);
+      float[] g = new float[steps * f];
+      for (int first = 0; first < steps; first += internalBatchSize) {
+        int k = Math.min(internalBatchSize, steps - first);
+        float[] part = gradient(path, first, k, head, java.util.Arrays.copyOf(t, k), fo == null ? null : java.util.Arrays.copyOf(fo, k), null);
+        System.arraycopy(part, 0, g, first * f, k * f);
+      }
       float[] ig = new float[f];
       for (int q = 0; q < f; q++) {
         double m = 0;
@@ -124,21 +127,14 @@ public final class IntegratedGradients extends GradientExplainer implements Pixe
   }
 
   /** Builder of {@link IntegratedGradients}; {@code opt*} setters have defaults. */
-  public static final class Builder {
-    private final DifferentiableEncoder encoder;
-    private final int grid;
-    private ExplainedOutput output = ExplainedOutput.LOGIT;
+  public static final class Builder extends GradientExplainer.Builder<Builder> {
     private int steps = 50;
     private float[] baseline;
     private double blurSigma;
 
     private Builder(DifferentiableEncoder encoder, int grid) {
-      this.encoder = encoder;
-      this.grid = grid;
+      super(encoder, grid);
     }
-
-    /** @param v the explained output (default the logit) @return this */
-    public Builder optOutput(ExplainedOutput v) { output = v; return this; }
     /** @param v path points (Captum's n_steps; default 50) @return this */
     public Builder optSteps(int v) { steps = v; return this; }
     /** @param v one baseline image [C, S, S] in the model's normalised space (default zeros) @return this */

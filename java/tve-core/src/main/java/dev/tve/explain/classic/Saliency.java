@@ -3,7 +3,6 @@ package dev.tve.explain.classic;
 import dev.tve.explain.Images;
 import dev.tve.explain.PixelExplainer;
 import dev.tve.model.DifferentiableEncoder;
-import dev.tve.model.ExplainedOutput;
 import dev.tve.model.Head;
 import java.util.Map;
 
@@ -58,21 +57,10 @@ public final class Saliency extends GradientExplainer implements PixelExplainer 
   }
 
   /** Builder of {@link Saliency}; {@code opt*} setters have defaults. */
-  public static final class Builder {
-    private final DifferentiableEncoder encoder;
-    private final int grid;
-    private ExplainedOutput output = ExplainedOutput.LOGIT;
-    private int chunk = 32;
-
+  public static final class Builder extends GradientExplainer.Builder<Builder> {
     private Builder(DifferentiableEncoder encoder, int grid) {
-      this.encoder = encoder;
-      this.grid = grid;
+      super(encoder, grid);
     }
-
-    /** @param v the explained output (default the logit) @return this */
-    public Builder optOutput(ExplainedOutput v) { output = v; return this; }
-    /** @param v images per backward pass (Captum's internal batch size; default 32) @return this */
-    public Builder optInternalBatchSize(int v) { chunk = v; return this; }
 
     /** @return the explainer */
     public Saliency build() { return new Saliency(this); }
