@@ -130,21 +130,16 @@ public final class Evaluation {
         cost.put(m, Methods.isReference(m) ? new double[3]
             : new double[] {(System.nanoTime() - t0) / 1e9 / b, (double) (e.forwardPasses() - fw) / b, (double) (e.backwardPasses() - bw) / b});
       }
-      List<PatchCurves.Job> jobs = new ArrayList<>();
       List<FaithfulnessCorrelation.Job> fcJobs = new ArrayList<>();
       float[][] blurred = new float[b][];
+      float[][][] mapsOf = new float[b][methods.size()][];
       for (int i = 0; i < b; i++) {
         float[] img = java.util.Arrays.copyOfRange(x, i * f, (i + 1) * f);
         blurred[i] = Canvases.blur(img, 1, s, blurSigma);
-        for (String m : methods) {
-          int[] order = PatchCurves.order(maps.get(m)[i]);
-          jobs.add(new PatchCurves.Job(img, black, order, predicted[i]));
-          jobs.add(new PatchCurves.Job(img, zero, order, predicted[i]));
-          jobs.add(new PatchCurves.Job(blurred[i], img, order, predicted[i]));
-        }
+        for (int k = 0; k < methods.size(); k++) mapsOf[i][k] = maps.get(methods.get(k))[i];
         fcJobs.add(new FaithfulnessCorrelation.Job(img, black, predicted[i], sc[i].index()));
       }
-      float[][] y = curves.run(jobs);
+      float[][] y = curves.deletionAndInsertion(x, b, black, zero, blurred, mapsOf, predicted);
       List<FaithfulnessCorrelation.Drops> drops = fc.drops(fcJobs);
       for (int i = 0; i < b; i++) {
         Map<String, ImageRecord.MethodScores> scores = new LinkedHashMap<>();

@@ -203,8 +203,7 @@ public final class FaithfulnessCheck {
         classic.put(e.getKey(), e.getValue().attribute(dev.tve.explain.Images.of(x, b, 1, s, keys), head, predicted, null));
         seconds.merge(e.getKey(), (System.nanoTime() - t0) / 1e9, Double::sum);
       }
-      List<PatchCurves.Job> jobs = new ArrayList<>();
-      List<float[][]> mapsOf = new ArrayList<>();
+      float[][][] mapsOf = new float[b][][];
       float[][] blurred = new float[b][];
       for (int i = 0; i < b; i++) {
         float[] img = java.util.Arrays.copyOfRange(x, i * f, (i + 1) * f);
@@ -223,20 +222,16 @@ public final class FaithfulnessCheck {
               yield c[i];
             }
           };
-          int[] order = PatchCurves.order(m[k]);
-          jobs.add(new PatchCurves.Job(img, black, order, a.predicted()));
-          jobs.add(new PatchCurves.Job(img, zero, order, a.predicted()));
-          jobs.add(new PatchCurves.Job(blurred[i], img, order, a.predicted()));
         }
-        mapsOf.add(m);
+        mapsOf[i] = m;
       }
-      float[][] y = curves.run(jobs);
+      float[][] y = curves.deletionAndInsertion(x, b, black, zero, blurred, mapsOf, predicted);
       for (int i = 0; i < b; i++) {
         Attribution a = attr.get(i);
         Map<String, double[]> scores = new LinkedHashMap<>();
         for (int k = 0; k < maps.size(); k++) {
           int j = (i * maps.size() + k) * 3;
-          boolean hit = PointingGame.hit(PointingGame.top(mapsOf.get(i)[k]), g, s, sc[i].box());
+          boolean hit = PointingGame.hit(PointingGame.top(mapsOf[i][k]), g, s, sc[i].box());
           scores.put(maps.get(k), new double[] {PatchCurves.auc(y[j]), PatchCurves.auc(y[j + 1]), PatchCurves.auc(y[j + 2]), hit ? 1 : 0});
         }
         int label = sc[i].label();

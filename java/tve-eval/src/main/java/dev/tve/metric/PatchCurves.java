@@ -66,6 +66,35 @@ public final class PatchCurves {
   }
 
   /** The curves of all jobs, each P + 1 points; the scorer sees at most {@code chunk} images a call. */
+  /**
+   * The three curves every comparison draws, for each image and each of its maps: deletion to the
+   * black canvas, deletion to the normalised-zero canvas, insertion from the image's blurred copy;
+   * patches taken most-relevant first by each map, the target's probability tracked.
+   *
+   * @param x images [n, C, S, S]
+   * @param n images
+   * @param black the black canvas [C, S, S]
+   * @param zero the normalised-zero canvas [C, S, S]
+   * @param blurred each image's blurred copy
+   * @param maps maps[i][k]: image i's k-th map
+   * @param targets each image's target class
+   * @return curves[(i * K + k) * 3 + c]: c = 0 black deletion, 1 zero deletion, 2 insertion
+   */
+  public float[][] deletionAndInsertion(float[] x, int n, float[] black, float[] zero, float[][] blurred, float[][][] maps, int[] targets) {
+    int f = black.length;
+    List<Job> jobs = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      float[] img = java.util.Arrays.copyOfRange(x, i * f, (i + 1) * f);
+      for (float[] map : maps[i]) {
+        int[] order = order(map);
+        jobs.add(new Job(img, black, order, targets[i]));
+        jobs.add(new Job(img, zero, order, targets[i]));
+        jobs.add(new Job(blurred[i], img, order, targets[i]));
+      }
+    }
+    return run(jobs);
+  }
+
   public float[][] run(List<Job> jobs) {
     int p = grid * grid, steps = p + 1, f = channels * size * size;
     for (Job j : jobs) {
