@@ -16,7 +16,10 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * A user's TorchScript encoder: a module whose {@code forward(x)} maps [B, C, H, W] float32 to
  * [B, D]. Loading runs one probe forward on zeros [1, C, H, W], so a model that does not fit the
- * declared input, or does not return [B, D], is a clear error before any batch runs.
+ * declared input, or does not return [B, D], is a clear error before any batch runs. It is a
+ * {@link DifferentiableEncoder}: Saliency and Integrated Gradients differentiate through it (its
+ * weights are frozen at load, so no gradient state accumulates on them); Grad-CAM needs a layer the
+ * plain {@code forward} does not expose and is refused with a message saying so.
  *
  * <pre>{@code
  * Encoder enc = TorchScriptEncoder.load(Path.of("encoder.pt"), 3, 224);
@@ -24,7 +27,7 @@ import org.bytedeco.pytorch.global.torch;
  *
  * In eval mode after loading; {@link #embed} may be called from many threads.
  */
-public final class TorchScriptEncoder implements Encoder {
+public final class TorchScriptEncoder implements DifferentiableEncoder {
   private final JitModule module;
   private final Path file;
   private final int channels;
@@ -43,6 +46,11 @@ public final class TorchScriptEncoder implements Encoder {
   public static TorchScriptEncoder load(Path file, int channels, int imageSize) {
     JitModule m = loadModule(file);
     m.eval();
+    // Frozen: gradients flow to the input only, and nothing is left on the weights after a backward pass.
+    org.bytedeco.pytorch.named_parameter_list params = m.named_parameters(true);
+    for (org.bytedeco.pytorch.named_parameter_iterator it = params.begin(); it.notEquals(params.end()); it = it.increment()) {
+      it.access().value().requires_grad_(false);
+    }
     long[] shape;
     try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
       IValue out = m.forward(new IValueVector(new IValue(zeros(1, channels, imageSize, imageSize))));
@@ -100,4 +108,30 @@ public final class TorchScriptEncoder implements Encoder {
       return out;
     }
   }
+
+  /** Embeddings [B, D] with gradients: the module's forward, checked for shape. */
+  @Override
+  public Tensor forward(Tensor images) {
+    Tensor e = module.forward(new IValueVector(new IValue(images))).toTensor();
+    if (e.dim() != 2 || e.size(1) != dim) {
+      throw new IllegalStateException(file + ": forward returned " + Arrays.toString(e.sizes().vec().get()) + ", expected [B, " + dim + "]");
+    }
+    return e.scalar_type().value == torch.ScalarType.Float.value ? e : e.to(torch.ScalarType.Float);
+  }
+
+  /** Refused: the plain forward exposes no feature map or tokens for Grad-CAM. */
+  @Override
+  public Tensor forward(Tensor images, java.util.function.Consumer<Tensor> camLayer) {
+    throw new IllegalArgumentException("grad-cam needs the encoder's last feature map or its patch tokens; " + file
+        + " exposes only forward(x) -> [B, D]");
+  }
+
+  @Override
+  public String architectureName() {
+    return "TorchScript " + file.getFileName();
+  }
+
+  /** Nothing to drop: the weights are frozen at load. */
+  @Override
+  public void zero_grad(boolean setToNone) {}
 }

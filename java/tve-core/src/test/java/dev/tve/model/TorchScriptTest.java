@@ -94,4 +94,31 @@ class TorchScriptTest {
     assertThatThrownBy(() -> Heads.check(enc, narrow)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("D=15").hasMessageContaining("D=16");
   }
+
+  @Test
+  void gradientMethodsDifferentiateThroughAUsersEncoder(@TempDir Path dir) {
+    // e = flatten(x) @ w, logit_k = W_k . e + b_k: d logit_k / d x_p = sum_d w[p, d] W[k, d], exactly.
+    torch.manual_seed(2);
+    Tensor w = randn(64, 16);
+    TorchScriptEncoder enc = TorchScriptEncoder.load(encoder(dir, w), 1, 8);
+    float[] wf = new float[64 * 16];
+    w.contiguous().data_ptr_float().get(wf);
+    java.util.Random r = new java.util.Random(3);
+    float[] hw = new float[3 * 16], hb = new float[3], x = new float[64];
+    for (int i = 0; i < hw.length; i++) hw[i] = (float) r.nextGaussian();
+    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+    LinearHead head = new LinearHead("h", hw, hb, List.of("a", "b", "c"));
+    dev.tve.explain.Images img = dev.tve.explain.Images.of(x, 1, 1, 8);
+    float[] sal = dev.tve.explain.classic.Saliency.builder(enc, 8).build().attributePixels(img, head, new int[] {2}, null)[0];
+    float[] ig = dev.tve.explain.classic.IntegratedGradients.builder(enc, 8).optSteps(4).build().attributePixels(img, head, new int[] {2}, null)[0];
+    for (int p = 0; p < 64; p++) {
+      double g = 0;
+      for (int d = 0; d < 16; d++) g += wf[p * 16 + d] * hw[2 * 16 + d];
+      assertThat((double) sal[p]).isCloseTo(Math.abs(g), within(1e-3 * (1 + Math.abs(g))));
+      // A linear model: IG from zeros is x times the gradient, whatever the number of steps.
+      assertThat((double) ig[p]).isCloseTo(x[p] * g, within(1e-3 * (1 + Math.abs(x[p] * g))));
+    }
+    assertThatThrownBy(() -> dev.tve.explain.classic.GradCam.builder(enc, 8).build().attribute(img, head, new int[] {2}, null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("grad-cam").hasMessageContaining("encoder.pt");
+  }
 }
