@@ -1,7 +1,7 @@
 /*
  * tve_kernel.h - C ABI of the TVE native kernel library (libtvekernel).
  *
- * The fused meta-attribution projection (DESIGN.md section 2): for image b and target t with class k
+ * The fused meta-attribution projection (README, "The projection kernel"): for image b and target t with class k
  * (and optional foil j), with w = W[k] - W[j] and c = bias[k] - bias[j],
  *
  *     raw[b,t,p] = lambda_pos * (w . E+[b,p] + c) - lambda_neg * (w . E-[b,p] + c)

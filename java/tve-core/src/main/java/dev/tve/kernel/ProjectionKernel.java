@@ -1,7 +1,7 @@
 package dev.tve.kernel;
 
 /**
- * One implementation of the fused meta-attribution projection (DESIGN.md section 2):
+ * One implementation of the fused meta-attribution projection (README, "The projection kernel"):
  * for image b, target t with row k and optional foil j, w = W[k] - W[j], c = b[k] - b[j],
  * <pre>raw[b,t,p] = lambda+ (w . E+[b,p] + c) - lambda- (w . E-[b,p] + c)</pre>
  * then the map is smoothed and normalised as {@link ProjectionOptions} say. A side whose lambda is

@@ -10,7 +10,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * A non-linear head: Linear(D, H), GELU (the exact, erf form: PyTorch's default), Linear(H, C).
- * TVE explains it by evaluating the head on the explainer's E+ and E- rows (DESIGN.md §8) through
+ * TVE explains it by evaluating the head on the explainer's E+ and E- rows (a[p] = h_k(E+[p]) - h_k(E-[p])) through
  * libtorch; the fused kernel serves linear heads only. Immutable; may be shared between threads.
  *
  * <pre>{@code

@@ -7,8 +7,8 @@ import org.slf4j.LoggerFactory;
 /**
  * libtorch's intra-op thread count, as a setting: system property {@code tve.torch.threads} or
  * environment variable {@code TVE_TORCH_THREADS}, default 1. On small machines one thread is
- * fastest: with more, libtorch's OpenMP threads spin and starve OpenBLAS (DESIGN.md section 5,
- * measured 3.6x slower on 2 cores).
+ * fastest: with more, libtorch's OpenMP threads spin and starve OpenBLAS (measured 3.6x slower on
+ * 2 cores).
  *
  * <p>The OpenBLAS that libtorch loaded keeps its own pool, which torch's setting does not reach.
  * Its default (one thread per core) is fastest for one busy thread: the ViT's training step ran
