@@ -31,10 +31,18 @@ import java.util.stream.Stream;
 final class EmbeddedZoo {
   static final String RESOURCE = "/dev/tve/zoo";
 
+  private static Path located;
+
   private EmbeddedZoo() {}
 
-  /** @return the unpacked zoo folder (holding scene-vit/ and explainer/) */
+  /** @return the unpacked zoo folder (holding scene-vit/ and explainer/), found once per process */
   static synchronized Path locate() {
+    if (located != null && Files.isRegularFile(located.resolve(".complete"))) return located;
+    located = unpackEmbedded();
+    return located;
+  }
+
+  private static Path unpackEmbedded() {
     URL url = EmbeddedZoo.class.getResource(RESOURCE + "/recipe.json");
     if (url == null) throw new TveException("this tve-core jar carries no embedded zoo (" + RESOURCE + "); open a model folder with Tve.open");
     try {

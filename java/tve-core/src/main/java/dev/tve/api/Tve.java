@@ -217,19 +217,15 @@ public final class Tve implements AutoCloseable {
     options.target().checkAll(heads);
     List<Explanation> out = new ArrayList<>();
     for (int first = 0; first < images.size(); first += options.batchSize()) {
-      List<EncodedImage> part = images.subList(first, Math.min(images.size(), first + options.batchSize()));
-      List<String> names = new ArrayList<>();
-      List<DecodedImage> decoded = new ArrayList<>();
-      for (EncodedImage im : part) {
-        names.add(im.name());
+      List<Decoded> part = new ArrayList<>();
+      for (EncodedImage im : images.subList(first, Math.min(images.size(), first + options.batchSize()))) {
         try {
-          decoded.add(decoder.decode(im.bytes(), Path.of(safeName(im.name()))));
+          part.add(new Decoded(im.name(), decoder.decode(im.bytes(), Path.of(safeName(im.name()))), null));
         } catch (ImageDataException ex) {
-          decoded.add(null);
-          names.set(names.size() - 1, im.name() + "\u0000" + ex.reason());
+          part.add(new Decoded(im.name(), null, ex.reason()));
         }
       }
-      out.addAll(explainDecoded(names, decoded, e, heads, options));
+      out.addAll(explainDecoded(part, e, heads, options));
     }
     return out;
   }
@@ -255,7 +251,7 @@ public final class Tve implements AutoCloseable {
     Explainer e = explainer(options);
     List<Head> heads = heads(options);
     options.target().checkAll(heads);
-    return explainDecoded(List.of(name), java.util.Arrays.asList(image), e, heads, options).get(0);
+    return explainDecoded(List.of(new Decoded(name, image, null)), e, heads, options).get(0);
   }
 
   /**
@@ -336,48 +332,43 @@ public final class Tve implements AutoCloseable {
     return out;
   }
 
+  /** An input image, decoded, or the reason it could not be. */
+  private record Decoded(String name, DecodedImage image, String error) {}
+
   private List<Explanation> explainFiles(List<Path> files, Explainer e, List<Head> heads, ExplainOptions options) {
-    List<String> names = new ArrayList<>();
-    List<DecodedImage> decoded = new ArrayList<>();
+    List<Decoded> decoded = new ArrayList<>();
     for (Path f : files) {
-      names.add(f.toString());
       try {
         if (!Files.exists(f)) throw new ImageDataException(f, "no such file or folder");
-        decoded.add(decoder.decode(f));
+        decoded.add(new Decoded(f.toString(), decoder.decode(f), null));
       } catch (ImageDataException ex) {
-        decoded.add(null);
-        names.set(names.size() - 1, f + "\u0000" + ex.reason());
+        decoded.add(new Decoded(f.toString(), null, ex.reason()));
       } catch (IOException ex) {
-        decoded.add(null);
-        names.set(names.size() - 1, f + "\u0000" + ex.getMessage());
+        decoded.add(new Decoded(f.toString(), null, ex.getMessage()));
       }
     }
-    return explainDecoded(names, decoded, e, heads, options);
+    return explainDecoded(decoded, e, heads, options);
   }
 
-  /** Names carry "\0reason" where the image failed before decoding. */
-  private List<Explanation> explainDecoded(List<String> names, List<DecodedImage> images, Explainer e, List<Head> heads, ExplainOptions options) {
+  /** One explainer call for the decoded images of a batch; the others become error explanations, in order. */
+  private List<Explanation> explainDecoded(List<Decoded> images, Explainer e, List<Head> heads, ExplainOptions options) {
     int f = pre.size();
     float[] x = new float[images.size() * f];
     int n = 0;
-    List<Integer> at = new ArrayList<>();
-    for (int i = 0; i < images.size(); i++) {
-      if (images.get(i) == null) continue;
-      pre.apply(images.get(i), x, n * f);
-      at.add(i);
+    for (Decoded d : images) {
+      if (d.image() == null) continue;
+      pre.apply(d.image(), x, n * f);
       n++;
     }
     List<Attribution> maps = n == 0 ? List.of() : e.explain(Images.of(x, n, pre.channels(), pre.height()), heads, options.target());
     int per = n == 0 ? 0 : maps.size() / n;
     List<Explanation> out = new ArrayList<>();
     int k = 0;
-    for (int i = 0; i < images.size(); i++) {
-      String name = names.get(i);
-      int z = name.indexOf('\u0000');
-      if (z >= 0) {
-        out.add(new Explanation(name.substring(0, z), List.of(), name.substring(z + 1)));
+    for (Decoded d : images) {
+      if (d.image() == null) {
+        out.add(new Explanation(d.name(), List.of(), d.error()));
       } else {
-        out.add(new Explanation(name, maps.subList(k * per, (k + 1) * per), null));
+        out.add(new Explanation(d.name(), maps.subList(k * per, (k + 1) * per), null));
         k++;
       }
     }

@@ -60,16 +60,6 @@ public record Images(float[] x, int n, int channels, int size, long[] keys) {
     return channels * size * size;
   }
 
-  /**
-   * @param from first image
-   * @param to one past the last
-   * @return images [from, to) as a new batch (copied), keys kept
-   */
-  public Images slice(int from, int to) {
-    int f = floats();
-    return new Images(java.util.Arrays.copyOfRange(x, from * f, to * f), to - from, channels, size, java.util.Arrays.copyOfRange(keys, from, to));
-  }
-
   /** FNV-1a over the float bits, mixed: equal pixels give equal keys, whatever batch they came in. */
   static long contentKey(float[] x, int at, int len) {
     long h = 0xcbf29ce484222325L;

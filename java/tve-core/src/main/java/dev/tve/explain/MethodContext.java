@@ -30,12 +30,8 @@ public record MethodContext(TargetModel model, ExplainerFiles.Loaded explainer, 
 
   /** @param v the loaded explainer @return a copy with it */
   public MethodContext withExplainer(ExplainerFiles.Loaded v) { return new MethodContext(model, v, engine, settings); }
-  /** @param v the projection engine @return a copy with it */
-  public MethodContext withEngine(ProjectionEngine v) { return new MethodContext(model, explainer, v, settings); }
   /** @param v the settings @return a copy with them */
   public MethodContext withSettings(MethodSettings v) { return new MethodContext(model, explainer, engine, v); }
-  /** @param v another model (same geometry), e.g. a randomised one for a sanity test @return a copy with it */
-  public MethodContext withModel(TargetModel v) { return new MethodContext(v, explainer, engine, settings); }
 
   /** @return the maps' grid side: the explainer's, else the model card's */
   public int grid() {

@@ -1,9 +1,6 @@
 package dev.tve.explain;
 
 import dev.tve.model.ExplainedOutput;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * The knobs the registry's methods take, in Captum's vocabulary where it fits, with the budgets
@@ -55,14 +52,6 @@ public record MethodSettings(ExplainedOutput output, long seed, int internalBatc
     b.samples = samples;
     b.radius = radius;
     return b;
-  }
-
-  /** @return the settings as provenance */
-  public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("output", output.name().toLowerCase(Locale.ROOT));
-    m.put("seed", seed);
-    return m;
   }
 
   /** Builder of {@link MethodSettings}. */

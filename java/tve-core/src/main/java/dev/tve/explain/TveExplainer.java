@@ -107,7 +107,7 @@ public final class TveExplainer implements Explainer {
     int b = batch.n(), g = grid(), p = g * g;
     float[] pos = new float[b * p * net.config().dim()], neg = new float[pos.length];
     try (PointerScope scope = new PointerScope()) {
-      predict(tensor(batch), pos, neg);
+      net.predict(tensor(batch), pos, neg);
     }
     images.add(b);
     int[] f = new int[b];
@@ -146,7 +146,7 @@ public final class TveExplainer implements Explainer {
     int b = (int) shape[0], p = cfg.grid() * cfg.grid(), d = cfg.dim(), g = cfg.grid();
     float[] emb = model.encoder().embed(batch);
     float[] pos = new float[b * p * d], neg = new float[b * p * d];
-    predict(batch, pos, neg);
+    net.predict(batch, pos, neg);
     images.add(b);
     List<List<Attribution>> perHead = new ArrayList<>();
     for (Head h : heads) {
@@ -162,10 +162,6 @@ public final class TveExplainer implements Explainer {
       perHead.add(list);
     }
     return TargetResolution.interleave(perHead, b);
-  }
-
-  private void predict(Tensor batch, float[] pos, float[] neg) {
-    net.predict(batch, pos, neg);
   }
 
   private Tensor tensor(Images batch) {

@@ -28,16 +28,14 @@ public final class ReferenceFloor implements Explainer {
   private final int grid;
   private final long seed;
   private final float[] mean, std;
-  private final ExplainedOutput output;
 
-  private ReferenceFloor(String name, Encoder encoder, int grid, long seed, float[] mean, float[] std, ExplainedOutput output) {
+  private ReferenceFloor(String name, Encoder encoder, int grid, long seed, float[] mean, float[] std) {
     this.name = name;
     this.encoder = encoder;
     this.grid = grid;
     this.seed = seed;
     this.mean = mean;
     this.std = std;
-    this.output = output;
   }
 
   /**
@@ -47,7 +45,7 @@ public final class ReferenceFloor implements Explainer {
    * @return the random map
    */
   public static ReferenceFloor random(Encoder encoder, int grid, long seed) {
-    return new ReferenceFloor("random", encoder, grid, seed, null, null, ExplainedOutput.LOGIT);
+    return new ReferenceFloor("random", encoder, grid, seed, null, null);
   }
 
   /**
@@ -58,12 +56,13 @@ public final class ReferenceFloor implements Explainer {
    * @return the patch-intensity map
    */
   public static ReferenceFloor intensity(Encoder encoder, int grid, float[] mean, float[] std) {
-    return new ReferenceFloor("intensity", encoder, grid, 0, mean.clone(), std.clone(), ExplainedOutput.LOGIT);
+    return new ReferenceFloor("intensity", encoder, grid, 0, mean.clone(), std.clone());
   }
 
   @Override public String name() { return name; }
   @Override public int grid() { return grid; }
-  @Override public ExplainedOutput output() { return output; }
+  /** The floors look at no output; they report the default. */
+  @Override public ExplainedOutput output() { return ExplainedOutput.LOGIT; }
   @Override public Encoder encoder() { return encoder; }
   @Override public long forwardPasses() { return 0; }
 
