@@ -120,8 +120,11 @@ public final class Methods {
           .optSteps(s.nSteps()).optBaseline(Canvases.black(in.channels(), in.size(), in.mean(), in.std())).build();
       case INTEGRATED_GRADIENTS_BLUR -> IntegratedGradients.builder(GradientExplainer.differentiable(model.encoder(), name), g).optOutput(s.output())
           .optSteps(s.nSteps()).optBlurredBaseline(s.blurSigma()).build();
-      case GRAD_CAM -> GradCam.builder(GradientExplainer.differentiable(model.encoder(), name), g).optOutput(s.output())
-          .optInternalBatchSize(s.gradientBatchSize()).build();
+      case GRAD_CAM -> {
+        dev.tve.model.DifferentiableEncoder d = GradientExplainer.differentiable(model.encoder(), name);
+        if (d.camLayerMissing() != null) throw new IllegalArgumentException(name + " needs " + d.camLayerMissing());
+        yield GradCam.builder(d, g).optOutput(s.output()).optInternalBatchSize(s.gradientBatchSize()).build();
+      }
       case OCCLUSION -> Occlusion.builder(output(c), g).optEncoder(model.encoder())
           .optRadius(s.radius() >= 0 ? s.radius() : c.explainer() != null ? c.explainer().card().radius() : 1).build();
       case RISE -> Rise.builder(output(c), g).optEncoder(model.encoder()).optMasks(s.masks()).optKeepProbability(s.keepProbability())

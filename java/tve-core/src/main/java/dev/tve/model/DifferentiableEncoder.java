@@ -28,6 +28,14 @@ public interface DifferentiableEncoder extends Encoder {
    */
   Tensor forward(Tensor images, Consumer<Tensor> camLayer);
 
+  /**
+   * @return null when {@link #forward(Tensor, Consumer)} can tap a layer for Grad-CAM, else what is
+   *     missing (for the error message)
+   */
+  default String camLayerMissing() {
+    return null;
+  }
+
   /** @return a short name of the architecture, for messages */
   String architectureName();
 

@@ -45,11 +45,21 @@ import java.util.Map;
  * @param weightsSha256 its SHA-256
  * @param training how the encoder was trained (null for a model trained elsewhere)
  * @param projectVersion the project version that wrote the card
+ * @param files SHA-256 of every other file of the folder (heads, their arrays), checked on load; empty
+ *     for cards written before imports, which check the weights only
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelCard(int formatVersion, String kind, Architecture architecture, List<String> classes, InputSpec input, Map<String, Object> notes,
     Map<String, Double> accuracy, Map<String, String> dataSha256, long seed, String weightsFile, String weightsSha256, Training training,
-    String projectVersion) {
+    String projectVersion, Map<String, String> files) {
+
+  /** The architecture name of a user's TorchScript encoder. */
+  public static final String TORCHSCRIPT = "torchscript";
+
+  /** Null maps read as empty. */
+  public ModelCard {
+    files = files == null ? Map.of() : Map.copyOf(files);
+  }
 
   /** The card format this code writes. */
   public static final int FORMAT_VERSION = 1;
@@ -83,7 +93,7 @@ public record ModelCard(int formatVersion, String kind, Architecture architectur
    */
   public static ModelCard of(Architecture architecture, List<String> classes, InputSpec input) {
     return new ModelCard(FORMAT_VERSION, "encoder", architecture, classes, input, Map.of(), Map.of(), Map.of(), 0, null, null, null,
-        dev.tve.runtime.Version.VERSION);
+        dev.tve.runtime.Version.VERSION, Map.of());
   }
 
   /** @return the validation items carved out of the train split (5,000 when the card does not say) */
@@ -97,7 +107,7 @@ public record ModelCard(int formatVersion, String kind, Architecture architectur
    * @return this card for other weights
    */
   public ModelCard withWeights(String file, String sha256) {
-    return new ModelCard(formatVersion, kind, architecture, classes, input, notes, accuracy, dataSha256, seed, file, sha256, training, projectVersion);
+    return new ModelCard(formatVersion, kind, architecture, classes, input, notes, accuracy, dataSha256, seed, file, sha256, training, projectVersion, files);
   }
 
   /**

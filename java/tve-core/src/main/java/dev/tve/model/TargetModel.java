@@ -17,9 +17,10 @@ import org.bytedeco.pytorch.OutputArchive;
  * head, a coarse grouping, a head on new classes...). Every head is checked against the encoder's D
  * when the model is built, before any batch runs.
  *
- * <p>A saved model is a folder: {@code encoder.pt} (libtorch archive), {@code encoder.card.json}
- * (its {@link ModelCard}, whose weight hash is checked on load) and one {@code NAME.head.json} per
- * head (see {@link Heads#save}).
+ * <p>A saved model is a folder: the encoder's weights ({@code encoder.pt}, a libtorch archive of a
+ * built-in encoder, or {@code encoder.torchscript.pt}, a user's TorchScript module written by
+ * {@link ModelImport}), {@code encoder.card.json} (its {@link ModelCard}, whose hashes are checked on
+ * load) and one {@code NAME.head.json} per head (see {@link Heads#save}).
  *
  * <pre>{@code
  * TargetModel model = TargetModel.load(Path.of("zoo/scene-vit"));
@@ -98,16 +99,32 @@ public final class TargetModel implements AutoCloseable {
     if (!sha.equals(card.weightsSha256())) {
       throw new ModelFileException(weights, "SHA-256 " + sha + " does not match its card's " + card.weightsSha256());
     }
-    EncoderModule encoder;
-    try {
-      encoder = EncoderModule.create(card.architecture());
-      InputArchive in = new InputArchive();
-      in.load_from(weights.toString());
-      encoder.load(in);
-    } catch (RuntimeException e) {
-      throw new ModelFileException(weights, "cannot load the " + card.architecture().name() + " encoder's weights (" + firstLine(e.getMessage()) + ")", e);
+    // Every other file the card lists (an imported model's heads and arrays) must be there, unchanged.
+    for (Map.Entry<String, String> f : card.files().entrySet()) {
+      Path p = dir.resolve(f.getKey());
+      if (!Files.isRegularFile(p)) throw new ModelFileException(p, "missing (named by " + cardFile.getFileName() + ")");
+      String h = ModelCard.sha256(p);
+      if (!h.equals(f.getValue())) throw new ModelFileException(p, "SHA-256 " + h + " does not match its card's " + f.getValue());
     }
-    encoder.eval();
+    Encoder encoder;
+    if (card.architecture().name().equals(ModelCard.TORCHSCRIPT)) {
+      encoder = TorchScriptEncoder.load(weights, card.input().channels(), card.input().size(), card.input().grid());
+      if (encoder.dim() != card.architecture().dim()) {
+        throw new ModelFileException(weights, "gives D=" + encoder.dim() + ", its card says " + card.architecture().dim());
+      }
+    } else {
+      EncoderModule module;
+      try {
+        module = EncoderModule.create(card.architecture());
+        InputArchive in = new InputArchive();
+        in.load_from(weights.toString());
+        module.load(in);
+      } catch (RuntimeException e) {
+        throw new ModelFileException(weights, "cannot load the " + card.architecture().name() + " encoder's weights (" + firstLine(e.getMessage()) + ")", e);
+      }
+      module.eval();
+      encoder = module;
+    }
     List<Head> heads = Heads.loadAll(dir);
     for (Head h : heads) {
       if (h.dim() != encoder.dim()) {
