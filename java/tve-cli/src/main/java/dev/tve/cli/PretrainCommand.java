@@ -24,11 +24,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "pretrain", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Pre-train a TVE explainer against a frozen encoder (no labels).",
-        "  tve pretrain --model zoo/encoder --out runs/explainer            (Fashion-MNIST scenes)",
+        "  tve pretrain --model zoo/scene-vit --out runs/explainer                 (a built-in model on Fashion-MNIST scenes)",
+        "  tve pretrain --model models/mine --images DIR --out runs/explainer      (any model folder, e.g. tve import's, on your images)",
         "  tve pretrain --encoder model.pt --images DIR --size 224 --patch 16 --out runs/explainer"})
 public final class PretrainCommand implements Callable<Integer> {
   static final class Source {
-    @Option(names = "--model", description = "A saved model folder (encoder.pt + encoder.card.json): pre-trains on Fashion-MNIST scenes.")
+    @Option(names = "--model", description = "A model folder (built-in or tve import's): pre-trains on --images, or on Fashion-MNIST scenes "
+        + "for a built-in model without --images.")
     Path model;
 
     @ArgGroup(exclusive = false)
@@ -37,22 +39,27 @@ public final class PretrainCommand implements Callable<Integer> {
 
   static final class User {
     @Option(names = "--encoder", required = true, description = "A TorchScript encoder: forward(x) [B, C, S, S] -> [B, D].") Path encoder;
-    @Option(names = "--images", required = true, description = "A folder of unlabelled images (searched recursively).") Path images;
     @Option(names = "--size", required = true, description = "Input side S.") int size;
     @Option(names = "--patch", required = true, description = "Explainer patch side in pixels (grid = S / patch).") int patch;
     @Option(names = "--channels", defaultValue = "3") int channels;
     @Option(names = "--mean", split = ",", description = "Per-channel mean of pixels in [0, 1] (default 0.485,0.456,0.406 for RGB, 0.5 gray).") float[] mean;
     @Option(names = "--std", split = ",", description = "Per-channel std (default 0.229,0.224,0.225 for RGB, 0.5 gray).") float[] std;
-    @Option(names = "--trunk-dim", defaultValue = "128") int trunkDim;
-    @Option(names = "--trunk-layers", defaultValue = "4") int trunkLayers;
-    @Option(names = "--validation-images", defaultValue = "200", description = "Images at the end of the sorted folder kept for the held-out fit.") int validationImages;
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1") Source source;
 
+  @Option(names = "--images", description = "A folder of unlabelled images (searched recursively; the last --validation-images are held out).")
+  Path images;
+  @Option(names = "--trunk-dim", defaultValue = "128", description = "Width of a fresh ViT trunk (when it cannot start from the encoder).") int trunkDim;
+  @Option(names = "--trunk-layers", defaultValue = "4", description = "Depth of a fresh ViT trunk.") int trunkLayers;
+  @Option(names = "--validation-images", defaultValue = "200", description = "Images at the end of the sorted folder kept for the held-out fit.")
+  int validationImages;
+
   @Option(names = "--shape", defaultValue = "shared", description = "shared (one trunk, two heads) | separate (a trunk per sign, the reference's).")
   ExplainerNetwork.Shape shape;
-  @Option(names = "--init", defaultValue = "encoder", description = "encoder (trunk starts at the encoder's weights; built-in ViT only) | random.")
+  @Option(names = "--init", defaultValue = "auto", description = "auto (default: from the encoder where it can, else a fresh trunk, said on stderr "
+      + "and in the card) | encoder (a built-in ViT's weights, or a trainable copy of a TorchScript encoder's tokens/features; refused when impossible) "
+      + "| random.")
   String init;
   @Option(names = "--steps", defaultValue = "2000") int steps;
   @Option(names = "--batch", defaultValue = "32", description = "Images per step.") int batch;
@@ -91,25 +98,42 @@ public final class PretrainCommand implements Callable<Integer> {
         System.err.println("tve pretrain: skipped " + e.getMessage());
       }
     };
+    if (!java.util.List.of("auto", "encoder", "random").contains(init)) throw new IllegalArgumentException("--init " + init + ": auto, encoder or random");
+    boolean fromEncoder = !init.equals("random");
     PretrainRecipe.Data d;
-    if (source.model != null) {
+    if (source.model != null && images == null) {
       TargetModel model = TargetModel.load(source.model);
-      d = PretrainRecipe.scenes(model, data != null ? data : FashionMnist.locate(), shape, init.equals("encoder"), exclude, seed, validation);
+      if (!(model.encoder() instanceof dev.tve.model.EncoderModule)) {
+        throw new IllegalArgumentException(source.model + ": a TorchScript model pre-trains on your images; add --images DIR");
+      }
+      boolean vit = model.encoder() instanceof dev.tve.model.VitEncoder;
+      if (init.equals("encoder") && !vit) throw new IllegalArgumentException("--init encoder: the trunk starts from a ViT encoder only; this one is "
+          + model.card().architecture().name());
+      d = PretrainRecipe.scenes(model, data != null ? data : FashionMnist.locate(), shape, fromEncoder && vit, exclude, seed, validation);
+    } else if (source.model != null) {
+      TargetModel model = TargetModel.load(source.model);
+      d = PretrainRecipe.folder(model, images, shape, fromEncoder, trunkDim, trunkLayers, validationImages, batch, listener);
     } else {
       User u = source.user;
-      if (init.equals("encoder")) throw new IllegalArgumentException("--init encoder needs a built-in ViT encoder; use --init random with --encoder");
+      if (images == null) throw new IllegalArgumentException("--encoder needs --images DIR");
       float[] m = u.mean != null ? u.mean : u.channels == 3 ? new float[] {0.485f, 0.456f, 0.406f} : new float[] {0.5f};
       float[] s = u.std != null ? u.std : u.channels == 3 ? new float[] {0.229f, 0.224f, 0.225f} : new float[] {0.5f};
       InputSpec in = new InputSpec(u.size, u.channels, perChannel(m, u.channels), perChannel(s, u.channels), 1f, Preprocessing.ChannelOrder.RGB,
-          Preprocessing.Resize.CENTER_CROP, u.size / u.patch);
-      d = PretrainRecipe.folder(u.encoder, u.images, in, u.patch, shape, u.trunkDim, u.trunkLayers, u.validationImages, batch, listener);
+          Preprocessing.Resize.CENTER_CROP, u.size % u.patch == 0 ? u.size / u.patch : 0);
+      dev.tve.model.TorchScriptEncoder enc = dev.tve.model.TorchScriptEncoder.load(u.encoder, u.channels, u.size, in.grid());
+      d = PretrainRecipe.folder(enc, dev.tve.model.ModelCard.sha256(u.encoder), in, u.patch, images, shape, fromEncoder, trunkDim, trunkLayers,
+          validationImages, batch, listener);
     }
+    if (init.equals("encoder") && d.initFrom() == null && d.copyFrom() == null) {
+      throw new IllegalArgumentException("--init encoder: " + d.init() + "; use --init auto or random");
+    }
+    if (d.init().startsWith("random (")) System.err.println("tve pretrain: trunk " + d.init());
     ExplainerNetwork.Config config = d.config();
     System.err.printf("pre-training a %s explainer (grid %dx%d, r=%d covers %.0f %% of it, D=%d, init %s) for %d steps of %d images x %d centres; %d threads%n",
         shape.name().toLowerCase(), config.grid(), config.grid(), radius, 100 * Masks.coverage(config.grid(), radius), config.dim(),
-        init, steps, batch, centres, t);
+        d.init(), steps, batch, centres, t);
     PretrainRecipe.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius).optLearningRate(lr).optLambdaMinus(lambdaMinus)
-        .optSeed(seed).optInit(init).build().run(d, out, listener);
+        .optSeed(seed).build().run(d, out, listener);
     bar.done();
     return failures.get() > 0 ? 1 : 0;
   }

@@ -17,7 +17,9 @@ import java.util.Map;
  * encoder weights it was pre-trained against (loading it beside another encoder is an error), the
  * mask radius, the transfer rule's lambda+ / lambda- with how they were chosen, held-out fit, the
  * classes kept out of its pre-training, training settings, and its own weight hash. JSON beside the
- * weights, written atomically. Format 1 is written; format 0 (no {@code formatVersion}) is read.
+ * weights, written atomically. Format 2 is written (it adds the trunk kind to the config, the
+ * TorchScript trunk files and the held-out curve); formats 1 and 0 (no {@code formatVersion}) are read
+ * as built-in ViT trunks.
  *
  * <pre>{@code
  * ExplainerCard card = ExplainerCard.read(dir.resolve(ExplainerFiles.CARD));
@@ -39,14 +41,20 @@ import java.util.Map;
  * @param weightsFile the weights file name, beside the card
  * @param weightsSha256 its SHA-256
  * @param projectVersion the project version that wrote the card
+ * @param trunkFiles a TorchScript trunk's files (trunk.pt, and trunk-neg.pt when separate) with their SHA-256; empty for a ViT trunk
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Config config, String encoderWeightsSha256, int radius,
     double lambdaPos, double lambdaNeg, String lambdaChoice, Map<String, Double> heldOut, List<String> excludedClasses,
-    String excludedNote, Training training, String weightsFile, String weightsSha256, String projectVersion) {
+    String excludedNote, Training training, String weightsFile, String weightsSha256, String projectVersion, Map<String, String> trunkFiles) {
+
+  /** Null maps read as empty. */
+  public ExplainerCard {
+    trunkFiles = trunkFiles == null ? Map.of() : Map.copyOf(trunkFiles);
+  }
 
   /** The card format this code writes. */
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
 
   private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -66,10 +74,16 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
    * @param meanLossLast100 mean loss of the last 100 steps
    * @param resumedFromStep the step a resumed run started from (0: none)
    * @param unreadableImages images of a folder that could not be read (0 for scenes)
+   * @param heldOutCurve held-out R² as training went: rows [step, R² keep, R² remove] (empty when not measured)
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Training(int steps, int batch, int centres, double lr, long seed, String init, int threads, int blasThreads, double seconds,
-      double lastLoss, double meanLossLast100, long resumedFromStep, long unreadableImages) {}
+      double lastLoss, double meanLossLast100, long resumedFromStep, long unreadableImages, List<double[]> heldOutCurve) {
+    /** Null reads as empty. */
+    public Training {
+      heldOutCurve = heldOutCurve == null ? List.of() : List.copyOf(heldOutCurve);
+    }
+  }
 
   /**
    * A card in the current format.
@@ -94,7 +108,7 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
       String lambdaChoice, Map<String, Double> heldOut, List<String> excludedClasses, String excludedNote, Training training, String weightsFile,
       String weightsSha256, String projectVersion) {
     return new ExplainerCard(FORMAT_VERSION, kind, config, encoderWeightsSha256, radius, lambdaPos, lambdaNeg, lambdaChoice, heldOut, excludedClasses,
-        excludedNote, training, weightsFile, weightsSha256, projectVersion);
+        excludedNote, training, weightsFile, weightsSha256, projectVersion, Map.of());
   }
 
   /** @return the 5th percentile of per-image cosine on validation images (the --verify threshold), NaN when not measured */
@@ -115,7 +129,16 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
    */
   public ExplainerCard withWeights(String file, String sha256) {
     return new ExplainerCard(formatVersion, kind, config, encoderWeightsSha256, radius, lambdaPos, lambdaNeg, lambdaChoice, heldOut, excludedClasses,
-        excludedNote, training, file, sha256, projectVersion);
+        excludedNote, training, file, sha256, projectVersion, trunkFiles);
+  }
+
+  /**
+   * @param files the TorchScript trunk files and their SHA-256
+   * @return this card with them
+   */
+  public ExplainerCard withTrunkFiles(Map<String, String> files) {
+    return new ExplainerCard(formatVersion, kind, config, encoderWeightsSha256, radius, lambdaPos, lambdaNeg, lambdaChoice, heldOut, excludedClasses,
+        excludedNote, training, weightsFile, weightsSha256, projectVersion, files);
   }
 
   /**
@@ -126,7 +149,7 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
    */
   public ExplainerCard withLambdas(double pos, double neg, String choice) {
     return new ExplainerCard(formatVersion, kind, config, encoderWeightsSha256, radius, pos, neg, choice, heldOut, excludedClasses,
-        excludedNote, training, weightsFile, weightsSha256, projectVersion);
+        excludedNote, training, weightsFile, weightsSha256, projectVersion, trunkFiles);
   }
 
   /**
@@ -153,7 +176,7 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
     if (!(n instanceof ObjectNode o)) throw new ModelFileException(file, "not an explainer card (a JSON object)");
     int version = o.path("formatVersion").asInt(0);
     if (version > FORMAT_VERSION) throw new ModelFileException(file, "card format " + version + " is newer than this engine's " + FORMAT_VERSION);
-    o.put("formatVersion", FORMAT_VERSION);   // format 0 differs only by the missing field
+    o.put("formatVersion", FORMAT_VERSION);   // formats 0 and 1 lack only fields that default (a ViT trunk, no trunk files, no curve)
     try {
       ExplainerCard c = JSON.treeToValue(o, ExplainerCard.class);
       if (c.config() == null) throw new ModelFileException(file, "the card has no network config");

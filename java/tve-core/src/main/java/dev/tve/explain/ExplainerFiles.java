@@ -33,7 +33,7 @@ public final class ExplainerFiles {
 
   public static final String WEIGHTS = "explainer.pt", CARD = "explainer.card.json";
 
-  /** Writes the weights, then the card with their hash; both atomically. */
+  /** Writes the weights (and a TorchScript trunk's modules), then the card with their hashes; each atomically. */
   public static ExplainerCard save(Path dir, ExplainerNetwork net, ExplainerCard card) throws IOException {
     Files.createDirectories(dir);
     Path weights = dir.resolve(WEIGHTS), tmp = dir.resolve(WEIGHTS + ".tmp");
@@ -41,10 +41,22 @@ public final class ExplainerFiles {
     net.save(a);
     a.save_to(tmp.toString());
     Files.move(tmp, weights, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    ExplainerCard c = card.withWeights(WEIGHTS, ModelCard.sha256(weights));
+    java.util.Map<String, String> trunkFiles = new java.util.LinkedHashMap<>();
+    java.util.List<org.bytedeco.pytorch.JitModule> trunks = net.scriptedTrunks();
+    for (int i = 0; i < trunks.size(); i++) {
+      String name = TRUNK_FILES[i];
+      Path t = dir.resolve(name + ".tmp");
+      trunks.get(i).save(t.toString());
+      Files.move(t, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      trunkFiles.put(name, ModelCard.sha256(dir.resolve(name)));
+    }
+    ExplainerCard c = card.withWeights(WEIGHTS, ModelCard.sha256(weights)).withTrunkFiles(trunkFiles);
     c.write(dir.resolve(CARD));
     return c;
   }
+
+  /** A TorchScript trunk's files: the positive (or shared) trunk, then the negative one. */
+  static final String[] TRUNK_FILES = {"trunk.pt", "trunk-neg.pt"};
 
   /**
    * @param encoderSha256 SHA-256 of the weights of the encoder the explainer will serve; null skips
@@ -64,7 +76,25 @@ public final class ExplainerFiles {
     if (!Files.isRegularFile(weights)) throw new ModelFileException(weights, "missing (named by " + CARD + ")");
     String sha = ModelCard.sha256(weights);
     if (!sha.equals(card.weightsSha256())) throw new ModelFileException(weights, "SHA-256 " + sha + " does not match its card's " + card.weightsSha256());
-    ExplainerNetwork net = new ExplainerNetwork(card.config());
+    ExplainerNetwork net;
+    if (card.config().trunk().equals(ExplainerNetwork.Config.TORCHSCRIPT)) {
+      int n = card.config().shape() == ExplainerNetwork.Shape.SHARED ? 1 : 2;
+      org.bytedeco.pytorch.JitModule[] trunks = new org.bytedeco.pytorch.JitModule[n];
+      for (int i = 0; i < n; i++) {
+        String name = TRUNK_FILES[i];
+        String want = card.trunkFiles().get(name);
+        Path f = dir.resolve(name);
+        if (want == null) throw new ModelFileException(cardFile, "a TorchScript trunk, but the card lists no " + name);
+        if (!Files.isRegularFile(f)) throw new ModelFileException(f, "missing (named by " + CARD + ")");
+        String got = ModelCard.sha256(f);
+        if (!got.equals(want)) throw new ModelFileException(f, "SHA-256 " + got + " does not match its card's " + want);
+        trunks[i] = dev.tve.model.TorchScriptEncoder.loadModule(f);
+        dev.tve.model.TorchScriptEncoder.setRequiresGrad(trunks[i], false);
+      }
+      net = new ExplainerNetwork(card.config(), trunks);
+    } else {
+      net = new ExplainerNetwork(card.config());
+    }
     try {
       InputArchive in = new InputArchive();
       in.load_from(weights.toString());

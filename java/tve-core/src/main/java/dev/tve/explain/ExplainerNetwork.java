@@ -1,5 +1,6 @@
 package dev.tve.explain;
 
+import static org.bytedeco.pytorch.global.torch.adaptive_avg_pool2d;
 import static org.bytedeco.pytorch.global.torch.gelu;
 
 import dev.tve.model.Architecture;
@@ -9,7 +10,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.InputArchive;
+import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.LayerNormImpl;
+import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.named_parameter_iterator;
+import org.bytedeco.pytorch.named_parameter_list;
+import org.bytedeco.pytorch.parameter_iterator;
+import org.bytedeco.pytorch.parameter_list;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.Module;
@@ -22,7 +34,9 @@ import org.bytedeco.pytorch.Tensor;
  * embedding (in the target encoder's space, width D) of the image with only p's window kept (E+)
  * and with it removed (E-).
  *
- * <p>A trunk (a {@link VitEncoder}: its patch tokens, [CLS] dropped) feeds an explainer head per
+ * <p>A trunk (a {@link VitEncoder}: its patch tokens, [CLS] dropped; or a trainable copy of a user's
+ * TorchScript encoder read through its {@code tokens(x)} or {@code features(x)}, a feature map pooled
+ * or repeated onto the g x g grid) feeds an explainer head per
  * sign: mixer layers (LayerNorm, Linear over the hidden dimension, GELU, Linear over the tokens,
  * residual), then LayerNorm and a Linear to D. {@link Shape#SEPARATE} is the reference's shape, a
  * trunk per sign; {@link Shape#SHARED} runs one trunk for both heads, at half the trunk's cost.
@@ -48,11 +62,43 @@ public final class ExplainerNetwork extends Module {
    * @param mixerLayers mixer layers per explainer head
    */
   public record Config(Shape shape, int channels, int imageSize, int patch, int trunkDim, int trunkLayers, int trunkHeads,
-      int mixerLayers, int dim) {
+      int mixerLayers, int dim, String trunk, String trunkMethod) {
+    /** The built-in ViT trunk. */
+    public static final String VIT = "vit";
+    /** A trainable copy of the user's TorchScript encoder, read through {@code trunkMethod} (tokens or features). */
+    public static final String TORCHSCRIPT = "torchscript";
+
     public Config {
       if (shape == null) throw new IllegalArgumentException("shape: null");
       if (mixerLayers < 0) throw new IllegalArgumentException("mixer layers: " + mixerLayers);
       if (dim < 1) throw new IllegalArgumentException("dim: " + dim);
+      if (trunk == null) trunk = VIT;
+      if (!trunk.equals(VIT) && !trunk.equals(TORCHSCRIPT)) throw new IllegalArgumentException("trunk '" + trunk + "': vit or torchscript");
+      if (trunk.equals(TORCHSCRIPT) && !"tokens".equals(trunkMethod) && !"features".equals(trunkMethod)) {
+        throw new IllegalArgumentException("a TorchScript trunk reads tokens or features, not " + trunkMethod);
+      }
+    }
+
+    /** A built-in ViT trunk (cards of format 1 and before). */
+    public Config(Shape shape, int channels, int imageSize, int patch, int trunkDim, int trunkLayers, int trunkHeads, int mixerLayers, int dim) {
+      this(shape, channels, imageSize, patch, trunkDim, trunkLayers, trunkHeads, mixerLayers, dim, VIT, null);
+    }
+
+    /**
+     * A trunk copied from a TorchScript encoder that exposes {@code tokens} or {@code features}.
+     *
+     * @param encoder the encoder
+     * @param shape trunk sharing
+     * @param patch the patch side in pixels
+     * @param mixerLayers mixer layers per explainer head
+     * @return the config
+     */
+    public static Config copying(dev.tve.model.TorchScriptEncoder encoder, Shape shape, int patch, int mixerLayers) {
+      long[] t = encoder.trunkShape();
+      if (t == null) throw new IllegalArgumentException(encoder.file() + " exposes neither tokens(x) nor features(x)");
+      int width = (int) (encoder.hasTokens() ? t[1] : t[0]);
+      return new Config(shape, encoder.channels(), encoder.imageSize(), patch, width, 0, 0, mixerLayers, encoder.dim(), TORCHSCRIPT,
+          encoder.trunkMethod());
     }
 
     /** A trunk of the encoder's own architecture (so it can start at its weights), 2 mixer layers. */
@@ -79,6 +125,8 @@ public final class ExplainerNetwork extends Module {
       m.put("trunkHeads", trunkHeads);
       m.put("mixerLayers", mixerLayers);
       m.put("dim", dim);
+      m.put("trunk", trunk);
+      if (trunkMethod != null) m.put("trunkMethod", trunkMethod);
       return m;
     }
   }
@@ -86,20 +134,95 @@ public final class ExplainerNetwork extends Module {
   private final Config config;
   private final VitEncoder trunkPos;
   private final VitEncoder trunkNeg;
+  private final JitModule[] scripted;     // TorchScript trunks: [pos] shared, [pos, neg] separate; null for a ViT trunk
   private final List<List<LinearImpl>> mixPos = new ArrayList<>();
   private final List<List<LinearImpl>> mixNeg = new ArrayList<>();
   private final List<List<LayerNormImpl>> normPos = new ArrayList<>();
   private final List<List<LayerNormImpl>> normNeg = new ArrayList<>();
 
+  /** A network with a built-in ViT trunk. */
   public ExplainerNetwork(Config config) {
+    this(config, (JitModule[]) null);
+  }
+
+  /**
+   * A network whose trunk is TorchScript ({@link Config#TORCHSCRIPT}): one module when shared, two
+   * (positive, negative) when separate; they stay in eval mode (BatchNorm statistics and dropout as
+   * the encoder's), their weights train.
+   *
+   * @param config the sizes, with trunk "torchscript"
+   * @param trunks the trunk modules
+   */
+  public ExplainerNetwork(Config config, JitModule... trunks) {
     this.config = config;
-    trunkPos = register_module("trunk", new VitEncoder(config.channels(), config.imageSize(), config.patch(), config.trunkDim(),
+    boolean vit = config.trunk().equals(Config.VIT);
+    int want = config.shape() == Shape.SHARED ? 1 : 2;
+    if (!vit && (trunks == null || trunks.length != want)) throw new IllegalArgumentException("a " + config.shape() + " TorchScript trunk needs " + want + " module(s)");
+    if (vit && trunks != null) throw new IllegalArgumentException("a ViT trunk is built, not given");
+    scripted = vit ? null : trunks.clone();
+    if (scripted != null) for (JitModule m : scripted) m.eval();
+    trunkPos = !vit ? null : register_module("trunk", new VitEncoder(config.channels(), config.imageSize(), config.patch(), config.trunkDim(),
         config.trunkLayers(), config.trunkHeads()));
-    trunkNeg = config.shape() == Shape.SHARED ? trunkPos
+    trunkNeg = !vit ? null : config.shape() == Shape.SHARED ? trunkPos
         : register_module("trunk_neg", new VitEncoder(config.channels(), config.imageSize(), config.patch(), config.trunkDim(),
             config.trunkLayers(), config.trunkHeads()));
     head("pos", mixPos, normPos);
     head("neg", mixNeg, normNeg);
+  }
+
+  /** @return the TorchScript trunk modules (positive first), or an empty list for a ViT trunk */
+  public List<JitModule> scriptedTrunks() {
+    return scripted == null ? List.of() : List.of(scripted);
+  }
+
+  /** @return every trainable tensor: the explainer heads', the ViT trunk's or the TorchScript trunks' */
+  public TensorVector trainableParameters() {
+    TensorVector v = new TensorVector();
+    TensorVector own = parameters();
+    for (long i = 0; i < own.size(); i++) v.push_back(own.get(i));
+    for (JitModule m : scriptedTrunks()) {
+      parameter_list ps = m.parameters(true);
+      for (parameter_iterator it = ps.begin(); it.notEquals(ps.end()); it = it.increment()) v.push_back(it.access());
+    }
+    return v;
+  }
+
+  /**
+   * Writes every weight (heads, trunk) into an archive: the training checkpoint.
+   *
+   * @param a the archive
+   */
+  public void saveState(OutputArchive a) {
+    OutputArchive own = new OutputArchive();
+    save(own);
+    a.write("explainer", own);
+    for (int i = 0; i < scriptedTrunks().size(); i++) {
+      named_parameter_list ps = scripted[i].named_parameters(true);
+      for (named_parameter_iterator it = ps.begin(); it.notEquals(ps.end()); it = it.increment()) {
+        a.write("trunk" + i + "." + it.access().name().getString(), it.access().value());
+      }
+    }
+  }
+
+  /**
+   * Reads what {@link #saveState} wrote into this network's weights.
+   *
+   * @param a the archive
+   */
+  public void loadState(InputArchive a) {
+    InputArchive own = new InputArchive();
+    a.read("explainer", own);
+    load(own);
+    try (NoGradGuard g = new NoGradGuard()) {
+      for (int i = 0; i < scriptedTrunks().size(); i++) {
+        named_parameter_list ps = scripted[i].named_parameters(true);
+        for (named_parameter_iterator it = ps.begin(); it.notEquals(ps.end()); it = it.increment()) {
+          Tensor t = new Tensor();
+          a.read("trunk" + i + "." + it.access().name().getString(), t);
+          it.access().value().copy_(t);
+        }
+      }
+    }
   }
 
   /** Registers one explainer head: per mixer layer [hidden Linear, token Linear] and a LayerNorm; then the output. */
@@ -128,21 +251,32 @@ public final class ExplainerNetwork extends Module {
     return config;
   }
 
-  /** The trunk (one when shared, positive then negative when separate). */
+  /** The ViT trunk (one when shared, positive then negative when separate); empty for a TorchScript trunk. */
   public List<VitEncoder> trunks() {
+    if (trunkPos == null) return List.of();
     return config.shape() == Shape.SHARED ? List.of(trunkPos) : List.of(trunkPos, trunkNeg);
   }
 
   /** E+ and E- [B, P, D], with gradients (training). */
   public Tensor[] forward(Tensor images) {
-    Tensor hp = patchTokens(trunkPos, images);
-    Tensor hn = config.shape() == Shape.SHARED ? hp : patchTokens(trunkNeg, images);
+    Tensor hp = patchTokens(0, images);
+    Tensor hn = config.shape() == Shape.SHARED ? hp : patchTokens(1, images);
     return new Tensor[] {applyHead(hp, mixPos.get(0), normPos.get(0)), applyHead(hn, mixNeg.get(0), normNeg.get(0))};
   }
 
-  private static Tensor patchTokens(VitEncoder trunk, Tensor images) {
-    Tensor t = trunk.tokens(images);
-    return t.narrow(1, 1, t.size(1) - 1);                          // drop [CLS]: [B, P, Dt]
+  /** The trunk's patch tokens [B, P, Dt], g * g in row-major grid order. */
+  private Tensor patchTokens(int sign, Tensor images) {
+    int g = config.grid(), p = g * g;
+    if (scripted == null) {
+      Tensor t = (sign == 0 ? trunkPos : trunkNeg).tokens(images);
+      return t.narrow(1, 1, t.size(1) - 1);                        // drop [CLS]: [B, P, Dt]
+    }
+    Tensor t = scripted[sign].get_method(config.trunkMethod()).apply(new IValueVector(new IValue(images))).toTensor();
+    if (config.trunkMethod().equals("tokens")) return t.size(1) == p + 1 ? t.narrow(1, 1, p) : t;
+    long h = t.size(2);                                              // features [B, C', h, h] onto the g x g grid
+    if (h > g) t = adaptive_avg_pool2d(t, g, g);
+    else if (h < g) t = t.repeat_interleave(g / h, new LongOptional(2), new LongOptional()).repeat_interleave(g / h, new LongOptional(3), new LongOptional());
+    return t.flatten(2, 3).transpose(1, 2);
   }
 
   private Tensor applyHead(Tensor h, List<LinearImpl> lin, List<LayerNormImpl> ln) {
@@ -170,6 +304,7 @@ public final class ExplainerNetwork extends Module {
    * trunk must have the encoder's architecture ({@link Config#matching}).
    */
   public void initTrunkFrom(VitEncoder encoder) {
+    if (trunks().isEmpty()) throw new IllegalStateException("a TorchScript trunk starts as a copy of its encoder already");
     for (VitEncoder trunk : trunks()) {
       copy(encoder.named_parameters(true), trunk.named_parameters(true));
       copy(encoder.named_buffers(true), trunk.named_buffers(true));

@@ -58,8 +58,22 @@ public final class ExplainerTrainer {
   /** After every step. */
   public record Progress(long step, long steps, double loss, double imagesPerSecond) {}
 
-  /** What a run did; {@code losses} is the mean loss of every step, from step 1 (including resumed ones). */
-  public record Result(long steps, double seconds, double lastLoss, long resumedFromStep, float[] losses) {}
+  /**
+   * What a run did; {@code losses} is the mean loss of every step, from step 1 (including resumed
+   * ones); {@code heldOut} the held-out measurements of this run, rows [step, values...].
+   */
+  public record Result(long steps, double seconds, double lastLoss, long resumedFromStep, float[] losses, List<double[]> heldOut) {}
+
+  /** A held-out measurement taken every so many steps (the network in eval mode meanwhile). */
+  @FunctionalInterface
+  public interface HeldOut {
+    /**
+     * @param net the network, in eval mode
+     * @param step steps done
+     * @return the values to record (e.g. R² keep, R² remove)
+     */
+    double[] measure(ExplainerNetwork net, long step);
+  }
 
   private final int steps;
   private final int batchSize;
@@ -72,8 +86,12 @@ public final class ExplainerTrainer {
   private final int checkpointEvery;
   private final Consumer<Progress> progress;
   private final Path checkpointDir;
+  private final HeldOut heldOut;
+  private final int heldOutEvery;
 
   private ExplainerTrainer(Builder b) {
+    heldOut = b.heldOut;
+    heldOutEvery = b.heldOutEvery;
     steps = b.steps;
     batchSize = b.batchSize;
     centres = b.centres;
@@ -106,7 +124,7 @@ public final class ExplainerTrainer {
     manual_seed(seed);
     AdamWOptions options = new AdamWOptions(lr);
     options.weight_decay().put(weightDecay);
-    AdamW opt = new AdamW(net.parameters(), options);
+    AdamW opt = new AdamW(net.trainableParameters(), options);
     float[] losses = new float[steps];
     final long start = checkpointDir != null ? resume(net, opt, losses) : 0;
     MaskedTargets targets = new MaskedTargets(encoder, cfg.grid(), radius, encoderChunk);
@@ -124,6 +142,7 @@ public final class ExplainerTrainer {
     net.train(true);
     long t0 = System.nanoTime(), done = 0;
     double last = Double.NaN;
+    List<double[]> heldOutRows = new ArrayList<>();
     try {
       Future<Batch> next = start < steps ? loader.submit(() -> batch(images, targets, start, p)) : null;
       for (long step = start; step < steps; step++) {
@@ -154,13 +173,22 @@ public final class ExplainerTrainer {
         done++;
         if (progress != null) progress.accept(new Progress(step + 1, steps, loss, done * batchSize / ((System.nanoTime() - t0) / 1e9)));
         if (checkpointDir != null && ((step + 1) % checkpointEvery == 0 || step + 1 == steps)) checkpoint(net, opt, step + 1, losses);
+        if (heldOut != null && ((step + 1) % heldOutEvery == 0 || step + 1 == steps)) {
+          net.eval();
+          double[] v = heldOut.measure(net, step + 1);
+          net.train(true);
+          double[] row = new double[v.length + 1];
+          row[0] = step + 1;
+          System.arraycopy(v, 0, row, 1, v.length);
+          heldOutRows.add(row);
+        }
       }
     } finally {
       loader.shutdownNow();
     }
     net.eval();
     LOG.info("pre-training: {} steps in {} s, last loss {}", done, String.format("%.1f", (System.nanoTime() - t0) / 1e9), last);
-    return new Result(steps, (System.nanoTime() - t0) / 1e9, last, start, losses);
+    return new Result(steps, (System.nanoTime() - t0) / 1e9, last, start, losses, heldOutRows);
   }
 
   /** The images of step {@code step}, its centres (as rows b * P + c of E) and their targets. */
@@ -196,10 +224,9 @@ public final class ExplainerTrainer {
   private void checkpoint(ExplainerNetwork net, AdamW opt, long stepsDone, float[] losses) throws IOException {
     Files.createDirectories(checkpointDir);
     Path tmp = checkpointDir.resolve("explainer-checkpoint.pt.tmp"), dst = checkpointDir.resolve("explainer-checkpoint.pt");
-    OutputArchive a = new OutputArchive(), n = new OutputArchive(), o = new OutputArchive();
-    net.save(n);
+    OutputArchive a = new OutputArchive(), o = new OutputArchive();
+    net.saveState(a);
     opt.save(o);
-    a.write("explainer", n);
     a.write("optimizer", o);
     a.write("steps_done", torch.scalar_tensor(new Scalar(stepsDone)));
     a.write("losses", torch.from_blob(new FloatPointer(losses), new long[] {losses.length}, new TensorOptions(torch.ScalarType.Float)).clone());
@@ -210,11 +237,10 @@ public final class ExplainerTrainer {
   private long resume(ExplainerNetwork net, AdamW opt, float[] losses) {
     Path file = checkpointDir.resolve("explainer-checkpoint.pt");
     if (!Files.isRegularFile(file)) return 0;
-    InputArchive a = new InputArchive(), n = new InputArchive(), o = new InputArchive();
+    InputArchive a = new InputArchive(), o = new InputArchive();
     a.load_from(file.toString());
-    a.read("explainer", n);
     a.read("optimizer", o);
-    net.load(n);
+    net.loadState(a);
     opt.load(o);
     Tensor done = new Tensor(), saved = new Tensor();
     a.read("steps_done", done);
@@ -239,8 +265,24 @@ public final class ExplainerTrainer {
     private int checkpointEvery = 100;
     private Consumer<Progress> progress;
     private Path checkpointDir;
+    private HeldOut heldOut;
+    private int heldOutEvery = 100;
 
     private Builder() {}
+
+    /**
+     * Measures held-out fit as training goes.
+     *
+     * @param every steps between measurements (and after the last step)
+     * @param v the measurement
+     * @return this
+     */
+    public Builder optHeldOut(int every, HeldOut v) {
+      if (every < 1) throw new IllegalArgumentException("held-out every " + every + " steps");
+      heldOutEvery = every;
+      heldOut = v;
+      return this;
+    }
 
     public Builder optSteps(int v) { steps = v; return this; }
     /** Images per step. */

@@ -20,6 +20,7 @@ import dev.tve.model.ModelCard;
 import dev.tve.model.TargetModel;
 import dev.tve.model.TorchScriptEncoder;
 import dev.tve.model.VitEncoder;
+import org.bytedeco.pytorch.JitModule;
 import dev.tve.render.LineChart;
 import dev.tve.runtime.ThreadPolicy;
 import dev.tve.runtime.Version;
@@ -53,7 +54,9 @@ public final class PretrainRecipe {
    * @param encoder the frozen encoder
    * @param encoderSha256 SHA-256 of its weights (the card binds the explainer to them)
    * @param config the explainer's sizes
-   * @param initFrom a built-in ViT whose weights start the trunk, or null (fresh trunk)
+   * @param initFrom a built-in ViT whose weights start the trunk, or null
+   * @param copyFrom a TorchScript encoder whose trainable copy is the trunk, or null
+   * @param init how the trunk starts, for the card and the log
    * @param train training images
    * @param heldOut named validation sources for the held-out fit
    * @param heldOutLimit images per held-out source at most
@@ -61,8 +64,9 @@ public final class PretrainRecipe {
    * @param excludedNote what that exclusion means
    * @param unreadable images of a folder that could not be read so far
    */
-  public record Data(Encoder encoder, String encoderSha256, ExplainerNetwork.Config config, VitEncoder initFrom, ImageSource train,
-      Map<String, ImageSource> heldOut, int heldOutLimit, List<String> excluded, String excludedNote, AtomicLong unreadable) {}
+  public record Data(Encoder encoder, String encoderSha256, ExplainerNetwork.Config config, VitEncoder initFrom, TorchScriptEncoder copyFrom,
+      String init, ImageSource train, Map<String, ImageSource> heldOut, int heldOutLimit, List<String> excluded, String excludedNote,
+      AtomicLong unreadable) {}
 
   /** What the recipe reports as it goes. */
   public interface Listener {
@@ -79,7 +83,6 @@ public final class PretrainRecipe {
   private final int steps, batch, centres, radius;
   private final double lr, lambdaMinus;
   private final long seed;
-  private final String init;
 
   private PretrainRecipe(Builder b) {
     steps = b.steps;
@@ -89,7 +92,6 @@ public final class PretrainRecipe {
     lr = b.lr;
     lambdaMinus = b.lambdaMinus;
     seed = b.seed;
-    init = b.init;
   }
 
   /** @return a builder with the zoo's settings */
@@ -144,31 +146,75 @@ public final class PretrainRecipe {
       heldOut.put("excludedClasses", new SceneBatches(SceneGenerator.builder(images, valEx).optClutterSources(valEx).optSeed(seed + 12).build(), mean, std));
     }
     String note = "the encoder was trained on all " + images.classes().size() + " classes; the explainer's pre-training saw no image of " + excluded;
-    return new Data(encoder, card.weightsSha256(), config, initFrom, train, heldOut, validation, excluded, note, new AtomicLong());
+    return new Data(encoder, card.weightsSha256(), config, initFrom, null, initFrom != null ? "encoder" : "random", train, heldOut, validation,
+        excluded, note, new AtomicLong());
   }
 
   /**
-   * A user's TorchScript encoder over a folder of unlabelled images (searched recursively, sorted):
-   * the last {@code validationImages} (at most a fifth) are held out for the fit.
+   * A model over a folder of unlabelled images (searched recursively, sorted): the last
+   * {@code validationImages} (at most a fifth) are held out for the fit. The trunk starts from the
+   * encoder where it can ({@code initFromEncoder}): a built-in ViT's weights, or a trainable copy of a
+   * TorchScript encoder read through its {@code tokens} or {@code features}; otherwise it is a fresh ViT
+   * of {@code trunkDim} x {@code trunkLayers}, and {@link Data#init} says why.
    *
-   * @param encoderFile the TorchScript encoder, forward(x) [B, C, S, S] to [B, D]
+   * @param model the model (a built-in or imported folder)
    * @param images the folder
-   * @param input the input the encoder takes (size, channels, normalisation)
-   * @param patch the explainer's patch side in pixels
    * @param shape the explainer's shape
-   * @param trunkDim trunk width
-   * @param trunkLayers trunk depth
+   * @param initFromEncoder start the trunk from the encoder where it can
+   * @param trunkDim a fresh trunk's width
+   * @param trunkLayers a fresh trunk's depth
    * @param validationImages held-out images
    * @param batch images per training step (the folder must hold more)
    * @param listener told about unreadable images
    * @return the data
    * @throws IOException when the folder cannot be read
    */
-  public static Data folder(Path encoderFile, Path images, InputSpec input, int patch, ExplainerNetwork.Shape shape, int trunkDim, int trunkLayers,
+  public static Data folder(TargetModel model, Path images, ExplainerNetwork.Shape shape, boolean initFromEncoder, int trunkDim, int trunkLayers,
       int validationImages, int batch, Listener listener) throws IOException {
-    Encoder encoder = TorchScriptEncoder.load(encoderFile, input.channels(), input.size());
+    InputSpec input = model.input();
+    if (input.grid() < 1) throw new IllegalArgumentException("the model's card gives no patch grid");
+    return folder(model.encoder(), model.card().weightsSha256(), input, input.size() / input.grid(), images, shape, initFromEncoder, trunkDim,
+        trunkLayers, validationImages, batch, listener);
+  }
+
+  /**
+   * As {@link #folder(TargetModel, Path, ExplainerNetwork.Shape, boolean, int, int, int, int, Listener)}
+   * for an encoder without a model folder.
+   *
+   * @param encoder the encoder
+   * @param encoderSha256 SHA-256 of its weights file
+   * @param input the input it takes
+   * @param patch the explainer's patch side in pixels
+   * @param images the folder
+   * @param shape the explainer's shape
+   * @param initFromEncoder start the trunk from the encoder where it can
+   * @param trunkDim a fresh trunk's width
+   * @param trunkLayers a fresh trunk's depth
+   * @param validationImages held-out images
+   * @param batch images per training step
+   * @param listener told about unreadable images
+   * @return the data
+   * @throws IOException when the folder cannot be read
+   */
+  public static Data folder(Encoder encoder, String encoderSha256, InputSpec input, int patch, Path images, ExplainerNetwork.Shape shape,
+      boolean initFromEncoder, int trunkDim, int trunkLayers, int validationImages, int batch, Listener listener) throws IOException {
     if (input.size() % patch != 0) throw new IllegalArgumentException("size " + input.size() + " is not a multiple of patch " + patch);
-    ExplainerNetwork.Config config = new ExplainerNetwork.Config(shape, input.channels(), input.size(), patch, trunkDim, trunkLayers, 4, 2, encoder.dim());
+    ExplainerNetwork.Config config;
+    VitEncoder initFrom = null;
+    TorchScriptEncoder copyFrom = null;
+    String init;
+    if (initFromEncoder && encoder instanceof VitEncoder vit && vit.architecture().size("patch") == patch) {
+      config = ExplainerNetwork.Config.matching(vit.architecture(), shape);
+      initFrom = vit;
+      init = "encoder";
+    } else if (initFromEncoder && encoder instanceof TorchScriptEncoder ts && ts.trunkMethod() != null) {
+      config = ExplainerNetwork.Config.copying(ts, shape, patch, 2);
+      copyFrom = ts;
+      init = "encoder (a trainable copy of the TorchScript module, read through " + ts.trunkMethod() + "(x))";
+    } else {
+      config = new ExplainerNetwork.Config(shape, input.channels(), input.size(), patch, trunkDim, trunkLayers, 4, 2, encoder.dim());
+      init = !initFromEncoder ? "random" : "random (the encoder exposes neither tokens(x) nor features(x), so the trunk is a fresh ViT)";
+    }
     Preprocessing pre = input.preprocessing();
     AtomicLong failures = new AtomicLong();
     FolderImages all = FolderImages.open(images, ImageDecoder.create(), pre, e -> {
@@ -179,7 +225,7 @@ public final class PretrainRecipe {
     if (v < 1 || n - v < batch) throw new IllegalArgumentException(images + ": " + n + " images; need at least " + (batch + 1));
     Map<String, ImageSource> heldOut = new LinkedHashMap<>();
     heldOut.put("validation", all.range(n - v, v));
-    return new Data(encoder, ModelCard.sha256(encoderFile), config, null, all.range(0, n - v), heldOut, Integer.MAX_VALUE, List.of(),
+    return new Data(encoder, encoderSha256, config, initFrom, copyFrom, init, all.range(0, n - v), heldOut, Integer.MAX_VALUE, List.of(),
         "user images; no classes", failures);
   }
 
@@ -205,10 +251,26 @@ public final class PretrainRecipe {
     ExplainerNetwork.Config config = data.config();
     if (config.imageSize() % config.patch() != 0) throw new IllegalArgumentException("size " + config.imageSize() + " is not a multiple of patch " + config.patch());
     org.bytedeco.pytorch.global.torch.manual_seed(seed);       // the initial weights follow the seed
-    ExplainerNetwork net = new ExplainerNetwork(config);
-    if (data.initFrom() != null) net.initTrunkFrom(data.initFrom());
+    ExplainerNetwork net;
+    if (data.copyFrom() != null) {
+      net = new ExplainerNetwork(config, config.shape() == ExplainerNetwork.Shape.SHARED ? new JitModule[] {data.copyFrom().trainableCopy()}
+          : new JitModule[] {data.copyFrom().trainableCopy(), data.copyFrom().trainableCopy()});
+    } else {
+      net = new ExplainerNetwork(config);
+      if (data.initFrom() != null) net.initTrunkFrom(data.initFrom());
+    }
+    listener.note("explainer trunk: " + data.init());
+    // Held-out R² as training goes, on up to 64 held-out images x 2 centres (the final fit below uses them all).
+    Map.Entry<String, ImageSource> first = data.heldOut().entrySet().iterator().next();
+    int curveImages = (int) Math.min(64, Math.min(first.getValue().count(), data.heldOutLimit()));
     ExplainerTrainer.Result r = ExplainerTrainer.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius)
         .optLearningRate(lr).optSeed(seed).optCheckpointDir(out.resolve("checkpoint")).optProgress(listener::progress)
+        .optHeldOut(Math.max(1, steps / 10), (n, step) -> {
+          Verification.Report rep = Verification.measure(n, data.encoder(), first.getValue(), 0, curveImages, 2, radius, seed + 200);
+          listener.note(String.format("step %d: held-out R^2 keep %.3f, remove %.3f (%s, %d images x 2 centres)", step, rep.r2Keep(), rep.r2Remove(),
+              first.getKey(), curveImages));
+          return new double[] {rep.r2Keep(), rep.r2Remove()};
+        })
         .build().train(net, data.encoder(), data.train());
     Map<String, Double> fit = new LinkedHashMap<>();
     for (Map.Entry<String, ImageSource> e : data.heldOut().entrySet()) {
@@ -228,8 +290,8 @@ public final class PretrainRecipe {
     double tail = 0;
     int from = Math.max(0, r.losses().length - 100);
     for (int i = from; i < r.losses().length; i++) tail += r.losses()[i] / (r.losses().length - from);
-    ExplainerCard.Training training = new ExplainerCard.Training(steps, batch, centres, lr, seed, init, ThreadPolicy.current(), blas, r.seconds(),
-        r.lastLoss(), tail, r.resumedFromStep(), data.unreadable().get());
+    ExplainerCard.Training training = new ExplainerCard.Training(steps, batch, centres, lr, seed, data.init(), ThreadPolicy.current(), blas, r.seconds(),
+        r.lastLoss(), tail, r.resumedFromStep(), data.unreadable().get(), r.heldOut());
     String lambdaChoice = lambdaMinus == 1.0 ? "reference default (lambda+ = lambda- = 1); on validation scenes lambda- 0 was less faithful "
         + "and 0.5 and 2 no more faithful (benchmarks/results/explainer-comparisons.md)"
         : "lambda- " + lambdaMinus + " set by --lambda-minus (chosen on validation scenes with tve faithfulness)";
@@ -249,7 +311,6 @@ public final class PretrainRecipe {
     private int steps = 2000, batch = 32, centres = 4, radius = 1;
     private double lr = 1e-3, lambdaMinus = 1;
     private long seed = 1;
-    private String init = "encoder";
 
     private Builder() {}
 
@@ -267,8 +328,6 @@ public final class PretrainRecipe {
     public Builder optLambdaMinus(double v) { lambdaMinus = v; return this; }
     /** @param v seed of the weights and the masks (default 1) @return this */
     public Builder optSeed(long v) { seed = v; return this; }
-    /** @param v how the trunk starts, recorded in the card ("encoder" or "random") @return this */
-    public Builder optInit(String v) { init = v; return this; }
 
     /** @return the recipe */
     public PretrainRecipe build() {

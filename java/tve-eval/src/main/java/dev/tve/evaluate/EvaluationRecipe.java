@@ -331,7 +331,7 @@ public final class EvaluationRecipe {
       }
       listener.done("sanity explainer");
       ExplainerCard.Training training = new ExplainerCard.Training(sanitySteps, batch, centres, lr, seed, t != null ? t.init() : "random",
-          ThreadPolicy.current(), 1, r.seconds(), r.lastLoss(), r.lastLoss(), r.resumedFromStep(), 0);
+          ThreadPolicy.current(), 1, r.seconds(), r.lastLoss(), r.lastLoss(), r.resumedFromStep(), 0, r.heldOut());
       card = ExplainerCard.of("explainer", zoo.config(), encoderId, zoo.radius(), zoo.lambdaPos(), zoo.lambdaNeg(), "as the zoo explainer",
           Map.of(), zoo.excludedClasses(), "sanity test: pre-trained briefly against a randomised encoder", training, null, null, zoo.projectVersion());
       card = ExplainerFiles.save(dir, net, card);
