@@ -23,21 +23,29 @@ import picocli.CommandLine.Option;
             + "curves-*.png, overlays/ and report.html."})
 public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--model", description = "Model folder (default: zoo/scene-vit).") Path model;
-  @Option(names = "--explainer", description = "Explainer folder (default: zoo/explainer).") Path explainer;
+  @Option(names = "--explainer", description = "Explainer folder (default: zoo/explainer with the zoo's model; none with --model, "
+      + "then tve needs this).") Path explainer;
+  @Option(names = "--images", description = "Evaluate on this folder of images (searched recursively, sorted) instead of generated scenes.") Path images;
+  @Option(names = "--labels", description = "With --images: labels.csv, lines file,class (paths relative to the folder); the blur calibration "
+      + "then brings accuracy to near chance, else agreement with the unblurred prediction.") Path labels;
+  @Option(names = "--boxes", description = "With --images: boxes.json, {\"file\": [x0, y0, x1, y1]} in image pixels; enables the pointing game "
+      + "and relevance mass.") Path boxes;
   @Option(names = "--methods", split = ",", description = "Methods (default: all): " + "tve, saliency, integrated-gradients (black baseline), integrated-gradients-blur, grad-cam, occlusion, "
       + "rise, kernel-shap, random, intensity (also tve-display: TVE's smoothed display map).") List<String> methods;
-  @Option(names = "--n", defaultValue = "50", description = "Test scenes per head (default: ${DEFAULT-VALUE}).") int n;
-  @Option(names = "--heads", split = ",", defaultValue = "ten-class", description = "Heads (default: ${DEFAULT-VALUE}; e.g. ten-class,held-out). "
+  @Option(names = "--n", defaultValue = "50", description = "Images (test scenes, or the first of --images) per head (default: ${DEFAULT-VALUE}).") int n;
+  @Option(names = "--heads", split = ",", description = "Heads (default: ten-class where the model has it, else its first; e.g. ten-class,held-out). "
       + "A head over some of the scene classes gets scenes of those classes only.") List<String> heads;
   @Option(names = "--sanity-n", defaultValue = "5", description = "Scenes per head for the sanity tests, the first of the --n (default: ${DEFAULT-VALUE}; 0: none).")
   int sanityN;
-  @Option(names = "--sanity-steps", defaultValue = "100", description = "Pre-training steps of the explainer for the randomised encoder (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--sanity-steps", defaultValue = "0", description = "Pre-training steps of the explainer for the randomised encoder "
+      + "(default 0: 5 per image of --n, from 20 to 100).")
   int sanitySteps;
   @Option(names = "--split", defaultValue = "test", description = "test | validation (choose parameters on validation; report on test).") String split;
   @Option(names = "--scene-seed", defaultValue = "5", description = "Scene generator seed (default: ${DEFAULT-VALUE}).") long sceneSeed;
   @Option(names = "--blur-sigma", defaultValue = "auto", description = "Insertion canvas blur in pixels, or auto: measured on validation scenes "
       + "(the smallest sigma at which the first head is within 5 points of chance).") String blurSigma;
-  @Option(names = "--calibration-scenes", defaultValue = "500", description = "Validation scenes for the blur calibration (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--calibration-scenes", defaultValue = "0", description = "Images for the blur calibration: validation scenes, or the last "
+      + "images of --images (default 0: 10 per image of --n, from 50 to 500).")
   int calibrationScenes;
   @Option(names = "--subsets", defaultValue = "100", description = "Random patch subsets per image for faithfulness correlation (default: ${DEFAULT-VALUE}).")
   int subsets;
@@ -59,22 +67,28 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (threads != null) ThreadPolicy.apply(threads);
-    else ThreadPolicy.apply();
-    EvaluationRecipe.Builder b = EvaluationRecipe.builder(model != null ? model : ExplainCommand.home().resolve("zoo/scene-vit"),
-            explainer != null ? explainer : ExplainCommand.home().resolve("zoo/explainer"), out)
-        .optMethods(methods != null ? methods : Methods.ALL).optHeads(heads).optN(n).optSanityN(sanityN).optSanitySteps(sanitySteps).optSplit(split)
-        .optSceneSeed(sceneSeed).optBlurSigma(blurSigma).optCalibrationScenes(calibrationScenes).optSubsets(subsets).optOverlays(overlays)
-        .optSeed(seed).optData(data).optReportOnly(reportOnly).optOutput(output);
-    if (shard != null) {
+    int shardIndex = 0, shardCount = 1;
+    if (shard != null) {      // refused before anything is read or written
       String[] p = shard.split("/");
       try {
         if (p.length != 2) throw new NumberFormatException();
-        b.optShard(Integer.parseInt(p[0]), Integer.parseInt(p[1]));
+        shardIndex = Integer.parseInt(p[0]);
+        shardCount = Integer.parseInt(p[1]);
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("--shard " + shard + ": I/K, e.g. 0/2");
       }
+      if (shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) throw new IllegalArgumentException("--shard " + shard + ": I/K with 0 <= I < K");
     }
+    if (n < 1) throw new IllegalArgumentException("--n " + n + ": at least 1");
+    if ((labels != null || boxes != null) && images == null) throw new IllegalArgumentException("--labels and --boxes go with --images");
+    if (threads != null) ThreadPolicy.apply(threads);
+    else ThreadPolicy.apply();
+    Path explainerDir = explainer != null ? explainer : model == null ? ExplainCommand.home().resolve("zoo/explainer") : null;
+    EvaluationRecipe.Builder b = EvaluationRecipe.builder(model != null ? model : ExplainCommand.home().resolve("zoo/scene-vit"), explainerDir, out)
+        .optMethods(methods != null ? methods : Methods.ALL).optHeads(heads != null ? heads : List.of()).optN(n).optSanityN(sanityN).optSanitySteps(sanitySteps).optSplit(split)
+        .optSceneSeed(sceneSeed).optBlurSigma(blurSigma).optCalibrationScenes(calibrationScenes).optSubsets(subsets).optOverlays(overlays)
+        .optSeed(seed).optData(data).optReportOnly(reportOnly).optOutput(output).optShard(shardIndex, shardCount);
+    if (images != null) b.optImages(images, labels, boxes);
     EvaluationRecipe.Result r = b.build().run(new RecipeProgress());
     if (r.markdown() == null) {
       System.out.printf("shard %s: %d images, %d sanity records in %s; merge the shards and rerun without --shard for the report%n", shard,

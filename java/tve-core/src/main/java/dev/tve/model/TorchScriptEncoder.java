@@ -273,16 +273,47 @@ public final class TorchScriptEncoder implements DifferentiableEncoder, AutoClos
   }
 
   /**
-   * A trainable copy of the module (weights loaded afresh from the file, gradients on), in eval mode:
-   * the TVE explainer's trunk starts here.
+   * A trainable copy of the module (its current weights, gradients on), in eval mode: the TVE
+   * explainer's trunk starts here.
    *
    * @return the copy
    */
   public JitModule trainableCopy() {
-    JitModule m = loadModule(file);
+    JitModule m = module.deepcopy();
     m.eval();
     setRequiresGrad(m, true);
     return m;
+  }
+
+  /**
+   * The same module with every parameter redrawn from a Gaussian of that tensor's own mean and
+   * standard deviation (seeded): the randomised-model sanity check (Adebayo et al., 2018).
+   * BatchNorm statistics and other buffers are kept.
+   *
+   * @param seed the draw's seed
+   * @return the randomised encoder (frozen, eval mode)
+   */
+  public TorchScriptEncoder randomised(long seed) {
+    JitModule m = module.deepcopy();
+    m.eval();
+    SplittableRandom r = new SplittableRandom(seed);
+    try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+      named_parameter_list params = m.named_parameters(true);
+      for (named_parameter_iterator it = params.begin(); it.notEquals(params.end()); it = it.increment()) {
+        Tensor t = it.access().value();
+        Tensor f = t.to(torch.ScalarType.Float).contiguous();
+        float[] v = new float[(int) f.numel()];
+        f.data_ptr_float().get(v);
+        double mean = 0, sq = 0;
+        for (float a : v) mean += a / (double) v.length;
+        for (float a : v) sq += (a - mean) * (a - mean) / Math.max(1, v.length - 1);
+        double sd = v.length > 1 ? Math.sqrt(sq) : Math.abs(mean) + 1e-3;
+        for (int i = 0; i < v.length; i++) v[i] = (float) (mean + sd * gaussian(r));
+        t.copy_(torch.from_blob(new FloatPointer(v), t.sizes().vec().get(), new TensorOptions(torch.ScalarType.Float)));
+      }
+    }
+    setRequiresGrad(m, false);
+    return new TorchScriptEncoder(m, file, channels, imageSize, dim, grid, new boolean[] {tokens, features, fromTokens, fromFeatures}, trunkShape);
   }
 
   @Override

@@ -6,8 +6,7 @@ import dev.tve.explain.Images;
 import dev.tve.explain.MethodContext;
 import dev.tve.explain.MethodSettings;
 import dev.tve.explain.Methods;
-import dev.tve.image.Scene;
-import dev.tve.image.SceneBatches;
+import dev.tve.image.Box;
 import dev.tve.image.Canvases;
 import dev.tve.metric.FaithfulnessCorrelation;
 import dev.tve.metric.PatchCurves;
@@ -26,9 +25,10 @@ import java.util.function.IntConsumer;
 import java.util.function.IntUnaryOperator;
 
 /**
- * Runs every method on the same scenes and targets (the head's predicted class) and scores each map:
+ * Runs every method on the same images (generated scenes or a user's folder) and targets (the head's
+ * predicted class) and scores each map:
  * deletion on a black and a normalised-zero canvas, insertion from a blurred copy, faithfulness
- * correlation, the pointing game and relevance mass in the item's box, with each method's wall time
+ * correlation, the pointing game and relevance mass in the object's box (NaN without one), with each method's wall time
  * and passes. Scenes go in batches; each image's {@link ImageRecord} goes to the sink as soon as its
  * batch is scored, so an interrupted run loses at most one batch.
  *
@@ -49,7 +49,7 @@ public final class Evaluation {
   private final TargetModel model;
   private final Encoder encoder;
   private final ExplainerFiles.Loaded explainer;
-  private final SceneBatches scenes;
+  private final EvalImages scenes;
   private final MethodSettings settings;
   private final List<String> methods;
   private final double blurSigma;
@@ -75,10 +75,10 @@ public final class Evaluation {
   /**
    * @param model the model under test
    * @param explainer its TVE explainer, or null when TVE is not compared
-   * @param scenes the scenes
+   * @param scenes the images: generated scenes or a user's folder
    * @return a builder
    */
-  public static Builder builder(TargetModel model, ExplainerFiles.Loaded explainer, SceneBatches scenes) {
+  public static Builder builder(TargetModel model, ExplainerFiles.Loaded explainer, EvalImages scenes) {
     return new Builder(model, explainer, scenes);
   }
 
@@ -98,27 +98,29 @@ public final class Evaluation {
    * head's class (-1 when not one of them); {@code progress} gets the images done so far.
    */
   public void run(Head head, long[] sceneIndices, IntUnaryOperator labelToHead, Sink<ImageRecord> sink, IntConsumer progress) throws IOException {
-    int s = scenes.size(), f = s * s, p = grid * grid;
+    int s = scenes.size(), c = scenes.channels(), f = c * s * s, p = grid * grid;
     MethodContext ctx = context(model, explainer);
     Map<String, Explainer> explainers = new LinkedHashMap<>();
     for (String m : methods) explainers.put(m, Methods.create(m, ctx));
     ModelScorer scorer = new ModelScorer(encoder, head, chunk);
-    PatchCurves curves = new PatchCurves(scorer, 1, s, grid, chunk);
-    FaithfulnessCorrelation fc = new FaithfulnessCorrelation(scorer, 1, s, grid, subsets, FaithfulnessCorrelation.defaultTake(p), seed, chunk);
-    float[] mean = {scenes.mean()}, std = {scenes.std()};
-    float[] black = Canvases.black(1, s, mean, std), zero = new float[f];
+    PatchCurves curves = new PatchCurves(scorer, c, s, grid, chunk);
+    FaithfulnessCorrelation fc = new FaithfulnessCorrelation(scorer, c, s, grid, subsets, FaithfulnessCorrelation.defaultTake(p), seed, chunk);
+    float[] mean = scenes.mean(), std = scenes.std();
+    float[] black = Canvases.black(c, s, mean, std), zero = new float[f];
     if (sceneIndices.length > 0) warmUp(explainers.values(), head, scorer, sceneIndices[0]);
-    for (int done = 0; done < sceneIndices.length; done += batch) {
-      int b = Math.min(batch, sceneIndices.length - done);
+    // Small runs go image by image, so that progress counts images.
+    int step = Math.max(1, Math.min(batch, sceneIndices.length / 8));
+    for (int done = 0; done < sceneIndices.length; done += step) {
+      int b = Math.min(step, sceneIndices.length - done);
       float[] x = new float[b * f];
-      Scene[] sc = new Scene[b];
+      EvalImages.Item[] sc = new EvalImages.Item[b];
       long[] keys = new long[b];
       for (int i = 0; i < b; i++) {
-        sc[i] = scenes.generator().scene(sceneIndices[done + i]);
-        scenes.normalise(sc[i], x, i * f);
+        sc[i] = scenes.item(sceneIndices[done + i]);
+        System.arraycopy(sc[i].x(), 0, x, i * f, f);
         keys[i] = sc[i].index();
       }
-      Images images = Images.of(x, b, 1, s, keys);
+      Images images = Images.of(x, b, c, s, keys);
       int[] predicted = scorer.predict(x, b);
       float[] prob = scorer.probabilities(x, b, predicted);
       Map<String, float[][]> maps = new LinkedHashMap<>();
@@ -135,7 +137,7 @@ public final class Evaluation {
       float[][][] mapsOf = new float[b][methods.size()][];
       for (int i = 0; i < b; i++) {
         float[] img = java.util.Arrays.copyOfRange(x, i * f, (i + 1) * f);
-        blurred[i] = Canvases.blur(img, 1, s, blurSigma);
+        blurred[i] = Canvases.blur(img, c, s, blurSigma);
         for (int k = 0; k < methods.size(); k++) mapsOf[i][k] = maps.get(methods.get(k))[i];
         fcJobs.add(new FaithfulnessCorrelation.Job(img, black, predicted[i], sc[i].index()));
       }
@@ -143,17 +145,21 @@ public final class Evaluation {
       List<FaithfulnessCorrelation.Drops> drops = fc.drops(fcJobs);
       for (int i = 0; i < b; i++) {
         Map<String, ImageRecord.MethodScores> scores = new LinkedHashMap<>();
+        Box box = sc[i].box();
         for (int k = 0; k < methods.size(); k++) {
           String m = methods.get(k);
           float[] map = maps.get(m)[i];
           int j = (i * methods.size() + k) * 3;
-          double[] c = cost.get(m);
+          double[] cst = cost.get(m);
+          double pointing = box == null ? Double.NaN : PointingGame.hit(PointingGame.top(map), grid, s, box) ? 1 : 0;
+          double mass = box == null ? Double.NaN : RelevanceMass.inBox(map, grid, s, box);
           scores.put(m, new ImageRecord.MethodScores(map, PatchCurves.auc(y[j]), PatchCurves.auc(y[j + 1]), PatchCurves.auc(y[j + 2]),
-              FaithfulnessCorrelation.score(map, drops.get(i)), PointingGame.hit(PointingGame.top(map), grid, s, sc[i].box()) ? 1 : 0,
-              RelevanceMass.inBox(map, grid, s, sc[i].box()), c[0], c[1], c[2], round(y[j]), round(y[j + 1]), round(y[j + 2])));
+              FaithfulnessCorrelation.score(map, drops.get(i)), pointing, mass, cst[0], cst[1], cst[2], round(y[j]), round(y[j + 1]), round(y[j + 2])));
         }
-        sink.accept(new ImageRecord(head.name(), sc[i].index(), sc[i].label(), labelToHead.applyAsInt(sc[i].label()), predicted[i], prob[i],
-            y[i * methods.size() * 3 + 2][0], sc[i].box().patchCentreFraction(grid, s), scores));
+        int label = sc[i].label();
+        sink.accept(new ImageRecord(head.name(), sc[i].index(), label, label < 0 ? -1 : labelToHead.applyAsInt(label), predicted[i], prob[i],
+            y[i * methods.size() * 3 + 2][0], box == null ? Double.NaN : box.patchCentreFraction(grid, s), scores,
+            scenes instanceof SceneImages ? null : sc[i].name()));
       }
       progress.accept(done + b);
     }
@@ -161,10 +167,9 @@ public final class Evaluation {
 
   /** One untimed explanation per method first, so that no method's time includes libtorch's first-call set-up. */
   private void warmUp(java.util.Collection<Explainer> explainers, Head head, ModelScorer scorer, long scene) {
-    float[] x = new float[scenes.size() * scenes.size()];
-    scenes.normalise(scenes.generator().scene(scene), x, 0);
+    float[] x = scenes.item(scene).x();
     int[] t = scorer.predict(x, 1);
-    for (Explainer e : explainers) e.attribute(Images.of(x, 1, 1, scenes.size(), new long[] {scene}), head, t, null);
+    for (Explainer e : explainers) e.attribute(Images.of(x, 1, scenes.channels(), scenes.size(), new long[] {scene}), head, t, null);
   }
 
   /**
@@ -172,7 +177,7 @@ public final class Evaluation {
    * floor draws afresh per condition ({@code salt}), so a model-independent map passes by chance, as it should.
    */
   Map<String, float[][]> maps(MethodContext ctx, Head head, float[] x, int n, int[] targets, long[] keys, long salt) {
-    Images images = Images.of(x, n, 1, scenes.size(), keys);
+    Images images = Images.of(x, n, scenes.channels(), scenes.size(), keys);
     Map<String, float[][]> out = new LinkedHashMap<>();
     for (String m : methods) {
       MethodContext c = m.equals(Methods.RANDOM) ? ctx.withSettings(settings.toBuilder().optSeed(seed + salt).build()) : ctx;
@@ -181,7 +186,7 @@ public final class Evaluation {
     return out;
   }
 
-  SceneBatches scenes() { return scenes; }
+  EvalImages images() { return scenes; }
 
   private static float[] round(float[] v) {
     float[] r = new float[v.length];
@@ -193,14 +198,14 @@ public final class Evaluation {
   public static final class Builder {
     private final TargetModel model;
     private final ExplainerFiles.Loaded explainer;
-    private final SceneBatches scenes;
+    private final EvalImages scenes;
     private List<String> methods = Methods.ALL;
     private dev.tve.model.ExplainedOutput output = dev.tve.model.ExplainedOutput.LOGIT;
     private double blurSigma = 4;
     private long seed = 7;
     private int batch = 16, chunk = 128, subsets = 100, grid = 7;
 
-    private Builder(TargetModel model, ExplainerFiles.Loaded explainer, SceneBatches scenes) {
+    private Builder(TargetModel model, ExplainerFiles.Loaded explainer, EvalImages scenes) {
       this.model = model;
       this.explainer = explainer;
       this.scenes = scenes;
@@ -228,7 +233,10 @@ public final class Evaluation {
       Methods.check(methods);
       if (methods.isEmpty()) throw new IllegalArgumentException("no methods");
       if ((methods.contains(Methods.TVE) || methods.contains(Methods.TVE_DISPLAY)) && explainer == null) throw new IllegalArgumentException("tve needs an explainer");
-      if (scenes.channels() != 1) throw new IllegalArgumentException("scenes are single-channel");
+      if (scenes.channels() != model.input().channels() || scenes.size() != model.input().size()) {
+        throw new IllegalArgumentException("images are " + scenes.channels() + "x" + scenes.size() + ", the model takes " + model.input().channels()
+            + "x" + model.input().size());
+      }
       if (batch < 1 || chunk < 1 || subsets < 2) throw new IllegalArgumentException("batch >= 1, chunk >= 1, subsets >= 2");
       return new Evaluation(this);
     }

@@ -19,6 +19,9 @@ import dev.tve.model.Head;
 import dev.tve.model.ModelCard;
 import dev.tve.model.TargetModel;
 import dev.tve.model.VitEncoder;
+import dev.tve.model.Encoder;
+import dev.tve.model.TorchScriptEncoder;
+import dev.tve.image.ImageSource;
 import dev.tve.pretrain.ExplainerTrainer;
 import dev.tve.runtime.ThreadPolicy;
 import java.nio.charset.StandardCharsets;
@@ -73,7 +76,7 @@ public final class EvaluationRecipe {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Path modelDir, explainerDir, out, data;
+  private final Path modelDir, explainerDir, out, data, imagesDir, labelsFile, boxesFile;
   private final List<String> methods, heads;
   private final int n, sanityN, sanitySteps, calibrationScenes, subsets, overlays, shardIndex, shards;
   private final String split, blurSigma;
@@ -86,6 +89,9 @@ public final class EvaluationRecipe {
     explainerDir = b.explainerDir;
     out = b.out;
     data = b.data;
+    imagesDir = b.imagesDir;
+    labelsFile = b.labelsFile;
+    boxesFile = b.boxesFile;
     methods = b.methods;
     heads = b.heads;
     n = b.n;
@@ -125,31 +131,54 @@ public final class EvaluationRecipe {
     List<String> chosen = methods;
     Methods.check(chosen);
     if (n < 1) throw new IllegalArgumentException("n must be at least 1");
+    if (shards < 1 || shardIndex < 0 || shardIndex >= shards) throw new IllegalArgumentException("shard " + shardIndex + "/" + shards);
     TargetModel target = TargetModel.load(modelDir);
     ModelCard card = target.card();
-    ExplainerFiles.Loaded loaded = ExplainerFiles.load(explainerDir, card.weightsSha256());
+    if (explainerDir == null && chosen.stream().anyMatch(Methods::needsExplainer)) {
+      throw new IllegalArgumentException("tve needs a pre-trained explainer for " + modelDir + ": give --explainer (tve pretrain makes one), "
+          + "or leave tve out of --methods");
+    }
+    ExplainerFiles.Loaded loaded = explainerDir != null ? ExplainerFiles.load(explainerDir, card.weightsSha256()) : null;
+    List<String> heads = !this.heads.isEmpty() ? this.heads
+        : List.of(target.heads().containsKey("ten-class") ? "ten-class" : target.heads().keySet().iterator().next());
     List<Head> headList = new ArrayList<>();
     for (String h : heads) headList.add(target.head(h));
+    // Calibration and sanity sizes follow --n unless given.
+    int calibrationN = calibrationScenes > 0 ? calibrationScenes : Math.min(500, Math.max(50, 10 * n));
+    int sanityStepsN = sanitySteps > 0 ? sanitySteps : Math.min(100, Math.max(20, 5 * n));
 
-    SceneSetup loadedScenes = SceneSetup.load(data, card, split, sceneSeed);
-    LabeledImages train = loadedScenes.train();
-    Splits carve = loadedScenes.carve();
-    float mean = loadedScenes.mean(), std = loadedScenes.std();
-    SceneBatches scenes = loadedScenes.scenes();
-    List<String> names = FashionMnist.CLASSES;
+    SceneSetup loadedScenes = null;
+    FolderEvalImages folder = null;
+    EvalImages images;
+    if (imagesDir != null) {
+      folder = FolderEvalImages.open(imagesDir, target.input(), labelsFile, boxesFile);
+      images = folder;
+      listener.note(String.format("%s: %d images, %d labelled, %d with boxes", imagesDir, folder.count(), folder.labelled(), folder.boxed()));
+    } else {
+      if (labelsFile != null || boxesFile != null) throw new IllegalArgumentException("--labels and --boxes go with --images");
+      loadedScenes = SceneSetup.load(data, card, split, sceneSeed);
+      images = new SceneImages(loadedScenes.scenes());
+    }
+    List<String> names = images.classNames();
 
     // The settings results depend on; a rerun into the same --out must match them (more scenes or heads are fine).
     Files.createDirectories(out);
     Path setupFile = out.resolve("setup.json");
     Map<String, Object> fixed = new LinkedHashMap<>();
     fixed.put("modelWeightsSha256", card.weightsSha256());
-    fixed.put("explainerWeightsSha256", loaded.card().weightsSha256());
+    fixed.put("explainerWeightsSha256", loaded == null ? null : loaded.card().weightsSha256());
     fixed.put("methods", chosen);
-    fixed.put("split", split);
-    fixed.put("sceneSeed", sceneSeed);
+    if (folder != null) {
+      fixed.put("images", imagesDir.toAbsolutePath().normalize().toString());
+      fixed.put("labels", labelsFile == null ? null : labelsFile.toAbsolutePath().normalize().toString());
+      fixed.put("boxes", boxesFile == null ? null : boxesFile.toAbsolutePath().normalize().toString());
+    } else {
+      fixed.put("split", split);
+      fixed.put("sceneSeed", sceneSeed);
+    }
     fixed.put("subsets", subsets);
     fixed.put("seed", seed);
-    fixed.put("sanitySteps", sanitySteps);
+    fixed.put("sanitySteps", sanityStepsN);
     fixed.put("output", output.name().toLowerCase(java.util.Locale.ROOT));
     Map<String, Object> previous = Files.exists(setupFile) ? JSON.readValue(setupFile.toFile(), Map.class) : null;
     // The output the records explain: results from before the output was an option say so in their setup.json.
@@ -174,16 +203,21 @@ public final class EvaluationRecipe {
       calibration.putAll(c);
     } else if (blurSigma.equals("auto")) {
       Head h = headList.get(0);
-      if (!names.containsAll(h.classNames())) throw new IllegalArgumentException("--blur-sigma auto calibrates on the first head, " + h.name()
-          + ", whose classes are not scene classes: list a scene-class head first or give --blur-sigma");
-      int cn = calibrationScenes;
-      BlurCalibration.Result r = loadedScenes.calibrateBlur(target.encoder(), h, cn, calibration);
+      BlurCalibration.Result r;
+      if (folder != null) {
+        r = calibrateOnFolder(target, h, folder, calibrationN, calibration, listener);
+      } else {
+        if (!names.containsAll(h.classNames())) throw new IllegalArgumentException("--blur-sigma auto calibrates on the first head, " + h.name()
+            + ", whose classes are not scene classes: list a scene-class head first or give --blur-sigma");
+        r = loadedScenes.calibrateBlur(target.encoder(), h, calibrationN, calibration);
+        calibration.put("target", "accuracy on validation scenes");
+        calibration.put("scenes", calibrationN);
+      }
       sigma = r.chosen();
       calibration.put("head", h.name());
       calibration.put("chance", r.chance());
-      calibration.put("scenes", cn);
-      listener.note(String.format("blur calibration (accuracy of %s on %d blurred validation scenes, chance %.3f): %s -> sigma %s", h.name(), cn,
-          r.chance(), calibration, sigma));
+      listener.note(String.format("blur calibration (%s of %s, chance %.3f): %s -> sigma %s", calibration.get("target"), h.name(), r.chance(),
+          calibration, sigma));
     } else {
       sigma = Double.parseDouble(blurSigma);
     }
@@ -196,7 +230,7 @@ public final class EvaluationRecipe {
     if (reportOnly && previous != null) setup.put("output", outputLabel);
     AtomicFiles.writeJson(setupFile, setup);
 
-    Evaluation ev = Evaluation.builder(target, loaded, scenes).optMethods(chosen).optBlurSigma(sigma).optSeed(seed)
+    Evaluation ev = Evaluation.builder(target, loaded, images).optMethods(chosen).optBlurSigma(sigma).optSeed(seed)
         .optSubsets(subsets).optOutput(output).build();
     final int si = shardIndex, sk = shards;
     long t0 = System.nanoTime();
@@ -204,25 +238,25 @@ public final class EvaluationRecipe {
         RecordFile<SanityRecord> sanity = RecordFile.open(out.resolve("sanity.jsonl"), SanityRecord.class)) {
       Map<String, long[]> selected = new LinkedHashMap<>();
       for (Head h : headList) {
-        long[] all = FaithfulnessCheck.select(scenes.generator(), h, Set.of(), n, 0, 0, 200L * n);
+        long[] all = folder != null ? readable(folder, n, listener) : FaithfulnessCheck.select(((SceneImages) images).scenes().generator(), h, Set.of(), n, 0, 0, 200L * n);
         long[] idx = java.util.stream.IntStream.range(0, all.length).filter(i -> i % sk == si).mapToLong(i -> all[i]).toArray();
         selected.put(h.name(), idx);
         Set<String> done = rows.records().stream().map(ImageRecord::key).collect(Collectors.toSet());
         long[] todo = java.util.Arrays.stream(idx).filter(i -> !done.contains(h.name() + "/" + i)).toArray();
         if (todo.length == 0 || reportOnly) continue;
-        listener.note(String.format("head %s: %d of %d scenes to do (%d done)", h.name(), todo.length, idx.length, idx.length - todo.length));
+        listener.note(String.format("head %s: %d of %d images to do (%d done)", h.name(), todo.length, idx.length, idx.length - todo.length));
         long s0 = System.nanoTime();
         java.util.function.IntUnaryOperator labelToHead = label -> h.classNames().indexOf(names.get(label));
         ev.run(h, todo, labelToHead, rows::append, k -> listener.progress("evaluate " + h.name(), k, todo.length,
-            String.format("%d/%d scenes, %.1f s/scene", k, todo.length, (System.nanoTime() - s0) / 1e9 / k)));
+            String.format("%d/%d images, %.1f s/image", k, todo.length, (System.nanoTime() - s0) / 1e9 / k)));
         listener.done("evaluate " + h.name());
       }
-      if (sanityN > 0 && !reportOnly) runSanity(ev, target, loaded, headList, selected, rows.records(), sanity, train, carve, mean, std, si, sk, listener);
+      if (sanityN > 0 && !reportOnly) runSanity(ev, target, loaded, headList, selected, rows.records(), sanity, loadedScenes, sanityStepsN, si, sk, listener);
       if (shards > 1) {
         return new Result(null, rows.records().size(), sanity.records().size(), (System.nanoTime() - t0) / 1e9, out);
       }
 
-      double pretrainSeconds = loaded.card().trainingSeconds();
+      double pretrainSeconds = loaded == null ? Double.NaN : loaded.card().trainingSeconds();
       List<ImageRecord> inRun = new ArrayList<>();
       for (Head h : headList) {
         Set<Long> want = java.util.Arrays.stream(selected.get(h.name())).boxed().collect(Collectors.toSet());
@@ -234,11 +268,13 @@ public final class EvaluationRecipe {
       Report report = Report.of(inRun, sanityInRun, chosen, heads, pretrainSeconds, seed);
       List<String> charts = report.writeCharts(out);
       int grid = ev.grid();
-      List<String> pictures = report.writeOverlays(out, inRun, scenes.generator(), grid, overlays);
-      String setupLine = String.format("tve evaluate on the %s split (scene seed %d), heads %s, up to %d scenes each, target: each head's predicted class; "
+      List<String> pictures = report.writeOverlays(out, inRun, images, grid, overlays);
+      String where = folder != null ? String.format("tve evaluate on %s (%s, %s)", imagesDir, labelsFile != null ? "labels " + labelsFile : "no labels",
+          boxesFile != null ? "boxes " + boxesFile : "no boxes") : String.format("tve evaluate on the %s split (scene seed %d)", split, sceneSeed);
+      String setupLine = String.format("%s, heads %s, up to %d images each, target: each head's predicted class; "
           + "explained output: %s; "
-          + "insertion blur sigma %s px (also the blurred IG baseline); faithfulness correlation: %d subsets of %d patches to black; seed %d; "
-          + "explainer pre-training %.0f s.", split, sceneSeed, heads, n, outputLabel, sigma, subsets,
+          + "insertion blur sigma %s px (also the blurred IG baseline; %s); faithfulness correlation: %d subsets of %d patches to black; seed %d; "
+          + "explainer pre-training %.0f s.", where, heads, n, outputLabel, sigma, calibration.getOrDefault("target", "given"), subsets,
           dev.tve.metric.FaithfulnessCorrelation.defaultTake(grid * grid), seed, pretrainSeconds);
       String md = "# Explainer comparison\n\n" + setupLine + "\n\n" + report.markdown();
       AtomicFiles.write(out.resolve("summary.md"), md.getBytes(StandardCharsets.UTF_8));
@@ -251,13 +287,70 @@ public final class EvaluationRecipe {
     }
   }
 
+  /** The first {@code n} images of the folder that decode; the others are named in a note and left out. */
+  private static long[] readable(FolderEvalImages folder, int n, Listener listener) {
+    List<Long> ok = new ArrayList<>();
+    for (long i = 0; i < folder.count() && ok.size() < n; i++) {
+      try {
+        folder.item(i);
+        ok.add(i);
+      } catch (java.io.UncheckedIOException e) {
+        listener.note("left out: " + e.getCause().getMessage());
+      }
+    }
+    return ok.stream().mapToLong(Long::longValue).toArray();
+  }
+
+  /**
+   * The insertion blur on a user's folder: the last {@code n} readable images; with labels, the head's
+   * accuracy is brought to near chance, without them its agreement with its own unblurred prediction.
+   */
+  private static BlurCalibration.Result calibrateOnFolder(TargetModel target, Head h, FolderEvalImages folder, int n, Map<String, Object> record,
+      Listener listener) {
+    int f = folder.channels() * folder.size() * folder.size();
+    List<float[]> xs = new ArrayList<>();
+    List<Integer> labels = new ArrayList<>();
+    boolean useLabels = folder.hasLabels();
+    for (long i = folder.count() - 1; i >= 0 && xs.size() < n; i--) {
+      EvalImages.Item it;
+      try {
+        it = folder.item(i);
+      } catch (java.io.UncheckedIOException e) {
+        continue;
+      }
+      int l = -1;
+      if (useLabels) {
+        if (it.label() < 0) continue;
+        l = h.classNames().indexOf(folder.classNames().get(it.label()));
+        if (l < 0) continue;
+      }
+      xs.add(it.x());
+      labels.add(l);
+    }
+    if (xs.size() < 10) throw new IllegalArgumentException(folder.root() + ": " + xs.size() + " usable images for the blur calibration of head "
+        + h.name() + (useLabels ? " (labelled with its classes)" : "") + "; need at least 10, or give --blur-sigma");
+    int m = xs.size();
+    float[] x = new float[m * f];
+    for (int i = 0; i < m; i++) System.arraycopy(xs.get(i), 0, x, i * f, f);
+    dev.tve.model.ModelScorer scorer = new dev.tve.model.ModelScorer(target.encoder(), h, 64);
+    int[] y = useLabels ? labels.stream().mapToInt(Integer::intValue).toArray() : scorer.predict(x, m);
+    double[] ladder = {0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32};
+    BlurCalibration.Result r = BlurCalibration.measure(scorer, x, m, folder.channels(), folder.size(), y, h.classes(), ladder, 0.05);
+    for (int k = 0; k < ladder.length; k++) record.put("sigma " + ladder[k], r.accuracy()[k]);
+    record.put("target", useLabels ? "accuracy on the labels to near chance" : "agreement with the unblurred prediction to near chance (no labels)");
+    record.put("images", m);
+    if (Double.isNaN(r.chosen())) throw new IllegalStateException("no sigma up to 32 brings head " + h.name() + " near chance on " + folder.root()
+        + ": " + record + "; give --blur-sigma");
+    return r;
+  }
+
   private void runSanity(Evaluation ev, TargetModel target, ExplainerFiles.Loaded loaded, List<Head> headList,
-      Map<String, long[]> selected, List<ImageRecord> all, RecordFile<SanityRecord> sanity, LabeledImages train, Splits carve, float mean, float std,
+      Map<String, long[]> selected, List<ImageRecord> all, RecordFile<SanityRecord> sanity, SceneSetup scenes, int steps,
       int si, int sk, Listener listener) throws Exception {
     ExplainerFiles.Loaded randomExplainer = null;
     TargetModel randomModel = null;
     for (Head h : headList) {
-      // The first --sanity-n scenes of the head; a shard takes its share of them.
+      // The first --sanity-n images of the head; a shard takes its share of them.
       long[] idx = java.util.Arrays.copyOf(selected.get(h.name()), Math.min((sanityN - si + sk - 1) / sk, selected.get(h.name()).length));
       Map<Long, ImageRecord> byScene = new LinkedHashMap<>();
       for (ImageRecord r : all) if (r.head().equals(h.name())) byScene.put(r.scene(), r);
@@ -278,74 +371,90 @@ public final class EvaluationRecipe {
             cond = new SanityCheck.Condition(c, target, shuffled, loaded);
           }
           default -> {
-            if (!(target.encoder() instanceof EncoderModule module)) continue;
             if (randomModel == null) {
-              EncoderModule randomEncoder = randomEncoder(module);
-              randomExplainer = briefExplainer(randomEncoder, loaded.card(), train, carve, mean, std, listener);
+              Encoder randomEncoder = randomEncoder(target.encoder());
+              if (randomEncoder == null) continue;
+              ImageSource train = scenes != null ? sceneTraining(loaded == null ? null : loaded.card(), scenes) : folderTraining(target);
+              randomExplainer = loaded == null ? null : briefExplainer(randomEncoder, loaded.card(), train, steps, listener);
               randomModel = new TargetModel(randomEncoder, target.card(), new ArrayList<>(target.heads().values()));
             }
             cond = new SanityCheck.Condition(c, randomModel, h, randomExplainer);
           }
         }
         String label = "sanity " + h.name() + " " + c;
-        SanityCheck.run(ev, cond, originals, done, sanity::append, k -> listener.progress(label, k, originals.size(), k + "/" + originals.size() + " scenes"));
+        SanityCheck.run(ev, cond, originals, done, sanity::append, k -> listener.progress(label, k, originals.size(), k + "/" + originals.size() + " images"));
         listener.done(label);
       }
     }
   }
 
-  private EncoderModule randomEncoder(EncoderModule like) {
-    org.bytedeco.pytorch.global.torch.manual_seed(seed + 17);
-    EncoderModule e = EncoderModule.create(like.architecture());
-    e.eval();
-    return e;
+  /** A randomised copy of the encoder (built-in: fresh weights; TorchScript: each tensor redrawn), or null when the module cannot be. */
+  private Encoder randomEncoder(Encoder like) {
+    if (like instanceof EncoderModule module) {
+      org.bytedeco.pytorch.global.torch.manual_seed(seed + 17);
+      EncoderModule e = EncoderModule.create(module.architecture());
+      e.eval();
+      return e;
+    }
+    if (like instanceof TorchScriptEncoder ts) return ts.randomised(seed + 17);
+    return null;
   }
 
-  /** An explainer for the randomised encoder, pre-trained briefly with the zoo explainer's recipe; kept in --out for reruns. */
-  private ExplainerFiles.Loaded briefExplainer(EncoderModule encoder, ExplainerCard zoo, LabeledImages train, Splits carve, float mean,
-      float std, Listener listener) throws Exception {
+  /** Pre-training scenes for the randomised encoder's explainer: the zoo explainer's kept classes. */
+  private ImageSource sceneTraining(ExplainerCard zoo, SceneSetup s) {
+    Set<Integer> excluded = zoo == null ? Set.of() : zoo.excludedClasses().stream().map(FashionMnist.CLASSES::indexOf).collect(Collectors.toSet());
+    int[] kept = Splits.withLabels(s.carve().train(), s.train(), l -> !excluded.contains(l));
+    return new SceneBatches(SceneGenerator.builder(s.train(), kept).optClutterSources(kept).optSeed(seed + 10).build(), s.mean(), s.std());
+  }
+
+  /** Pre-training images for the randomised encoder's explainer: the folder itself. */
+  private ImageSource folderTraining(TargetModel target) throws java.io.IOException {
+    return dev.tve.image.FolderImages.open(imagesDir, dev.tve.image.ImageDecoder.create(), target.input().preprocessing(), e -> {});
+  }
+
+  /** An explainer for the randomised encoder, pre-trained briefly with the model's explainer's recipe; kept in --out for reruns. */
+  private ExplainerFiles.Loaded briefExplainer(Encoder encoder, ExplainerCard zoo, ImageSource images, int steps, Listener listener) throws Exception {
     Path dir = out.resolve("sanity-explainer");
-    String encoderId = "randomised " + encoder.architecture().name() + " encoder, seed " + (seed + 17);
+    String encoderId = "randomised encoder (" + (encoder instanceof EncoderModule m ? m.architecture().name() : "TorchScript") + "), seed " + (seed + 17);
+    if (Files.exists(dir.resolve(ExplainerFiles.CARD))) return ExplainerFiles.load(dir, encoderId);
+    ExplainerCard.Training t = zoo.training();
+    int batch = t != null && t.batch() > 0 ? t.batch() : 32, centres = t != null && t.centres() > 0 ? t.centres() : 4;
+    batch = (int) Math.max(1, Math.min(batch, images.count() - 1));
+    double lr = t != null && t.lr() > 0 ? t.lr() : 1e-3;
+    org.bytedeco.pytorch.global.torch.manual_seed(seed);
     ExplainerNetwork net;
-    ExplainerCard card;
-    if (Files.exists(dir.resolve(ExplainerFiles.CARD))) {
-      ExplainerFiles.Loaded l = ExplainerFiles.load(dir, encoderId);
-      net = l.network();
-      card = l.card();
+    ExplainerNetwork.Config config = zoo.config();
+    if (config.trunk().equals(ExplainerNetwork.Config.TORCHSCRIPT)) {
+      TorchScriptEncoder ts = (TorchScriptEncoder) encoder;
+      net = new ExplainerNetwork(config, config.shape() == ExplainerNetwork.Shape.SHARED ? new org.bytedeco.pytorch.JitModule[] {ts.trainableCopy()}
+          : new org.bytedeco.pytorch.JitModule[] {ts.trainableCopy(), ts.trainableCopy()});
     } else {
-      ExplainerCard.Training t = zoo.training();
-      int batch = t != null && t.batch() > 0 ? t.batch() : 32, centres = t != null && t.centres() > 0 ? t.centres() : 4;
-      double lr = t != null && t.lr() > 0 ? t.lr() : 1e-3;
-      Set<Integer> excluded = zoo.excludedClasses().stream().map(FashionMnist.CLASSES::indexOf).collect(Collectors.toSet());
-      int[] kept = Splits.withLabels(carve.train(), train, l -> !excluded.contains(l));
-      SceneBatches images = new SceneBatches(SceneGenerator.builder(train, kept).optClutterSources(kept).optSeed(seed + 10).build(), mean, std);
-      org.bytedeco.pytorch.global.torch.manual_seed(seed);
-      net = new ExplainerNetwork(zoo.config());
-      if (encoder instanceof VitEncoder vit && t != null && "encoder".equals(t.init())) net.initTrunkFrom(vit);
-      ExplainerTrainer.Result r;
-      try (ThreadPolicy.BlasScope blas = ThreadPolicy.blasScope(1)) {
-        r = ExplainerTrainer.builder().optSteps(sanitySteps).optBatchSize(batch).optCentres(centres).optRadius(zoo.radius()).optLearningRate(lr)
-            .optSeed(seed).optCheckpointDir(dir.resolve("checkpoint"))
-            .optProgress(p -> listener.progress("sanity explainer", p.step(), p.steps(), String.format("loss %.4f %.1f img/s", p.loss(), p.imagesPerSecond())))
-            .build().train(net, encoder, images);
-      }
-      listener.done("sanity explainer");
-      ExplainerCard.Training training = new ExplainerCard.Training(sanitySteps, batch, centres, lr, seed, t != null ? t.init() : "random",
-          ThreadPolicy.current(), 1, r.seconds(), r.lastLoss(), r.lastLoss(), r.resumedFromStep(), 0, r.heldOut());
-      card = ExplainerCard.of("explainer", zoo.config(), encoderId, zoo.radius(), zoo.lambdaPos(), zoo.lambdaNeg(), "as the zoo explainer",
-          Map.of(), zoo.excludedClasses(), "sanity test: pre-trained briefly against a randomised encoder", training, null, null, zoo.projectVersion());
-      card = ExplainerFiles.save(dir, net, card);
-      net.eval();
+      net = new ExplainerNetwork(config);
+      if (encoder instanceof VitEncoder vit && t != null && t.init() != null && t.init().startsWith("encoder")) net.initTrunkFrom(vit);
     }
+    ExplainerTrainer.Result r;
+    try (ThreadPolicy.BlasScope blas = ThreadPolicy.blasScope(1)) {
+      r = ExplainerTrainer.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(zoo.radius()).optLearningRate(lr)
+          .optSeed(seed).optCheckpointDir(dir.resolve("checkpoint"))
+          .optProgress(p -> listener.progress("sanity explainer", p.step(), p.steps(), String.format("loss %.4f %.1f img/s", p.loss(), p.imagesPerSecond())))
+          .build().train(net, encoder, images);
+    }
+    listener.done("sanity explainer");
+    ExplainerCard.Training training = new ExplainerCard.Training(steps, batch, centres, lr, seed, t != null ? t.init() : "random",
+        ThreadPolicy.current(), 1, r.seconds(), r.lastLoss(), r.lastLoss(), r.resumedFromStep(), 0, r.heldOut());
+    ExplainerCard card = ExplainerCard.of("explainer", config, encoderId, zoo.radius(), zoo.lambdaPos(), zoo.lambdaNeg(), "as the model's explainer",
+        Map.of(), zoo.excludedClasses(), "sanity test: pre-trained briefly against a randomised encoder", training, null, null, zoo.projectVersion());
+    card = ExplainerFiles.save(dir, net, card);
+    net.eval();
     return new ExplainerFiles.Loaded(net, card);
   }
 
   /** Builder of {@link EvaluationRecipe}; defaults are {@code tve evaluate}'s. */
   public static final class Builder {
     private final Path modelDir, explainerDir, out;
-    private Path data;
-    private List<String> methods = Methods.ALL, heads = List.of("ten-class");
-    private int n = 50, sanityN = 5, sanitySteps = 100, calibrationScenes = 500, subsets = 100, overlays = 4, shardIndex = 0, shards = 1;
+    private Path data, imagesDir, labelsFile, boxesFile;
+    private List<String> methods = Methods.ALL, heads = List.of();
+    private int n = 50, sanityN = 5, sanitySteps = 0, calibrationScenes = 0, subsets = 100, overlays = 4, shardIndex = 0, shards = 1;
     private String split = "test", blurSigma = "auto";
     private long sceneSeed = 5, seed = 7;
     private boolean reportOnly;
@@ -359,13 +468,25 @@ public final class EvaluationRecipe {
 
     /** @param v methods (default {@link Methods#ALL}) @return this */
     public Builder optMethods(List<String> v) { methods = List.copyOf(v); return this; }
-    /** @param v heads (default ten-class) @return this */
+    /** @param v heads (default: ten-class where the model has it, else its first head) @return this */
     public Builder optHeads(List<String> v) { heads = List.copyOf(v); return this; }
     /** @param v test scenes per head (default 50) @return this */
     public Builder optN(int v) { n = v; return this; }
     /** @param v sanity scenes per head (default 5) @return this */
     public Builder optSanityN(int v) { sanityN = v; return this; }
-    /** @param v steps of the randomised encoder's explainer (default 100) @return this */
+    /**
+     * @param dir a folder of images to evaluate on instead of scenes
+     * @param labels its labels.csv, or null
+     * @param boxes its boxes.json, or null
+     * @return this
+     */
+    public Builder optImages(Path dir, Path labels, Path boxes) {
+      imagesDir = dir;
+      labelsFile = labels;
+      boxesFile = boxes;
+      return this;
+    }
+    /** @param v steps of the randomised encoder's explainer (default 0: 5 per image of --n, from 20 to 100) @return this */
     public Builder optSanitySteps(int v) { sanitySteps = v; return this; }
     /** @param v test or validation (default test) @return this */
     public Builder optSplit(String v) { split = v; return this; }
@@ -373,7 +494,7 @@ public final class EvaluationRecipe {
     public Builder optSceneSeed(long v) { sceneSeed = v; return this; }
     /** @param v insertion blur sigma in pixels, or "auto" (default) @return this */
     public Builder optBlurSigma(String v) { blurSigma = v; return this; }
-    /** @param v validation scenes for the blur calibration (default 500) @return this */
+    /** @param v images for the blur calibration (default 0: 10 per image of --n, from 50 to 500) @return this */
     public Builder optCalibrationScenes(int v) { calibrationScenes = v; return this; }
     /** @param v random patch subsets for faithfulness correlation (default 100) @return this */
     public Builder optSubsets(int v) { subsets = v; return this; }

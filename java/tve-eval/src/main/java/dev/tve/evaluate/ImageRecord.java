@@ -8,7 +8,7 @@ import java.util.Map;
  * box (the random map's expected pointing rate and relevance mass).
  */
 public record ImageRecord(String head, long scene, int label, int headLabel, int predicted, float probability, float blurredProbability,
-    double boxShare, Map<String, MethodScores> methods) {
+    double boxShare, Map<String, MethodScores> methods, String file) {
 
   /** The key a rerun skips by. */
   public String key() { return head + "/" + scene; }
@@ -18,6 +18,6 @@ public record ImageRecord(String head, long scene, int label, int headLabel, int
    * the deletion (black, zero) and insertion curves (P + 1 points, 4 decimals).
    */
   public record MethodScores(float[] map, double deletionBlack, double deletionZero, double insertion, double faithfulnessCorrelation,
-      int pointing, double relevanceMass, double seconds, double forwardPasses, double backwardPasses, float[] curveDeletionBlack,
+      double pointing, double relevanceMass, double seconds, double forwardPasses, double backwardPasses, float[] curveDeletionBlack,
       float[] curveDeletionZero, float[] curveInsertion) {}
 }

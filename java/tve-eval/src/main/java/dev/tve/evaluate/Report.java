@@ -2,8 +2,6 @@ package dev.tve.evaluate;
 
 import dev.tve.explain.Methods;
 
-import dev.tve.image.Scene;
-import dev.tve.image.SceneGenerator;
 import dev.tve.metric.Direction;
 import dev.tve.metric.Measure;
 import dev.tve.metric.MeanInterval;
@@ -43,6 +41,8 @@ public final class Report {
   /** TVE's recovery target applies to these. */
   static final List<Measure> RECOVERY = List.of(Measure.DELETION_BLACK, Measure.DELETION_ZERO, Measure.INSERTION_BLUR);
   static final double RECOVERY_TARGET = 0.9;
+  /** Below this many images a report says its intervals are wide. */
+  static final int SMALL_SAMPLE = 100;
 
   /** Everything reported for one head. */
   public record HeadReport(String head, int images, double accuracy, double boxShare, List<Table> tables, Map<String, Object> json,
@@ -88,6 +88,12 @@ public final class Report {
     return new Report(out, methods);
   }
 
+  /** A measure's per-image values; localisation only on the images that have a box (the others carry NaN). */
+  private static double[] scores(List<ImageRecord> rs, String method, Measure m) {
+    boolean localisation = m == Measure.POINTING || m == Measure.RELEVANCE_MASS;
+    return rs.stream().filter(r -> !localisation || !Double.isNaN(r.boxShare())).mapToDouble(r -> value(r.methods().get(method), m)).toArray();
+  }
+
   private static double[] column(List<ImageRecord> rs, String method, ToDoubleFunction<ImageRecord.MethodScores> f) {
     return rs.stream().mapToDouble(r -> f.applyAsDouble(r.methods().get(method))).toArray();
   }
@@ -98,10 +104,15 @@ public final class Report {
 
   private static HeadReport head(String h, List<ImageRecord> rs, List<SanityRecord> ss, List<String> methods, double pretrainSeconds, long seed) {
     int n = rs.size();
+    // Localisation needs boxes: a folder evaluated without them reports faithfulness only.
+    boolean boxes = rs.stream().anyMatch(r -> !Double.isNaN(r.boxShare()));
+    List<Measure> scored = boxes ? SCORED : SCORED.stream().filter(m -> m != Measure.POINTING && m != Measure.RELEVANCE_MASS).toList();
+    String small = n < SMALL_SAMPLE ? String.format("Only %d images (fewer than %d): every interval below is wide, and the recovery and "
+        + "break-even figures are indicative only. ", n, SMALL_SAMPLE) : "";
     List<Table> tables = new ArrayList<>();
     Map<String, Object> json = new LinkedHashMap<>();
     double accuracy = rs.stream().filter(r -> r.headLabel() >= 0).mapToDouble(r -> r.headLabel() == r.predicted() ? 1 : 0).average().orElse(Double.NaN);
-    double boxShare = rs.stream().mapToDouble(ImageRecord::boxShare).average().orElse(Double.NaN);
+    double boxShare = rs.stream().mapToDouble(ImageRecord::boxShare).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
     json.put("head", h);
     json.put("images", n);
     json.put("accuracy", accuracy);
@@ -114,7 +125,7 @@ public final class Report {
 
     // 1. Means with CIs.
     List<String> header = new ArrayList<>(List.of("method"));
-    for (Measure m : SCORED) header.add(m.title() + " " + arrow(m.direction()));
+    for (Measure m : scored) header.add(m.title() + " " + arrow(m.direction()));
     List<List<String>> rowsOut = new ArrayList<>();
     Map<String, Object> perMethod = new LinkedHashMap<>();
     Map<String, Map<Measure, MeanInterval>> means = new LinkedHashMap<>();
@@ -122,8 +133,8 @@ public final class Report {
       List<String> row = new ArrayList<>(List.of(m));
       Map<String, Object> mj = new LinkedHashMap<>();
       Map<Measure, MeanInterval> mm = new LinkedHashMap<>();
-      for (Measure measure : SCORED) {
-        MeanInterval mi = MeanInterval.of(column(rs, m, s -> value(s, measure)), seed + measure.ordinal());
+      for (Measure measure : scored) {
+        MeanInterval mi = MeanInterval.of(scores(rs, m, measure), seed + measure.ordinal());
         mm.put(measure, mi);
         row.add(mi.format("%.3f"));
         mj.put(measure.key(), mi);
@@ -133,11 +144,13 @@ public final class Report {
       rowsOut.add(row);
     }
     tables.add(new Table("Faithfulness and localisation, mean [95 % CI]", String.format(
-        "%d test scenes; target: the head's predicted class (head accuracy %.1f %%). ↑ higher is better, ↓ lower is better. "
-            + "Chance level of the pointing game and of relevance mass (the share of patches in the box): %.3f. "
+        "%s%d images; target: the head's predicted class (head accuracy %s). ↑ higher is better, ↓ lower is better. "
+            + (boxes ? "Chance level of the pointing game and of relevance mass (the share of patches in the box): %.3f. " : "No boxes: no localisation.%s ")
             + "The target's mean probability: %.3f on the image, %.3f on the blurred canvas insertion starts from. "
-            + "On dark-background scenes brightness (intensity) scores well on black-filled deletion; the localisation columns show where it does not.",
-        n, 100 * accuracy, boxShare, probability, blurredProbability), header, rowsOut));
+            + "On dark-background images brightness (intensity) scores well on black-filled deletion; the localisation columns show where it does not.",
+        small, n, Double.isNaN(accuracy) ? "unknown: no labels" : String.format("%.1f %%", 100 * accuracy), boxes ? boxShare : "",
+        probability, blurredProbability), header, rowsOut));
+    json.put("smallSample", n < SMALL_SAMPLE);
     json.put("measures", perMethod);
 
     // 2. TVE against each method, paired.
@@ -148,8 +161,8 @@ public final class Report {
         if (m.equals(Methods.TVE)) continue;
         List<String> row = new ArrayList<>(List.of("tve - " + m));
         Map<String, Object> one = new LinkedHashMap<>();
-        for (Measure measure : SCORED) {
-          PairedDifference d = PairedDifference.of(column(rs, Methods.TVE, s -> value(s, measure)), column(rs, m, s -> value(s, measure)),
+        for (Measure measure : scored) {
+          PairedDifference d = PairedDifference.of(scores(rs, Methods.TVE, measure), scores(rs, m, measure),
               measure.direction(), seed + 100 + measure.ordinal());
           row.add(String.format("%+.3f [%+.3f, %+.3f]%s", d.mean(), d.lo(), d.hi(), d.better() ? " TVE better" : d.significant() ? " TVE worse" : " tie"));
           one.put(measure.key(), d);
@@ -158,9 +171,9 @@ public final class Report {
         dj.put(m, one);
       }
       List<String> dh = new ArrayList<>(List.of("paired difference"));
-      for (Measure measure : SCORED) dh.add(measure.title() + " " + arrow(measure.direction()));
+      for (Measure measure : scored) dh.add(measure.title() + " " + arrow(measure.direction()));
       tables.add(new Table("TVE against each method: paired difference, mean [95 % CI]",
-          "Per-image differences on the same scenes and targets, bootstrap CI (10,000 resamples). \"TVE better\" / \"TVE worse\": the CI excludes 0.",
+          "Per-image differences on the same images and targets, bootstrap CI (10,000 resamples). \"TVE better\" / \"TVE worse\": the CI excludes 0.",
           dh, diff));
       json.put("tveAgainst", dj);
 
@@ -238,14 +251,17 @@ public final class Report {
           "tveCostRatio", tveSec / sec));
     }
     String breakEven = "";
-    if (methods.contains(Methods.OCCLUSION) && !Double.isNaN(tveSec) && !Double.isNaN(pretrainSeconds)) {
-      double occ = mean(column(rs, Methods.OCCLUSION, ImageRecord.MethodScores::seconds));
+    double occSec = methods.contains(Methods.OCCLUSION) ? mean(column(rs, Methods.OCCLUSION, ImageRecord.MethodScores::seconds)) : Double.NaN;
+    if (occSec <= tveSec) {
+      breakEven = String.format(" No break-even with occlusion: TVE (%.4f s per image) is not faster than occlusion (%.4f s) here.", tveSec, occSec);
+    } else if (methods.contains(Methods.OCCLUSION) && !Double.isNaN(tveSec) && !Double.isNaN(pretrainSeconds)) {
+      double occ = occSec;
       double images = pretrainSeconds / (occ - tveSec);
       breakEven = String.format(" Break-even with occlusion: the explainer's %.0f s of pre-training are paid back after %.0f explanations "
           + "(%.0f s / (%.4f - %.4f) s per image).", pretrainSeconds, Math.ceil(images), pretrainSeconds, occ, tveSec);
       cj.put("breakEvenVsOcclusion", ordered("pretrainSeconds", pretrainSeconds, "explanations", Math.ceil(images)));
     }
-    tables.add(new Table("Cost per explanation", "Wall seconds on this machine (1 libtorch thread), in batches of 16 scenes; passes through the model "
+    tables.add(new Table("Cost per explanation", "Wall seconds on this machine (1 libtorch thread), in batches of up to 16 images; passes through the model "
         + "under test (TVE: its explainer network and the encoder)." + breakEven,
         List.of("method", "seconds / image", "forward passes", "backward passes", "images / s", "TVE's time as a fraction"), cost));
     json.put("cost", cj);
@@ -281,7 +297,7 @@ public final class Report {
       }
     }
     tables.add(new Table("Agreement between maps, mean [95 % CI]",
-        "Rank correlation over the 49 patches, per image. TVE against occlusion with TVE's own window is the quantity TVE learns to amortise.",
+        "Rank correlation over the " + rs.get(0).methods().values().iterator().next().map().length + " patches, per image. TVE against occlusion with TVE's own window is the quantity TVE learns to amortise.",
         ah, agree));
     json.put("agreement", aj);
 
@@ -312,9 +328,9 @@ public final class Report {
       sh.add("verdict");
       int images = (int) ss.stream().map(SanityRecord::scene).distinct().count();
       tables.add(new Table("Sanity (model randomisation): Spearman between the map for the model and for the randomised model, mean [95 % CI]",
-          String.format("%d scenes per condition. Pass: mean below %.1f and the CI's upper end below 1. random-head: the head's weights replaced by "
+          String.format("%d images per condition. Pass: mean below %.1f and the CI's upper end below 1. random-head: the head's weights replaced by "
               + "Gaussian noise of their own spread; shuffled-labels: the zoo's head trained on shuffled labels; random-encoder: a freshly "
-              + "initialised encoder under the same head (TVE: an explainer briefly pre-trained against it). Passing is necessary, not a ranking: "
+              + "initialised encoder (TorchScript: every weight tensor redrawn from its own mean and spread) under the same head (TVE: an explainer briefly pre-trained against it). Passing is necessary, not a ranking: "
               + "a fresh random map passes by construction, and a map that ignores the model (intensity) fails.", images, SanityCheck.PASS_BELOW),
           sh, san));
       json.put("sanity", sj);
@@ -378,7 +394,10 @@ public final class Report {
   public String markdown() {
     StringBuilder b = new StringBuilder();
     for (HeadReport h : heads) {
-      b.append(String.format("### Head `%s` (%d scenes)%n%n", h.head(), h.images()));
+      b.append(String.format("### Head `%s` (%d images)%n%n", h.head(), h.images()));
+      if (h.images() < SMALL_SAMPLE) {
+        b.append(String.format("**Only %d images: the intervals are wide; treat recovery and break-even as indicative.**%n%n", h.images()));
+      }
       for (Table t : h.tables()) b.append(t.markdown());
     }
     return b.toString();
@@ -423,17 +442,18 @@ public final class Report {
    * Side-by-side overlays of every method for the first {@code perHead} scenes of each head (maps
    * min-max scaled for display), one PNG row per scene; returns the files, relative to dir.
    */
-  public List<String> writeOverlays(Path dir, List<ImageRecord> rows, SceneGenerator scenes, int grid, int perHead) throws IOException {
+  public List<String> writeOverlays(Path dir, List<ImageRecord> rows, EvalImages scenes, int grid, int perHead) throws IOException {
     List<String> files = new ArrayList<>();
     Files.createDirectories(dir.resolve("overlays"));
     Overlay overlay = Overlay.builder().optScale(3).build();
     for (HeadReport h : heads) {
       List<ImageRecord> rs = rows.stream().filter(r -> r.head().equals(h.head())).limit(perHead).toList();
       for (ImageRecord r : rs) {
-        Scene sc = scenes.scene(r.scene());
+        byte[] pixels = scenes.display(scenes.item(r.scene()).x(), 1f);
+        int side = scenes.size();
         List<Mat> tiles = new ArrayList<>();
         try {
-          for (String m : methods) tiles.add(overlay.draw(sc.pixels(), sc.size(), sc.size(), 1, display(r.methods().get(m).map()), grid, m));
+          for (String m : methods) tiles.add(overlay.draw(pixels, side, side, scenes.channels(), display(r.methods().get(m).map()), grid, m));
           String file = "overlays/" + h.head() + "-" + r.scene() + ".png";
           try (Mat row = Montage.tile(tiles, tiles.size())) {
             PngFiles.write(dir.resolve(file), row);
@@ -465,7 +485,7 @@ public final class Report {
             + "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;font-size:13px}td:first-child,th:first-child{text-align:left}"
             + "img{max-width:100%}</style></head><body>\n<h1>").append(Table.escape(heading)).append("</h1>\n<p>").append(Table.escape(setup)).append("</p>\n");
     for (HeadReport h : heads) {
-      b.append("<h2>Head ").append(Table.escape(h.head())).append(" (").append(h.images()).append(" scenes)</h2>\n");
+      b.append("<h2>Head ").append(Table.escape(h.head())).append(" (").append(h.images()).append(" images)</h2>\n");
       for (Table t : h.tables()) b.append(t.html());
       b.append("<h3>Mean curves</h3>\n");
       for (String c : charts) if (c.startsWith("curves-" + h.head() + "-")) b.append("<img src=\"").append(c).append("\" width=\"460\">\n");

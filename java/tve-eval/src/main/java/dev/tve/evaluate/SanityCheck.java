@@ -3,7 +3,6 @@ package dev.tve.evaluate;
 import dev.tve.explain.ExplainerFiles;
 import dev.tve.explain.MethodContext;
 import dev.tve.model.TargetModel;
-import dev.tve.image.Scene;
 import dev.tve.metric.RankCorrelation;
 import dev.tve.model.Head;
 import dev.tve.model.LinearHead;
@@ -81,7 +80,7 @@ public final class SanityCheck {
       IntConsumer progress) throws IOException {
     if (c.head().classes() < 1) throw new IllegalArgumentException("condition head has no classes");
     List<ImageRecord> todo = originals.stream().filter(r -> !done.contains(r.head() + "/" + c.name() + "/" + r.scene())).toList();
-    int s = ev.scenes().size(), f = s * s, batch = 16;
+    int s = ev.images().size(), f = ev.images().channels() * s * s, batch = 16;
     MethodContext ctx = ev.context(c.model(), c.explainer());
     long salt = 1 + CONDITIONS.indexOf(c.name());
     for (int done0 = 0; done0 < todo.size(); done0 += batch) {
@@ -91,8 +90,7 @@ public final class SanityCheck {
       long[] keys = new long[b];
       for (int i = 0; i < b; i++) {
         ImageRecord r = todo.get(done0 + i);
-        Scene sc = ev.scenes().generator().scene(r.scene());
-        ev.scenes().normalise(sc, x, i * f);
+        System.arraycopy(ev.images().item(r.scene()).x(), 0, x, i * f, f);
         targets[i] = r.predicted();
         keys[i] = r.scene();
         if (targets[i] >= c.head().classes()) throw new IllegalArgumentException("condition " + c.name() + ": head " + c.head().name() + " has no class " + targets[i]);

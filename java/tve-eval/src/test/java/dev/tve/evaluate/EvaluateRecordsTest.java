@@ -27,7 +27,7 @@ class EvaluateRecordsTest {
   }
 
   static ImageRecord record(long scene, Map<String, ImageRecord.MethodScores> m) {
-    return new ImageRecord("h", scene, 1, 1, 1, 0.9f, 0.1f, 0.2, m);
+    return new ImageRecord("h", scene, 1, 1, 1, 0.9f, 0.1f, 0.2, m, null);
   }
 
   @Test
