@@ -163,7 +163,10 @@ public final class TorchScriptEncoder implements DifferentiableEncoder, AutoClos
     if (t.scalar_type().value != torch.ScalarType.Float.value) {
       throw new ModelFileException(file, what + " returned " + t.scalar_type() + " for " + in + "; need float32");
     }
-    if (s.length != rank) throw new ModelFileException(file, what + " returned " + Arrays.toString(s) + " for " + in + "; need rank " + rank);
+    if (s.length != rank) {
+      throw new ModelFileException(file, what + " returned " + Arrays.toString(s) + " for " + in + "; need " + (rank == 2 ? "[B, D]" : rank == 3
+          ? "[B, T, D']" : "[B, C', h, w]"));
+    }
     return s;
   }
 
@@ -266,7 +269,7 @@ public final class TorchScriptEncoder implements DifferentiableEncoder, AutoClos
   @Override
   public Tensor forward(Tensor images, Consumer<Tensor> camLayer) {
     String tap = fromFeatures ? FEATURES : fromTokens ? TOKENS : null;
-    if (tap == null) throw new UnsupportedOperationException("grad-cam needs " + camLayerMissing());
+    if (tap == null) throw new IllegalArgumentException("grad-cam needs " + camLayerMissing());
     Tensor a = module.get_method(tap).apply(new IValueVector(new IValue(images))).toTensor();
     camLayer.accept(a);
     return module.get_method(tap.equals(FEATURES) ? FROM_FEATURES : FROM_TOKENS).apply(new IValueVector(new IValue(a))).toTensor();
