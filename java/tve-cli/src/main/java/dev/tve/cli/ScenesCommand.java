@@ -28,7 +28,9 @@ public final class ScenesCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (n < 1) throw new IllegalArgumentException("--n " + n + ": at least 1");
-    ModelCard card = ModelCard.read((model != null ? model : ExplainCommand.home().resolve("zoo/scene-vit")).resolve("encoder.card.json"));
+    // The test split needs no model; train and validation follow a built-in model's validation carve.
+    ModelCard card = split.equals("test") ? null
+        : ModelCard.read((model != null ? model : ExplainCommand.home().resolve("zoo/scene-vit")).resolve("encoder.card.json"));
     SceneGenerator gen = SceneFolder.generator(data != null ? data : FashionMnist.locate(), card, split, seed, exclude != null ? exclude : new int[0]);
     ProgressBar bar = new ProgressBar("scenes");
     SceneFolder.write(out, gen, first, n, k -> bar.update(k, n, k + "/" + n));

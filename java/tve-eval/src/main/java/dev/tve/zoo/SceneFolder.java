@@ -40,7 +40,7 @@ public final class SceneFolder {
    * The scenes of a split, as tve evaluate and tve pretrain make them.
    *
    * @param data the Fashion-MNIST folder
-   * @param card a built-in model's card (its validation carve of the train split)
+   * @param card a built-in model's card (its validation carve of the train split); may be null for the test split
    * @param split train (the carve's train part), validation (its validation part) or test
    * @param seed the scene seed
    * @param exclude classes whose items (and clutter) are left out
