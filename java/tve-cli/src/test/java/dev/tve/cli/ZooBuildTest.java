@@ -89,7 +89,7 @@ class ZooBuildTest {
     assertThat(rows).hasSize(6);
     // Sanity: random head and shuffled labels for ten-class, random head for held-out (no shuffled twin), random encoder for both.
     assertThat(Files.readAllLines(ev.resolve("sanity.jsonl"))).hasSize(2 * 3 + 2 * 2);
-    assertThat(Files.readString(ev.resolve("summary.md"))).contains("### Head `ten-class` (3 scenes)", "### Head `held-out` (3 scenes)",
+    assertThat(Files.readString(ev.resolve("summary.md"))).contains("### Head `ten-class` (3 images)", "### Head `held-out` (3 images)",
         "| tve - occlusion |", "Recovery", "Break-even with occlusion", "Spearman with occlusion", "random-encoder (Spearman ↓)",
         "| intensity | 1.00 [1.00, 1.00] FAIL");
     assertThat(ev.resolve("report.html")).exists();
