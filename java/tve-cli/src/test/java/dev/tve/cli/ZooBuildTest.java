@@ -100,7 +100,7 @@ class ZooBuildTest {
     }
     String[] e2 = CliTest.capture(concat(common, "--n", "4"));
     assertThat(e2[0]).as(e2[2]).isEqualTo("0");
-    assertThat(e2[2]).contains("head ten-class: 1 of 4 scenes to do (3 done)");
+    assertThat(e2[2]).contains("head ten-class: 1 of 4 images to do (3 done)");
     List<String> more = Files.readAllLines(ev.resolve("rows.jsonl"));
     assertThat(more).hasSize(8).startsWith(rows.toArray(new String[0]));
     assertThat(e2[1]).contains("8 images");
