@@ -44,6 +44,10 @@ public final class TveCommand implements Runnable {
             cmd.getErr().println("tve " + cmd.getCommandName() + ": " + ex.getMessage());
             return 2;
           }
+          if (ex instanceof dev.tve.runtime.TrainingDivergedException) {   // a failed run, not a bug: one line, exit 1
+            cmd.getErr().println("tve " + cmd.getCommandName() + ": " + ex.getMessage());
+            return 1;
+          }
           throw ex;
         });
   }

@@ -4,6 +4,8 @@ import static org.bytedeco.pytorch.global.torch.cross_entropy;
 import static org.bytedeco.pytorch.global.torch.manual_seed;
 
 import dev.tve.image.SceneBatches;
+import dev.tve.runtime.ThreadPolicy;
+import dev.tve.runtime.TrainingDivergedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +79,12 @@ public final class EncoderTrainer {
 
   /** Trains {@code encoder} in place on scenes of {@code train}; the joint head is discarded. */
   public Result train(EncoderModule encoder, SceneBatches train) throws IOException {
+    try (ThreadPolicy.TrainingScope safe = ThreadPolicy.trainingScope()) {
+      return trainEpochs(encoder, train);
+    }
+  }
+
+  private Result trainEpochs(EncoderModule encoder, SceneBatches train) throws IOException {
     manual_seed(seed);
     int classes = train.generator().classes();
     LinearImpl head = new LinearImpl(encoder.dim(), classes);
@@ -124,7 +132,7 @@ public final class EncoderTrainer {
             opt.step();
             loss = l.item_float();
           }
-          if (!Double.isFinite(loss)) throw new IllegalStateException("training diverged at epoch " + epoch + " step " + s + " (loss " + loss + ")");
+          if (!Double.isFinite(loss)) throw new TrainingDivergedException("training diverged at epoch " + epoch + " step " + s + " (loss " + loss + "); lower the learning rate");
           lossSum += loss;
           done++;
           if (progress != null) {

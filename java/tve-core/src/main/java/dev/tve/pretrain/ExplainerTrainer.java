@@ -8,6 +8,8 @@ import dev.tve.explain.MaskedTargets;
 import dev.tve.explain.Masks;
 import dev.tve.image.ImageSource;
 import dev.tve.model.Encoder;
+import dev.tve.runtime.ThreadPolicy;
+import dev.tve.runtime.TrainingDivergedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,6 +114,12 @@ public final class ExplainerTrainer {
   private record Batch(float[] x, long[] rows, float[] keep, float[] remove) {}
 
   public Result train(ExplainerNetwork net, Encoder encoder, ImageSource images) throws IOException {
+    try (ThreadPolicy.TrainingScope safe = ThreadPolicy.trainingScope()) {
+      return trainSteps(net, encoder, images);
+    }
+  }
+
+  private Result trainSteps(ExplainerNetwork net, Encoder encoder, ImageSource images) throws IOException {
     ExplainerNetwork.Config cfg = net.config();
     if (cfg.dim() != encoder.dim() || cfg.imageSize() != encoder.imageSize() || cfg.channels() != encoder.channels()) {
       throw new IllegalArgumentException("explainer (D " + cfg.dim() + ", " + cfg.channels() + "x" + cfg.imageSize() + ") does not fit the encoder (D "
@@ -167,7 +175,7 @@ public final class ExplainerTrainer {
           opt.step();
           loss = l.item_double();
         }
-        if (!Double.isFinite(loss)) throw new IllegalStateException("pre-training diverged at step " + (step + 1) + " (loss " + loss + ")");
+        if (!Double.isFinite(loss)) throw new TrainingDivergedException("pre-training diverged at step " + (step + 1) + " (loss " + loss + "); lower the learning rate");
         losses[(int) step] = (float) loss;
         last = loss;
         done++;
