@@ -1,6 +1,7 @@
 package dev.tve.golden;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.tve.explain.Attribution;
 import dev.tve.explain.Explainer;
@@ -30,6 +31,10 @@ import org.junit.jupiter.api.Test;
  * same explained output: the perturbation methods explained the probability then, so they are built
  * with {@link ExplainedOutput#PROBABILITY} here, and KernelSHAP's per-image keys are the image
  * indices its per-batch seeding used.
+ *
+ * <p>On the machine that wrote them the maps were bit-identical; on another CPU oneDNN and OpenBLAS
+ * pick other kernels (an AMD EPYC here differed in the last digits: 5e-6 on values near 6), so maps
+ * must agree to float32 summation-order error, 1e-4 of each golden array's largest magnitude.
  */
 class GoldenMapsTest {
   static TargetModel model;
@@ -63,6 +68,13 @@ class GoldenMapsTest {
     model.close();
   }
 
+  /** Equal to the golden array up to float32 summation order (see the class comment). */
+  static void assertSame(float[] actual, float[] golden, String what) {
+    float scale = 0;
+    for (float v : golden) scale = Math.max(scale, Math.abs(v));
+    assertThat(actual).as(what).containsExactly(golden, within(Math.max(1e-4f * scale, 1e-7f)));
+  }
+
   static float[] flat(float[][] maps) {
     float[] f = new float[maps.length * G * G];
     for (int i = 0; i < maps.length; i++) System.arraycopy(maps[i], 0, f, i * G * G, G * G);
@@ -84,13 +96,13 @@ class GoldenMapsTest {
   }
 
   @Test
-  void tveIsBitIdentical() throws Exception {
-    assertThat(maps("tve", ExplainedOutput.LOGIT, MethodSettings.builder())).containsExactly(golden("tve"));
-    assertThat(maps("tve-display", ExplainedOutput.LOGIT, MethodSettings.builder())).containsExactly(golden("tve-display"));
+  void tveIsIdentical() throws Exception {
+    assertSame(maps("tve", ExplainedOutput.LOGIT, MethodSettings.builder()), golden("tve"), "tve");
+    assertSame(maps("tve-display", ExplainedOutput.LOGIT, MethodSettings.builder()), golden("tve-display"), "tve-display");
   }
 
   @Test
-  void tveEveryTargetOfTwoHeadsIsBitIdentical() throws Exception {
+  void tveEveryTargetOfTwoHeadsIsIdentical() throws Exception {
     TveExplainer tve = (TveExplainer) Methods.create("tve", MethodContext.of(model).withExplainer(explainer));
     List<Head> heads = List.of(model.head("ten-class"), model.head("coarse"));
     List<Attribution> all = tve.explain(Images.of(x, N, 1, 56), heads, TargetSpec.parse("all"));
@@ -101,28 +113,28 @@ class GoldenMapsTest {
       System.arraycopy(all.get(i).map(), 0, map, i * G * G, G * G);
       cls[i] = all.get(i).target();
     }
-    assertThat(raw).containsExactly(golden("tve-all-raw"));
-    assertThat(map).containsExactly(golden("tve-all-map"));
+    assertSame(raw, golden("tve-all-raw"), "tve-all-raw");
+    assertSame(map, golden("tve-all-map"), "tve-all-map");
     assertThat(cls).containsExactly(Npy.read(Path.of(getClass().getResource("/golden/tve-all-classes.npy").toURI())).ints());
   }
 
   @Test
   void gradientMethodsExplainingTheLogitAreIdentical() throws Exception {
     for (String m : List.of("saliency", "integrated-gradients", "integrated-gradients-blur", "grad-cam")) {
-      assertThat(maps(m, ExplainedOutput.LOGIT, MethodSettings.builder())).as(m).containsExactly(golden(m));
+      assertSame(maps(m, ExplainedOutput.LOGIT, MethodSettings.builder()), golden(m), m);
     }
   }
 
   @Test
   void perturbationMethodsExplainingTheProbabilityAreIdentical() throws Exception {
-    assertThat(maps("occlusion", ExplainedOutput.PROBABILITY, MethodSettings.builder())).containsExactly(golden("occlusion"));
-    assertThat(maps("rise", ExplainedOutput.PROBABILITY, MethodSettings.builder().optMasks(400))).containsExactly(golden("rise"));
-    assertThat(maps("kernel-shap", ExplainedOutput.PROBABILITY, MethodSettings.builder().optSamples(300))).containsExactly(golden("kernel-shap"));
+    assertSame(maps("occlusion", ExplainedOutput.PROBABILITY, MethodSettings.builder()), golden("occlusion"), "occlusion");
+    assertSame(maps("rise", ExplainedOutput.PROBABILITY, MethodSettings.builder().optMasks(400)), golden("rise"), "rise");
+    assertSame(maps("kernel-shap", ExplainedOutput.PROBABILITY, MethodSettings.builder().optSamples(300)), golden("kernel-shap"), "kernel-shap");
   }
 
   @Test
   void floorsAreIdentical() throws Exception {
-    assertThat(maps("random", ExplainedOutput.LOGIT, MethodSettings.builder())).containsExactly(golden("random"));
+    assertThat(maps("random", ExplainedOutput.LOGIT, MethodSettings.builder())).containsExactly(golden("random"));   // no kernel involved: exact
     assertThat(maps("intensity", ExplainedOutput.LOGIT, MethodSettings.builder())).containsExactly(golden("intensity"));
   }
 }
