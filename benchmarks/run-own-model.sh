@@ -7,7 +7,7 @@
 #  (b) a CNN (tve encoder-train --arch cnn) exported (exposing features / from_features), imported,
 #      pre-trained and evaluated the same way.
 # Every step resumes (a step whose output exists is skipped); the summaries go to
-# benchmarks/results/own-model/. About 2 hours on 2 cores with both pre-trainings in parallel.
+# benchmarks/results/own-model/. About 2.5 hours on 2 cores with both pre-trainings in parallel.
 # Needs the Fashion-MNIST package (apt-get update && apt-get install -y dataset-fashion-mnist).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
