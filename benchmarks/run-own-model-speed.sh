@@ -3,7 +3,7 @@
 # random weights (speed only), imported with tve import; plain inference vs TVE explain (img/s, median
 # of 3 in one process) and seconds per image of occlusion, IG (50 steps) and KernelSHAP on 2 images.
 # Writes benchmarks/results/own-model-speed.md. Needs Debian's python3-torch to make the encoders
-# (apt-get update && apt-get install -y python3-torch). About 20 minutes on 2 cores; run it alone.
+# (apt-get update && apt-get install -y python3-torch). About 40 minutes on 2 cores (KernelSHAP alone about 8 minutes per image at 224); run it alone.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
