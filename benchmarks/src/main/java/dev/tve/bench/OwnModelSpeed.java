@@ -58,9 +58,10 @@ public final class OwnModelSpeed {
           double explain = median(3, () -> rate(reps, batch, () -> tve.attribute(img, head, targets, null)));
           Images two = Images.of(Arrays.copyOf(x, 2 * 3 * s * s), 2, 3, s);
           int[] t2 = Arrays.copyOf(targets, 2);
-          double occ = secondsPerImage(Methods.create(Methods.OCCLUSION, ctx), two, head, t2);
-          double ig = secondsPerImage(Methods.create(Methods.INTEGRATED_GRADIENTS, ctx), two, head, t2);
-          double shap = secondsPerImage(Methods.create(Methods.KERNEL_SHAP, ctx), two, head, t2);
+          boolean methods = !Boolean.getBoolean("tve.bench.ratesOnly");     // -Dtve.bench.ratesOnly=true: img/s only (minutes, not the better part of an hour)
+          double occ = methods ? secondsPerImage(Methods.create(Methods.OCCLUSION, ctx), two, head, t2) : Double.NaN;
+          double ig = methods ? secondsPerImage(Methods.create(Methods.INTEGRATED_GRADIENTS, ctx), two, head, t2) : Double.NaN;
+          double shap = methods ? secondsPerImage(Methods.create(Methods.KERNEL_SHAP, ctx), two, head, t2) : Double.NaN;
           md.append(String.format(Locale.ROOT, "| %s (%d x %d, D %d) | %d x %d | %.1f | %.1f | %.2f | %.2f | %.2f | %.1f |%n",
               dir.getFileName(), s, s, enc.dim(), g, g, plain, explain, explain / plain, occ, ig, shap));
           System.err.printf(Locale.ROOT, "%s: inference %.1f img/s, TVE %.1f img/s, occlusion %.2f s, IG %.2f s, KernelSHAP %.1f s per image%n",
@@ -69,7 +70,7 @@ public final class OwnModelSpeed {
       }
     }
     md.append(String.format(Locale.ROOT, "%nBatch %d random normalised images, one 1000-class linear head, the predicted class, %d libtorch thread(s), "
-        + "%d cores; img/s: median of 3 runs of %d batches after one warm-up batch; occlusion, IG and KernelSHAP: one run on 2 images.%n",
+        + "%d cores; img/s: median of 3 runs of %d batches, each after 3 warm-up batches; occlusion, IG and KernelSHAP: one run on 2 images.%n",
         batch, threads, Runtime.getRuntime().availableProcessors(), reps));
     System.out.print(md);
   }
@@ -92,9 +93,11 @@ public final class OwnModelSpeed {
     return v[runs / 2];
   }
 
-  /** Images per second over {@code reps} calls, after one untimed call. */
+  private static final int WARMUP = 3;
+
+  /** Images per second over {@code reps} calls, after {@link #WARMUP} untimed calls. */
   private static double rate(int reps, int batch, Runnable call) {
-    call.run();
+    for (int i = 0; i < WARMUP; i++) call.run();     // libtorch's JIT profiles the first calls of a shape before it optimises
     long t0 = System.nanoTime();
     for (int i = 0; i < reps; i++) call.run();
     return (double) reps * batch / ((System.nanoTime() - t0) / 1e9);
