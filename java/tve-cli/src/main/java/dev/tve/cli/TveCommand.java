@@ -39,16 +39,12 @@ public final class TveCommand implements Runnable {
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler((ex, cmd, parsed) -> {
           // Bad input and unreadable files: one clear line, exit code 2; anything else is a bug.
-          if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
-              || ex instanceof UnsupportedOperationException) {
-            cmd.getErr().println("tve " + cmd.getCommandName() + ": " + ex.getMessage());
-            return 2;
-          }
-          if (ex instanceof dev.tve.runtime.TrainingDivergedException) {   // a failed run, not a bug: one line, exit 1
-            cmd.getErr().println("tve " + cmd.getCommandName() + ": " + ex.getMessage());
-            return 1;
-          }
-          throw ex;
+          // A diverged training run is a failed run, not a bug: one line too, exit code 1.
+          boolean badInput = ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
+              || ex instanceof UnsupportedOperationException;
+          if (!badInput && !(ex instanceof dev.tve.runtime.TrainingDivergedException)) throw ex;
+          cmd.getErr().println("tve " + cmd.getCommandName() + ": " + ex.getMessage());
+          return badInput ? 2 : 1;
         });
   }
 }

@@ -110,7 +110,8 @@ public final class ThreadPolicy {
    * (mkldnn) path is off when libtorch runs more than one intra-op thread. With 2 threads its
    * convolution backward returned a NaN weight gradient now and then (the fixture CNN's first
    * convolution: about one 40-step run in six; never with 1 thread or with oneDNN off), so a
-   * pre-training diverged at random. The switch is process-wide: other threads' convolutions take
+   * pre-training diverged at random. This removes that cause, not every one: short runs on the
+   * fixture still end in NaN now and then (a nondeterministic fault under investigation). The switch is process-wide: other threads' convolutions take
    * libtorch's own path meanwhile (same results, other speed). Restored on close.
    *
    * <pre>{@code
