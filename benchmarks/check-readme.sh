@@ -3,7 +3,7 @@
 # "<!-- readme-check -->" line, in order, from the repository root (writing into my/, removed before
 # and after). A block after "<!-- readme-check in=DIR -->" runs instead in a temporary copy of DIR
 # (the example's input files), with ./tve on PATH as written. Fails on the first command that fails.
-# Not yet in .ci/run (see there). Blocks left unchecked are the two commands (CI runs them), the consumer
+# .ci/run calls it. Blocks left unchecked are the two commands (CI runs them), the consumer
 # example (CI runs it) and the hour-long evaluation and tester runs (their scripts are the check).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

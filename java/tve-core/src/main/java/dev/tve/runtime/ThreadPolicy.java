@@ -105,31 +105,54 @@ public final class ThreadPolicy {
   public static int current() {
     return torch.get_num_threads();
   }
+  private static final Object TRAINING = new Object();
+  private static int trainingScopes;
+  private static boolean oneDnnBefore;
+
   /**
    * For training (anything that runs backward through convolutions): while open, libtorch's oneDNN
-   * (mkldnn) path is off when libtorch runs more than one intra-op thread. With 2 threads its
-   * convolution backward returned a NaN weight gradient now and then (the fixture CNN's first
-   * convolution: about one 40-step run in six; never with 1 thread or with oneDNN off), so a
-   * pre-training diverged at random. This removes that cause, not every one: short runs on the
-   * fixture still end in NaN now and then (a nondeterministic fault under investigation). The switch is process-wide: other threads' convolutions take
-   * libtorch's own path meanwhile (same results, other speed). Restored on close.
+   * (mkldnn) path is off. Its convolution backward returned a NaN weight gradient now and then (the
+   * fixture CNN's first convolution; with 1 libtorch thread as with 2: 6 of 8 400-step
+   * pre-trainings diverged at random steps, the losses bit-identical until then; none of 16 with
+   * oneDNN off), so pre-training diverged at random. The switch is process-wide: other threads'
+   * convolutions take libtorch's own path meanwhile (same results within float rounding, another
+   * speed). Scopes nest and may overlap across threads; the last one to close restores the setting.
    *
    * <pre>{@code
    * try (ThreadPolicy.TrainingScope t = ThreadPolicy.trainingScope()) { train(); }
    * }</pre>
    */
   public static TrainingScope trainingScope() {
-    boolean was = torch.globalContext().userEnabledMkldnn();
-    boolean off = was && torch.get_num_threads() > 1;
-    if (off) torch.globalContext().setUserEnabledMkldnn(false);
-    return new TrainingScope(off);
+    synchronized (TRAINING) {
+      if (trainingScopes++ == 0) {
+        oneDnnBefore = torch.globalContext().userEnabledMkldnn();
+        if (oneDnnBefore) torch.globalContext().setUserEnabledMkldnn(false);
+      }
+      return new TrainingScope(oneDnnBefore);
+    }
   }
 
-  /** Whether a {@link #trainingScope()} turned oneDNN off (and turns it back on at close). */
-  public record TrainingScope(boolean oneDnnOff) implements AutoCloseable {
+  /** An open {@link #trainingScope()}; closing it twice counts once. */
+  public static final class TrainingScope implements AutoCloseable {
+    private final boolean oneDnnWasOn;
+    private boolean closed;
+
+    private TrainingScope(boolean oneDnnWasOn) {
+      this.oneDnnWasOn = oneDnnWasOn;
+    }
+
+    /** Whether oneDNN was on when the first of the open scopes opened (and comes back on when the last closes). */
+    public boolean oneDnnWasOn() {
+      return oneDnnWasOn;
+    }
+
     @Override
     public void close() {
-      if (oneDnnOff) torch.globalContext().setUserEnabledMkldnn(true);
+      synchronized (TRAINING) {
+        if (closed) return;
+        closed = true;
+        if (--trainingScopes == 0 && oneDnnBefore) torch.globalContext().setUserEnabledMkldnn(true);
+      }
     }
   }
 }
