@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
@@ -28,6 +29,8 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.TensorOptions;
 
 /**
  * TVE's explainer: images [B, C, H, W] to E+ and E- [B, P, D], for every patch p the predicted
@@ -60,9 +63,15 @@ public final class ExplainerNetwork extends Module {
    *
    * @param dim D, the target encoder's embedding width (the output width)
    * @param mixerLayers mixer layers per explainer head
+   * @param constantOutputs embedding dimensions that were constant over the pre-training targets (dead
+   *     channels), with their value: E+ and E- output that value there. Without this a head weight
+   *     that multiplies an always-zero dimension (such weights drift to 10^4 and more, unchecked by the
+   *     data) turns the explainer's small error there into a logit error of thousands.
    */
   public record Config(Shape shape, int channels, int imageSize, int patch, int trunkDim, int trunkLayers, int trunkHeads,
-      int mixerLayers, int dim, String trunk, String trunkMethod) {
+      int mixerLayers, int dim, String trunk, String trunkMethod,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+      java.util.SortedMap<Integer, Float> constantOutputs) {
     /** The built-in ViT trunk. */
     public static final String VIT = "vit";
     /** A trainable copy of the user's TorchScript encoder, read through {@code trunkMethod} (tokens or features). */
@@ -77,6 +86,24 @@ public final class ExplainerNetwork extends Module {
       if (trunk.equals(TORCHSCRIPT) && !"tokens".equals(trunkMethod) && !"features".equals(trunkMethod)) {
         throw new IllegalArgumentException("a TorchScript trunk reads tokens or features, not " + trunkMethod);
       }
+      constantOutputs = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(constantOutputs == null ? Map.of() : constantOutputs));
+      for (Map.Entry<Integer, Float> e : constantOutputs.entrySet()) {
+        if (e.getKey() < 0 || e.getKey() >= dim || e.getValue() == null || !Float.isFinite(e.getValue())) {
+          throw new IllegalArgumentException("constant output " + e.getKey() + " = " + e.getValue() + " (D " + dim + ")");
+        }
+      }
+    }
+
+    /** Without constant outputs. */
+    public Config(Shape shape, int channels, int imageSize, int patch, int trunkDim, int trunkLayers, int trunkHeads, int mixerLayers, int dim,
+        String trunk, String trunkMethod) {
+      this(shape, channels, imageSize, patch, trunkDim, trunkLayers, trunkHeads, mixerLayers, dim, trunk, trunkMethod, null);
+    }
+
+    /** The same sizes with these constant outputs. */
+    public Config withConstantOutputs(Map<Integer, Float> outputs) {
+      return new Config(shape, channels, imageSize, patch, trunkDim, trunkLayers, trunkHeads, mixerLayers, dim, trunk, trunkMethod,
+          outputs == null ? null : new java.util.TreeMap<>(outputs));
     }
 
     /** A built-in ViT trunk (cards of format 1 and before). */
@@ -127,6 +154,7 @@ public final class ExplainerNetwork extends Module {
       m.put("dim", dim);
       m.put("trunk", trunk);
       if (trunkMethod != null) m.put("trunkMethod", trunkMethod);
+      if (!constantOutputs.isEmpty()) m.put("constantOutputs", constantOutputs);
       return m;
     }
   }
@@ -135,6 +163,8 @@ public final class ExplainerNetwork extends Module {
   private final VitEncoder trunkPos;
   private final VitEncoder trunkNeg;
   private final JitModule[] scripted;     // TorchScript trunks: [pos] shared, [pos, neg] separate; null for a ViT trunk
+  private final float[] constantFree;     // [D]: 0 at a constant output, else 1; null when none
+  private final float[] constantValue;    // [D]: the constant outputs' values, else 0
   private final List<List<LinearImpl>> mixPos = new ArrayList<>();
   private final List<List<LinearImpl>> mixNeg = new ArrayList<>();
   private final List<List<LayerNormImpl>> normPos = new ArrayList<>();
@@ -160,6 +190,18 @@ public final class ExplainerNetwork extends Module {
     if (!vit && (trunks == null || trunks.length != want)) throw new IllegalArgumentException("a " + config.shape() + " TorchScript trunk needs " + want + " module(s)");
     if (vit && trunks != null) throw new IllegalArgumentException("a ViT trunk is built, not given");
     scripted = vit ? null : trunks.clone();
+    if (config.constantOutputs().isEmpty()) {
+      constantFree = null;
+      constantValue = null;
+    } else {
+      constantFree = new float[config.dim()];
+      constantValue = new float[config.dim()];
+      java.util.Arrays.fill(constantFree, 1f);
+      for (Map.Entry<Integer, Float> e : config.constantOutputs().entrySet()) {
+        constantFree[e.getKey()] = 0f;
+        constantValue[e.getKey()] = e.getValue();
+      }
+    }
     if (scripted != null) for (JitModule m : scripted) m.eval();
     trunkPos = !vit ? null : register_module("trunk", new VitEncoder(config.channels(), config.imageSize(), config.patch(), config.trunkDim(),
         config.trunkLayers(), config.trunkHeads()));
@@ -261,7 +303,16 @@ public final class ExplainerNetwork extends Module {
   public Tensor[] forward(Tensor images) {
     Tensor hp = patchTokens(0, images);
     Tensor hn = config.shape() == Shape.SHARED ? hp : patchTokens(1, images);
-    return new Tensor[] {applyHead(hp, mixPos.get(0), normPos.get(0)), applyHead(hn, mixNeg.get(0), normNeg.get(0))};
+    return new Tensor[] {constants(applyHead(hp, mixPos.get(0), normPos.get(0))), constants(applyHead(hn, mixNeg.get(0), normNeg.get(0)))};
+  }
+
+  /** E * free + value: the constant outputs take their value (no gradient reaches them); the rest pass. */
+  private Tensor constants(Tensor e) {
+    if (constantFree == null) return e;
+    TensorOptions f = new TensorOptions(torch.ScalarType.Float);
+    Tensor free = torch.from_blob(new FloatPointer(constantFree), new long[] {constantFree.length}, f).clone();
+    Tensor value = torch.from_blob(new FloatPointer(constantValue), new long[] {constantValue.length}, f).clone();
+    return e.mul(free).add(value);
   }
 
   /** The trunk's patch tokens [B, P, Dt], g * g in row-major grid order. */

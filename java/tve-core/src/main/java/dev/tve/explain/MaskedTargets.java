@@ -74,4 +74,40 @@ public final class MaskedTargets {
     }
     return new float[][] {keep, remove};
   }
+
+  /**
+   * The embedding dimensions that are constant over the targets of the first {@code n} images of
+   * {@code images} ({@code centres} seeded random centres each, both signs): dead channels, whose head
+   * weights the data never constrains. Constant means max - min within 1e-7 of the dimension's
+   * magnitude (a dead ReLU channel averages to exactly 0).
+   *
+   * @return dimension to value, ascending; empty when every dimension varies
+   */
+  public java.util.SortedMap<Integer, Float> constantDimensions(dev.tve.image.ImageSource images, int n, int centres, long seed) {
+    int d = encoder.dim(), p = grid * grid, batch = 32;
+    n = (int) Math.min(n, images.count());
+    float[] lo = new float[d], hi = new float[d];
+    java.util.Arrays.fill(lo, Float.POSITIVE_INFINITY);
+    java.util.Arrays.fill(hi, Float.NEGATIVE_INFINITY);
+    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+    float[] x = new float[batch * images.imageFloats()];
+    for (int done = 0; done < n; done += batch) {
+      int b = Math.min(batch, n - done);
+      images.fill(done, b, x);
+      int[] cs = new int[b * centres];
+      for (int i = 0; i < cs.length; i++) cs[i] = r.nextInt(p);
+      for (float[] t : compute(x, b, cs, centres)) {
+        for (int i = 0; i < t.length; i++) {
+          int k = i % d;
+          if (t[i] < lo[k]) lo[k] = t[i];
+          if (t[i] > hi[k]) hi[k] = t[i];
+        }
+      }
+    }
+    java.util.SortedMap<Integer, Float> constant = new java.util.TreeMap<>();
+    for (int k = 0; k < d && n > 0; k++) {
+      if (Float.isFinite(lo[k]) && Float.isFinite(hi[k]) && hi[k] - lo[k] <= 1e-7 * Math.max(Math.abs(lo[k]), Math.abs(hi[k]))) constant.put(k, lo[k]);
+    }
+    return constant;
+  }
 }

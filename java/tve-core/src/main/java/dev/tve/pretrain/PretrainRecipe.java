@@ -2,6 +2,7 @@ package dev.tve.pretrain;
 
 import dev.tve.explain.ExplainerCard;
 import dev.tve.explain.ExplainerFiles;
+import dev.tve.explain.MaskedTargets;
 import dev.tve.explain.ExplainerNetwork;
 import dev.tve.explain.Verification;
 import dev.tve.image.FashionMnist;
@@ -48,6 +49,9 @@ import java.util.stream.Collectors;
  * }</pre>
  */
 public final class PretrainRecipe {
+  /** Training images whose masked copies decide which embedding dimensions are constant. */
+  public static final int CONSTANT_CHECK_IMAGES = 256;
+
   /**
    * What to pre-train against and on.
    *
@@ -247,9 +251,29 @@ public final class PretrainRecipe {
     }
   }
 
+  /**
+   * The config with the encoder's constant embedding dimensions (over the masked copies of the first
+   * {@value #CONSTANT_CHECK_IMAGES} training images) as constant outputs; a note names them when there are any.
+   *
+   * @return the config to build the explainer with
+   */
+  public static ExplainerNetwork.Config withConstantOutputs(ExplainerNetwork.Config config, Encoder encoder, ImageSource train, int radius,
+      int centres, long seed, java.util.function.Consumer<String> note) {
+    java.util.SortedMap<Integer, Float> constant = new MaskedTargets(encoder, config.grid(), radius, 256)
+        .constantDimensions(train, CONSTANT_CHECK_IMAGES, centres, seed + 300);
+    if (!constant.isEmpty()) {
+      note.accept(constant.size() + " of " + config.dim() + " embedding dimensions are constant over the masked copies of "
+          + Math.min(CONSTANT_CHECK_IMAGES, train.count()) + " training images (dead channels " + constant.keySet()
+          + "); the explainer outputs them as constants");
+    }
+    return config.withConstantOutputs(constant);
+  }
+
   private ExplainerCard train(Data data, Path out, Listener listener, int blas) throws IOException {
     ExplainerNetwork.Config config = data.config();
     if (config.imageSize() % config.patch() != 0) throw new IllegalArgumentException("size " + config.imageSize() + " is not a multiple of patch " + config.patch());
+    // Dead embedding channels are outputs to hold fixed, not to learn (see Config#constantOutputs).
+    config = withConstantOutputs(config, data.encoder(), data.train(), radius, centres, seed, listener::note);
     org.bytedeco.pytorch.global.torch.manual_seed(seed);       // the initial weights follow the seed
     ExplainerNetwork net;
     if (data.copyFrom() != null) {

@@ -111,6 +111,54 @@ class ExplainerTest {
         .initTrunkFrom(enc)).hasMessageContaining("trunk");
   }
 
+  /** A CNN whose last block's channels {@code dead} never fire: those embedding dimensions are always 0. */
+  static dev.tve.model.CnnEncoder cnnWithDeadChannels(int... dead) {
+    torch.manual_seed(12);
+    dev.tve.model.CnnEncoder cnn = new dev.tve.model.CnnEncoder(1, 56, 8, 16);
+    try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+      var ps = cnn.named_parameters(true);
+      for (int k : dead) {
+        ps.get("conv2_w").select(0, k).zero_();
+        ps.get("conv2_b").select(0, k).fill_(new org.bytedeco.pytorch.Scalar(-1f));
+      }
+    }
+    cnn.eval();
+    return cnn;
+  }
+
+  @Test
+  void deadEmbeddingChannelsAreFoundAndTheExplainerOutputsThemAsConstantsThroughTrainingSavingAndLoading(@TempDir Path dir) throws Exception {
+    dev.tve.model.CnnEncoder cnn = cnnWithDeadChannels(3, 11);
+    MaskedTargets targets = new MaskedTargets(cnn, 7, 1, 256);
+    assertThat(targets.constantDimensions(scenes, 64, 2, 1)).containsExactly(java.util.Map.entry(3, 0f), java.util.Map.entry(11, 0f));
+    assertThat(new MaskedTargets(tinyEncoder(), 7, 1, 256).constantDimensions(scenes, 64, 2, 1)).isEmpty();
+
+    ExplainerNetwork.Config cfg = new ExplainerNetwork.Config(ExplainerNetwork.Shape.SHARED, 1, 56, 8, 32, 1, 4, 1, 16)
+        .withConstantOutputs(java.util.Map.of(3, 0f, 11, 0.25f));
+    torch.manual_seed(3);
+    ExplainerNetwork net = new ExplainerNetwork(cfg);
+    float[] losses = ExplainerTrainer.builder().optSteps(6).optBatchSize(4).optCentres(2).optSeed(5).build().train(net, cnn, scenes).losses();
+    for (float v : losses) assertThat(Float.isFinite(v)).isTrue();
+    float[] pos = new float[2 * 49 * 16], neg = new float[pos.length], pos2 = new float[pos.length], neg2 = new float[pos.length];
+    net.eval();
+    net.predict(batch(0, 2), pos, neg);
+    for (int r = 0; r < 2 * 49; r++) {
+      assertThat(pos[r * 16 + 3]).isEqualTo(0f);
+      assertThat(neg[r * 16 + 11]).isEqualTo(0.25f);
+    }
+    assertThat(pos[5]).isNotEqualTo(0f);
+    ExplainerCard card = ExplainerCard.of("explainer", cfg, "sha", 1, 1, 1, "test", java.util.Map.of(), java.util.List.of(), "", null, null, null, "test");
+    ExplainerFiles.save(dir, net, card);
+    assertThat(java.nio.file.Files.readString(dir.resolve(ExplainerFiles.CARD))).contains("\"constantOutputs\"");
+    try (ExplainerFiles.Loaded loaded = ExplainerFiles.load(dir, "sha")) {
+      assertThat(loaded.card().config().constantOutputs()).containsExactly(java.util.Map.entry(3, 0f), java.util.Map.entry(11, 0.25f));
+      loaded.network().predict(batch(0, 2), pos2, neg2);
+    }
+    assertThat(pos2).containsExactly(pos);
+    assertThat(neg2).containsExactly(neg);
+    assertThatThrownBy(() -> cfg.withConstantOutputs(java.util.Map.of(16, 0f))).hasMessageContaining("constant output 16");
+  }
+
   static long count(org.bytedeco.pytorch.Module m) {
     long n = 0;
     var ps = m.parameters();

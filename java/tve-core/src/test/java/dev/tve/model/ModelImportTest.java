@@ -154,6 +154,27 @@ class ModelImportTest {
   }
 
   @Test
+  void aSavedAndLoadedExplainerWithATorchScriptTrunkPredictsWhatTheTrainedOneDid(@TempDir Path dir) throws Exception {
+    try (TargetModel m = TargetModel.load(importCnn(dir))) {
+      TorchScriptEncoder enc = (TorchScriptEncoder) m.encoder();
+      torch.manual_seed(3);
+      ExplainerNetwork net = new ExplainerNetwork(ExplainerNetwork.Config.copying(enc, ExplainerNetwork.Shape.SHARED, 8, 2), enc.trainableCopy());
+      dev.tve.pretrain.ExplainerTrainer.builder().optSteps(20).optBatchSize(4).optCentres(2).optSeed(3).build().train(net, enc, noise());
+      float[] x = images(2, 5), pos = new float[2 * 16 * 24], neg = new float[pos.length], pos2 = new float[pos.length], neg2 = new float[pos.length];
+      net.eval();
+      net.predict(torch.from_blob(new FloatPointer(x), new long[] {2, 3, 32, 32}, new TensorOptions(torch.ScalarType.Float)), pos, neg);
+      ExplainerCard card = ExplainerCard.of("explainer", net.config(), m.card().weightsSha256(), 1, 1.0, 1.0, "test", java.util.Map.of(), List.of(), "",
+          null, null, null, "test");
+      ExplainerFiles.save(dir.resolve("explainer"), net, card);
+      try (ExplainerFiles.Loaded loaded = ExplainerFiles.load(dir.resolve("explainer"), m.card().weightsSha256())) {
+        loaded.network().predict(torch.from_blob(new FloatPointer(x), new long[] {2, 3, 32, 32}, new TensorOptions(torch.ScalarType.Float)), pos2, neg2);
+      }
+      assertThat(pos2).containsExactly(pos);
+      assertThat(neg2).containsExactly(neg);
+    }
+  }
+
+  @Test
   void theExplainerTrunkIsATrainableCopyOfTheEncoderThatTrainsSavesAndLoads(@TempDir Path dir) throws Exception {
     try (TargetModel m = TargetModel.load(importCnn(dir))) {
       TorchScriptEncoder enc = (TorchScriptEncoder) m.encoder();

@@ -423,7 +423,8 @@ public final class EvaluationRecipe {
     double lr = t != null && t.lr() > 0 ? t.lr() : 1e-3;
     org.bytedeco.pytorch.global.torch.manual_seed(seed);
     ExplainerNetwork net;
-    ExplainerNetwork.Config config = zoo.config();
+    ExplainerNetwork.Config config = dev.tve.pretrain.PretrainRecipe.withConstantOutputs(zoo.config(), encoder, images, zoo.radius(), centres, seed,
+        n -> {});
     if (config.trunk().equals(ExplainerNetwork.Config.TORCHSCRIPT)) {
       TorchScriptEncoder ts = (TorchScriptEncoder) encoder;
       net = new ExplainerNetwork(config, config.shape() == ExplainerNetwork.Shape.SHARED ? new org.bytedeco.pytorch.JitModule[] {ts.trainableCopy()}
