@@ -34,7 +34,7 @@ import java.util.Map;
  * @param lambdaPos the transfer rule's lambda+
  * @param lambdaNeg the transfer rule's lambda-
  * @param lambdaChoice how the lambdas were chosen
- * @param heldOut held-out fit on validation images: r2Keep, r2Remove, cosineKeep, cosineRemove, imageCosineP05
+ * @param heldOut held-out fit on validation images: r2Keep, r2Remove, r2WithinKeep, r2WithinRemove, cosineKeep, cosineRemove, imageCosineP05
  * @param excludedClasses classes whose images were left out of pre-training
  * @param excludedNote what that exclusion means for this encoder
  * @param training how the explainer was pre-trained

@@ -11,7 +11,9 @@ import org.bytedeco.pytorch.global.torch;
  * How well an explainer predicts the real masked embeddings: for random centres, the encoder runs on
  * the real masked copies and E+ / E- are compared with them. Held-out R^2 (pooled over samples and
  * dimensions, against each dimension's mean: 1 is perfect, 0 is no better than the mean embedding)
- * and mean cosine similarity, per sign; and per image, the mean cosine over both signs, which
+ * and mean cosine similarity, per sign; the within-image R^2 (each image's own mean over its centres
+ * taken out of both: what a map's ranking of cells depends on, where the pooled R^2 also rewards
+ * getting each image's overall embedding right); and per image, the mean cosine over both signs, which
  * {@code tve explain --verify N} reports to flag images the explainer should not be trusted on.
  *
  * <pre>{@code
@@ -25,8 +27,11 @@ public final class Verification {
   /**
    * @param cosine per image, the mean cosine similarity of predicted and true embeddings over its
    *     centres and both signs
+   * @param r2WithinKeep R^2 of E+ around each image's mean over its centres (NaN with one centre)
+   * @param r2WithinRemove the same for E-
    */
-  public record Report(double r2Keep, double r2Remove, double cosineKeep, double cosineRemove, int images, int centres, float[] cosine) {}
+  public record Report(double r2Keep, double r2Remove, double cosineKeep, double cosineRemove, int images, int centres, float[] cosine,
+      double r2WithinKeep, double r2WithinRemove) {}
 
   /** Images [first, first + n) of {@code images}, {@code centres} random centres each (seeded). */
   public static Report measure(ExplainerNetwork net, Encoder encoder, ImageSource images, long first, int n, int centres, int radius,
@@ -61,7 +66,23 @@ public final class Verification {
       for (int j = 0; j < centres; j++) s += cosK[i * centres + j] + cosR[i * centres + j];
       perImage[i] = (float) (s / (2 * centres));
     }
-    return new Report(r2(predK, trueK, d), r2(predR, trueR, d), mean(cosK), mean(cosR), n, centres, perImage);
+    return new Report(r2(predK, trueK, d), r2(predR, trueR, d), mean(cosK), mean(cosR), n, centres, perImage,
+        r2(centred(predK, d, centres), centred(trueK, d, centres), d), r2(centred(predR, d, centres), centred(trueR, d, centres), d));
+  }
+
+  /** Rows [n * m, d] with each group of m rows' own mean taken out. */
+  static float[] centred(float[] rows, int d, int m) {
+    float[] out = rows.clone();
+    int groups = rows.length / (d * m);
+    for (int gi = 0; gi < groups; gi++) {
+      for (int k = 0; k < d; k++) {
+        double mu = 0;
+        for (int j = 0; j < m; j++) mu += rows[(gi * m + j) * d + k];
+        mu /= m;
+        for (int j = 0; j < m; j++) out[(gi * m + j) * d + k] = (float) (rows[(gi * m + j) * d + k] - mu);
+      }
+    }
+    return out;
   }
 
   /** The q-quantile (0..1, nearest rank) of values. */

@@ -303,12 +303,15 @@ public final class PretrainRecipe {
       Verification.Report rep = Verification.measure(net, data.encoder(), src, 0, n, 4, radius, seed + 100);
       fit.put(e.getKey() + ".r2Keep", rep.r2Keep());
       fit.put(e.getKey() + ".r2Remove", rep.r2Remove());
+      fit.put(e.getKey() + ".r2WithinKeep", rep.r2WithinKeep());
+      fit.put(e.getKey() + ".r2WithinRemove", rep.r2WithinRemove());
       fit.put(e.getKey() + ".cosineKeep", rep.cosineKeep());
       fit.put(e.getKey() + ".cosineRemove", rep.cosineRemove());
       // Per-image trust threshold for tve explain --verify: the 5th percentile on validation.
       fit.put(e.getKey() + ".imageCosineP05", Verification.percentile(rep.cosine(), 0.05));
-      listener.note(String.format("held-out fit on %s (%d images x 4 centres): R^2 keep %.3f, remove %.3f; cosine keep %.3f, remove %.3f",
-          e.getKey(), n, rep.r2Keep(), rep.r2Remove(), rep.cosineKeep(), rep.cosineRemove()));
+      listener.note(String.format("held-out fit on %s (%d images x 4 centres): R^2 keep %.3f, remove %.3f; within-image R^2 keep %.3f, remove %.3f; "
+          + "cosine keep %.3f, remove %.3f", e.getKey(), n, rep.r2Keep(), rep.r2Remove(), rep.r2WithinKeep(), rep.r2WithinRemove(), rep.cosineKeep(),
+          rep.cosineRemove()));
     }
     // One step's loss is noisy: the mean over the last 100 steps is the number to compare runs by.
     double tail = 0;

@@ -111,6 +111,27 @@ class ExplainerTest {
         .initTrunkFrom(enc)).hasMessageContaining("trunk");
   }
 
+  @Test
+  void theWithinImageRSquaredIgnoresEachImagesOwnOffsetAndThePooledOneDoesNot() {
+    // 3 images x 4 centres, d = 2: predictions = truth + an offset per image (right within images, wrong between them).
+    int d = 2, m = 4;
+    float[] truth = new float[3 * m * d], pred = new float[truth.length];
+    java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+    for (int i = 0; i < truth.length; i++) {
+      truth[i] = (float) r.nextDouble(-1, 1);
+      pred[i] = truth[i] + (i / (m * d)) * 0.7f;
+    }
+    assertThat(Verification.r2(Verification.centred(pred, d, m), Verification.centred(truth, d, m), d)).isCloseTo(1.0, within(1e-6));
+    assertThat(Verification.r2(pred, truth, d)).isLessThan(0.9);
+    // Right between images, no information within them: pooled R^2 high, within-image R^2 at most 0.
+    float[] flat = new float[truth.length];
+    for (int i = 0; i < truth.length; i++) flat[i] = truth[i] * 0.05f + 10f * (i / (m * d)) * (i % d == 0 ? 1 : -1);
+    float[] guess = new float[truth.length];
+    for (int i = 0; i < truth.length; i++) guess[i] = 10f * (i / (m * d)) * (i % d == 0 ? 1 : -1);
+    assertThat(Verification.r2(guess, flat, d)).isGreaterThan(0.99);
+    assertThat(Verification.r2(Verification.centred(guess, d, m), Verification.centred(flat, d, m), d)).isLessThanOrEqualTo(0.0);
+  }
+
   /** A CNN whose last block's channels {@code dead} never fire: those embedding dimensions are always 0. */
   static dev.tve.model.CnnEncoder cnnWithDeadChannels(int... dead) {
     torch.manual_seed(12);
