@@ -79,7 +79,7 @@ public final class EncoderTrainer {
 
   /** Trains {@code encoder} in place on scenes of {@code train}; the joint head is discarded. */
   public Result train(EncoderModule encoder, SceneBatches train) throws IOException {
-    try (ThreadPolicy.TrainingScope safe = ThreadPolicy.trainingScope()) {
+    try (ThreadPolicy.BackwardScope safe = ThreadPolicy.backwardScope()) {
       return trainEpochs(encoder, train);
     }
   }

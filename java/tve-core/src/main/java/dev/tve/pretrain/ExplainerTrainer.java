@@ -114,7 +114,7 @@ public final class ExplainerTrainer {
   private record Batch(float[] x, long[] rows, float[] keep, float[] remove) {}
 
   public Result train(ExplainerNetwork net, Encoder encoder, ImageSource images) throws IOException {
-    try (ThreadPolicy.TrainingScope safe = ThreadPolicy.trainingScope()) {
+    try (ThreadPolicy.BackwardScope safe = ThreadPolicy.backwardScope()) {
       return trainSteps(net, encoder, images);
     }
   }

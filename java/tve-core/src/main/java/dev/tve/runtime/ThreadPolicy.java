@@ -105,39 +105,40 @@ public final class ThreadPolicy {
   public static int current() {
     return torch.get_num_threads();
   }
-  private static final Object TRAINING = new Object();
-  private static int trainingScopes;
+  private static final Object BACKWARD = new Object();
+  private static int backwardScopes;
   private static boolean oneDnnBefore;
 
   /**
-   * For training (anything that runs backward through convolutions): while open, libtorch's oneDNN
-   * (mkldnn) path is off. Its convolution backward returned a NaN weight gradient now and then (the
-   * fixture CNN's first convolution; with 1 libtorch thread as with 2: 6 of 8 400-step
-   * pre-trainings diverged at random steps, the losses bit-identical until then; none of 16 with
-   * oneDNN off), so pre-training diverged at random. The switch is process-wide: other threads'
-   * convolutions take libtorch's own path meanwhile (same results within float rounding, another
-   * speed). Scopes nest and may overlap across threads; the last one to close restores the setting.
+   * For anything that runs backward through convolutions (training, gradient attribution): while
+   * open, libtorch's oneDNN (mkldnn) path is off. Its convolution backward returned NaN gradients now
+   * and then: weight gradients of the fixture CNN's first convolution (with 1 libtorch thread as with
+   * 2: 6 of 8 400-step pre-trainings diverged at random steps, the losses bit-identical until then;
+   * none of 16 with oneDNN off), and once a NaN in Integrated Gradients' input gradient on the same
+   * CNN. The switch is process-wide: other threads' convolutions take libtorch's own path meanwhile
+   * (same results within float rounding, another speed). Scopes nest and may overlap across threads;
+   * the last one to close restores the setting.
    *
    * <pre>{@code
-   * try (ThreadPolicy.TrainingScope t = ThreadPolicy.trainingScope()) { train(); }
+   * try (ThreadPolicy.BackwardScope b = ThreadPolicy.backwardScope()) { train(); }
    * }</pre>
    */
-  public static TrainingScope trainingScope() {
-    synchronized (TRAINING) {
-      if (trainingScopes++ == 0) {
+  public static BackwardScope backwardScope() {
+    synchronized (BACKWARD) {
+      if (backwardScopes++ == 0) {
         oneDnnBefore = torch.globalContext().userEnabledMkldnn();
         if (oneDnnBefore) torch.globalContext().setUserEnabledMkldnn(false);
       }
-      return new TrainingScope(oneDnnBefore);
+      return new BackwardScope(oneDnnBefore);
     }
   }
 
-  /** An open {@link #trainingScope()}; closing it twice counts once. */
-  public static final class TrainingScope implements AutoCloseable {
+  /** An open {@link #backwardScope()}; closing it twice counts once. */
+  public static final class BackwardScope implements AutoCloseable {
     private final boolean oneDnnWasOn;
     private boolean closed;
 
-    private TrainingScope(boolean oneDnnWasOn) {
+    private BackwardScope(boolean oneDnnWasOn) {
       this.oneDnnWasOn = oneDnnWasOn;
     }
 
@@ -148,10 +149,10 @@ public final class ThreadPolicy {
 
     @Override
     public void close() {
-      synchronized (TRAINING) {
+      synchronized (BACKWARD) {
         if (closed) return;
         closed = true;
-        if (--trainingScopes == 0 && oneDnnBefore) torch.globalContext().setUserEnabledMkldnn(true);
+        if (--backwardScopes == 0 && oneDnnBefore) torch.globalContext().setUserEnabledMkldnn(true);
       }
     }
   }

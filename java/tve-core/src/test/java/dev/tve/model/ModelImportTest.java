@@ -95,6 +95,26 @@ class ModelImportTest {
     }
   }
 
+  /** Gradient methods run backward through the CNN's convolutions without oneDNN (see ThreadPolicy.backwardScope): repeated, finite and identical. */
+  @Test
+  void gradientMethodsOnAnImportedCnnAreFiniteAndRepeatable(@TempDir Path dir) throws Exception {
+    try (TargetModel m = TargetModel.load(importCnn(dir))) {
+      MethodContext ctx = new MethodContext(m, null, null, MethodSettings.builder().build());
+      Images img = Images.of(images(4, 8), 4, 3, 32);
+      for (String name : List.of(Methods.INTEGRATED_GRADIENTS_BLUR, Methods.SALIENCY)) {
+        float[][] first = null;
+        for (int run = 0; run < REPEATS; run++) {
+          float[][] maps = Methods.create(name, ctx).attribute(img, m.head("joints"), new int[] {0, 1, 2, 3}, null);
+          for (float[] map : maps) for (float v : map) assertThat(Float.isFinite(v)).as("%s run %d", name, run).isTrue();
+          if (first == null) first = maps;
+          else assertThat(maps).as("%s run %d", name, run).isDeepEqualTo(first);
+        }
+      }
+    }
+  }
+
+  static final int REPEATS = Integer.getInteger("tve.test.repeats", 20);
+
   @Test
   void gradCamNeedsFeaturesWithTheRestOfTheNetworkAndSaysWhatIsMissing(@TempDir Path dir) throws Exception {
     Path vit = ModelImport.builder(fixture("vit-encoder.pt"), 32, 8).optHead("h", fixture("head.pt").toString(), null).build().write(dir.resolve("vit"));
@@ -249,16 +269,16 @@ class ModelImportTest {
   }
 
   @Test
-  void aTrainingScopeTurnsOneDnnOffAtAnyThreadCountAndRestoresItWhenTheLastScopeCloses() {
+  void aBackwardScopeTurnsOneDnnOffAtAnyThreadCountAndRestoresItWhenTheLastScopeCloses() {
     int threads = torch.get_num_threads();
     boolean before = torch.globalContext().userEnabledMkldnn();
     try {
       for (int t : new int[] {1, 2}) {
         torch.set_num_threads(t);
-        try (dev.tve.runtime.ThreadPolicy.TrainingScope outer = dev.tve.runtime.ThreadPolicy.trainingScope()) {
+        try (dev.tve.runtime.ThreadPolicy.BackwardScope outer = dev.tve.runtime.ThreadPolicy.backwardScope()) {
           assertThat(outer.oneDnnWasOn()).isEqualTo(before);
           assertThat(torch.globalContext().userEnabledMkldnn()).as("%d threads", t).isFalse();
-          try (dev.tve.runtime.ThreadPolicy.TrainingScope inner = dev.tve.runtime.ThreadPolicy.trainingScope()) {
+          try (dev.tve.runtime.ThreadPolicy.BackwardScope inner = dev.tve.runtime.ThreadPolicy.backwardScope()) {
             assertThat(torch.globalContext().userEnabledMkldnn()).isFalse();
           }
           assertThat(torch.globalContext().userEnabledMkldnn()).as("still inside the outer scope").isFalse();

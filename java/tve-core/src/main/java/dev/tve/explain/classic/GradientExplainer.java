@@ -134,7 +134,7 @@ public abstract class GradientExplainer implements Explainer {
   protected final float[] gradient(float[] x, int first, int n, Head head, int[] targets, int[] foils, Consumer<Tensor[]> layer) {
     int c = encoder.channels(), s = encoder.imageSize(), f = c * s * s, classes = head.classes();
     float[] grad = new float[n * f];
-    try (PointerScope scope = new PointerScope()) {
+    try (dev.tve.runtime.ThreadPolicy.BackwardScope safe = dev.tve.runtime.ThreadPolicy.backwardScope(); PointerScope scope = new PointerScope()) {
       FloatPointer p = new FloatPointer((long) n * f);
       p.put(x, first * f, n * f);
       Tensor in = torch.from_blob(p, new long[] {n, c, s, s}, new TensorOptions(torch.ScalarType.Float)).clone();
