@@ -68,6 +68,8 @@ public final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--lr", defaultValue = "1e-3") double lr;
   @Option(names = "--lambda-minus", defaultValue = "1", description = "lambda- recorded in the card for explaining (default 1, the reference's; "
       + "choose it on validation scenes with tve faithfulness --split validation --lambda-minus X).") double lambdaMinus;
+  @Option(names = "--standardise", description = "Predict every embedding dimension in units of its spread over the targets, so the loss weighs "
+      + "narrow dimensions as much as wide ones (default: raw units).") boolean standardise;
   @Option(names = "--seed", defaultValue = "1") long seed;
   @Option(names = "--exclude", split = ",", description = "Class indices whose images pre-training never sees (scenes only; default 8,9).",
       defaultValue = "8,9") int[] exclude;
@@ -132,7 +134,7 @@ public final class PretrainCommand implements Callable<Integer> {
     System.err.printf("pre-training a %s explainer (grid %dx%d, r=%d covers %.0f %% of it, D=%d, init %s) for %d steps of %d images x %d centres; %d threads%n",
         shape.name().toLowerCase(), config.grid(), config.grid(), radius, 100 * Masks.coverage(config.grid(), radius), config.dim(),
         d.init(), steps, batch, centres, t);
-    PretrainRecipe.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius).optLearningRate(lr).optLambdaMinus(lambdaMinus)
+    PretrainRecipe.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius).optLearningRate(lr).optLambdaMinus(lambdaMinus).optStandardised(standardise)
         .optSeed(seed).build().run(d, out, listener);
     bar.done();
     return failures.get() > 0 ? 1 : 0;

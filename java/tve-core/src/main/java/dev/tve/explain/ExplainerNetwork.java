@@ -67,11 +67,17 @@ public final class ExplainerNetwork extends Module {
    *     channels), with their value: E+ and E- output that value there. Without this a head weight
    *     that multiplies an always-zero dimension (such weights drift to 10^4 and more, unchecked by the
    *     data) turns the explainer's small error there into a logit error of thousands.
+   * @param standardised the heads predict each dimension in units of its spread over the pre-training
+   *     targets (E = mean + sd * output; the loss weighs every dimension alike), with the mean and sd
+   *     stored in the weights; otherwise in the encoder's raw units, where wide dimensions dominate
+   *     the loss whatever weight a head gives them
    */
   public record Config(Shape shape, int channels, int imageSize, int patch, int trunkDim, int trunkLayers, int trunkHeads,
       int mixerLayers, int dim, String trunk, String trunkMethod,
       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
-      java.util.SortedMap<Integer, Float> constantOutputs) {
+      java.util.SortedMap<Integer, Float> constantOutputs,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+      boolean standardised) {
     /** The built-in ViT trunk. */
     public static final String VIT = "vit";
     /** A trainable copy of the user's TorchScript encoder, read through {@code trunkMethod} (tokens or features). */
@@ -97,13 +103,19 @@ public final class ExplainerNetwork extends Module {
     /** Without constant outputs. */
     public Config(Shape shape, int channels, int imageSize, int patch, int trunkDim, int trunkLayers, int trunkHeads, int mixerLayers, int dim,
         String trunk, String trunkMethod) {
-      this(shape, channels, imageSize, patch, trunkDim, trunkLayers, trunkHeads, mixerLayers, dim, trunk, trunkMethod, null);
+      this(shape, channels, imageSize, patch, trunkDim, trunkLayers, trunkHeads, mixerLayers, dim, trunk, trunkMethod, null, false);
     }
 
     /** The same sizes with these constant outputs. */
     public Config withConstantOutputs(Map<Integer, Float> outputs) {
       return new Config(shape, channels, imageSize, patch, trunkDim, trunkLayers, trunkHeads, mixerLayers, dim, trunk, trunkMethod,
-          outputs == null ? null : new java.util.TreeMap<>(outputs));
+          outputs == null ? null : new java.util.TreeMap<>(outputs), standardised);
+    }
+
+    /** The same sizes, the outputs standardised or not. */
+    public Config withStandardised(boolean on) {
+      return new Config(shape, channels, imageSize, patch, trunkDim, trunkLayers, trunkHeads, mixerLayers, dim, trunk, trunkMethod,
+          constantOutputs, on);
     }
 
     /** A built-in ViT trunk (cards of format 1 and before). */
@@ -155,6 +167,7 @@ public final class ExplainerNetwork extends Module {
       m.put("trunk", trunk);
       if (trunkMethod != null) m.put("trunkMethod", trunkMethod);
       if (!constantOutputs.isEmpty()) m.put("constantOutputs", constantOutputs);
+      if (standardised) m.put("standardised", true);
       return m;
     }
   }
@@ -210,6 +223,44 @@ public final class ExplainerNetwork extends Module {
             config.trunkLayers(), config.trunkHeads()));
     head("pos", mixPos, normPos);
     head("neg", mixNeg, normNeg);
+    if (config.standardised()) {
+      TensorOptions f = new TensorOptions(torch.ScalarType.Float);
+      // Looked up by name when used: register_buffer's returned reference points into a list that later registrations move.
+      register_buffer(OUT_MEAN_POS, torch.zeros(new long[] {config.dim()}, f));
+      register_buffer(OUT_MEAN_NEG, torch.zeros(new long[] {config.dim()}, f));
+      register_buffer(OUT_SCALE, torch.ones(new long[] {config.dim()}, f));
+    }
+  }
+
+  /**
+   * Sets a standardised network's output statistics (before training; loading reads them from the weights).
+   *
+   * @param meanPos [D] mean of the keep targets
+   * @param meanNeg [D] mean of the remove targets
+   * @param scale [D] spread per dimension, each &gt; 0
+   */
+  public void setOutputStatistics(float[] meanPos, float[] meanNeg, float[] scale) {
+    if (!config.standardised()) throw new IllegalStateException("the network is not standardised");
+    int d = config.dim();
+    if (meanPos.length != d || meanNeg.length != d || scale.length != d) throw new IllegalArgumentException("statistics of length " + d + " expected");
+    for (float v : scale) if (!(v > 0) || !Float.isFinite(v)) throw new IllegalArgumentException("output scale " + v + ": must be finite and > 0");
+    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+      TensorOptions f = new TensorOptions(torch.ScalarType.Float);
+      buffer(OUT_MEAN_POS).copy_(torch.from_blob(new FloatPointer(meanPos), new long[] {d}, f));
+      buffer(OUT_MEAN_NEG).copy_(torch.from_blob(new FloatPointer(meanNeg), new long[] {d}, f));
+      buffer(OUT_SCALE).copy_(torch.from_blob(new FloatPointer(scale), new long[] {d}, f));
+    }
+  }
+
+  /** @return the [D] output scale of a standardised network (the loss divides errors by it), or null */
+  public Tensor outputScale() {
+    return config.standardised() ? buffer(OUT_SCALE) : null;
+  }
+
+  private static final String OUT_MEAN_POS = "out_mean_pos", OUT_MEAN_NEG = "out_mean_neg", OUT_SCALE = "out_scale";
+
+  private Tensor buffer(String name) {
+    return named_buffers(false).get(name);
   }
 
   /** @return the TorchScript trunk modules (positive first), or an empty list for a ViT trunk */
@@ -303,7 +354,13 @@ public final class ExplainerNetwork extends Module {
   public Tensor[] forward(Tensor images) {
     Tensor hp = patchTokens(0, images);
     Tensor hn = config.shape() == Shape.SHARED ? hp : patchTokens(1, images);
-    return new Tensor[] {constants(applyHead(hp, mixPos.get(0), normPos.get(0))), constants(applyHead(hn, mixNeg.get(0), normNeg.get(0)))};
+    Tensor pos = applyHead(hp, mixPos.get(0), normPos.get(0)), neg = applyHead(hn, mixNeg.get(0), normNeg.get(0));
+    if (config.standardised()) {
+      Tensor scale = buffer(OUT_SCALE);
+      pos = pos.mul(scale).add(buffer(OUT_MEAN_POS));
+      neg = neg.mul(scale).add(buffer(OUT_MEAN_NEG));
+    }
+    return new Tensor[] {constants(pos), constants(neg)};
   }
 
   /** E * free + value: the constant outputs take their value (no gradient reaches them); the rest pass. */

@@ -76,19 +76,62 @@ public final class MaskedTargets {
   }
 
   /**
-   * The embedding dimensions that are constant over the targets of the first {@code n} images of
-   * {@code images} ({@code centres} seeded random centres each, both signs): dead channels, whose head
-   * weights the data never constrains. Constant means max - min within 1e-7 of the dimension's
-   * magnitude (a dead ReLU channel averages to exactly 0).
+   * Per-dimension statistics of the targets of the first {@code n} images of {@code images}
+   * ({@code centres} seeded random centres each).
    *
-   * @return dimension to value, ascending; empty when every dimension varies
+   * @param lo [D] least value over both signs
+   * @param hi [D] greatest value over both signs
+   * @param meanKeep [D] mean keep target
+   * @param meanRemove [D] mean remove target
+   * @param sd [D] spread: the root of the mean of the two signs' variances
    */
-  public java.util.SortedMap<Integer, Float> constantDimensions(dev.tve.image.ImageSource images, int n, int centres, long seed) {
+  public record Statistics(float[] lo, float[] hi, float[] meanKeep, float[] meanRemove, float[] sd) {
+    /**
+     * The constant dimensions: max - min within 1e-7 of the dimension's magnitude (a dead ReLU
+     * channel averages to exactly 0), whose head weights the data never constrains.
+     *
+     * @return dimension to value, ascending; empty when every dimension varies
+     */
+    public java.util.SortedMap<Integer, Float> constant() {
+      java.util.SortedMap<Integer, Float> constant = new java.util.TreeMap<>();
+      for (int k = 0; k < lo.length; k++) {
+        if (Float.isFinite(lo[k]) && Float.isFinite(hi[k]) && hi[k] - lo[k] <= 1e-7 * Math.max(Math.abs(lo[k]), Math.abs(hi[k]))) constant.put(k, lo[k]);
+      }
+      return constant;
+    }
+
+    /**
+     * The spread as an output scale: each dimension's sd, floored at 1e-6 of the largest (a constant
+     * dimension gets 1; its output is fixed anyway).
+     *
+     * @return [D] scale, every entry &gt; 0
+     */
+    public float[] scale() {
+      float max = 0;
+      for (float v : sd) max = Math.max(max, v);
+      float[] s = new float[sd.length];
+      for (int k = 0; k < s.length; k++) s[k] = sd[k] > 1e-6f * max && sd[k] > 0 ? sd[k] : 1f;
+      return s;
+    }
+  }
+
+  /**
+   * The targets' statistics over the first {@code n} images of {@code images}.
+   *
+   * @param images the images
+   * @param n images at most
+   * @param centres random centres per image
+   * @param seed seed of the centres
+   * @return the statistics (NaN means and sd when no image was read)
+   */
+  public Statistics statistics(dev.tve.image.ImageSource images, int n, int centres, long seed) {
     int d = encoder.dim(), p = grid * grid, batch = 32;
     n = (int) Math.min(n, images.count());
     float[] lo = new float[d], hi = new float[d];
     java.util.Arrays.fill(lo, Float.POSITIVE_INFINITY);
     java.util.Arrays.fill(hi, Float.NEGATIVE_INFINITY);
+    double[][] sum = new double[2][d], sq = new double[2][d];
+    long rows = 0;
     java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
     float[] x = new float[batch * images.imageFloats()];
     for (int done = 0; done < n; done += batch) {
@@ -96,18 +139,37 @@ public final class MaskedTargets {
       images.fill(done, b, x);
       int[] cs = new int[b * centres];
       for (int i = 0; i < cs.length; i++) cs[i] = r.nextInt(p);
-      for (float[] t : compute(x, b, cs, centres)) {
-        for (int i = 0; i < t.length; i++) {
+      float[][] t = compute(x, b, cs, centres);
+      for (int sign = 0; sign < 2; sign++) {
+        for (int i = 0; i < t[sign].length; i++) {
           int k = i % d;
-          if (t[i] < lo[k]) lo[k] = t[i];
-          if (t[i] > hi[k]) hi[k] = t[i];
+          float v = t[sign][i];
+          if (v < lo[k]) lo[k] = v;
+          if (v > hi[k]) hi[k] = v;
+          sum[sign][k] += v;
+          sq[sign][k] += (double) v * v;
         }
       }
+      rows += cs.length;
     }
-    java.util.SortedMap<Integer, Float> constant = new java.util.TreeMap<>();
-    for (int k = 0; k < d && n > 0; k++) {
-      if (Float.isFinite(lo[k]) && Float.isFinite(hi[k]) && hi[k] - lo[k] <= 1e-7 * Math.max(Math.abs(lo[k]), Math.abs(hi[k]))) constant.put(k, lo[k]);
+    float[] meanKeep = new float[d], meanRemove = new float[d], sd = new float[d];
+    for (int k = 0; k < d; k++) {
+      double mk = sum[0][k] / rows, mr = sum[1][k] / rows;
+      double vk = Math.max(0, sq[0][k] / rows - mk * mk), vr = Math.max(0, sq[1][k] / rows - mr * mr);
+      meanKeep[k] = (float) mk;
+      meanRemove[k] = (float) mr;
+      sd[k] = (float) Math.sqrt((vk + vr) / 2);
     }
-    return constant;
+    return new Statistics(lo, hi, meanKeep, meanRemove, sd);
+  }
+
+  /**
+   * The embedding dimensions that are constant over the targets of the first {@code n} images of
+   * {@code images} ({@code centres} seeded random centres each, both signs): see {@link Statistics#constant()}.
+   *
+   * @return dimension to value, ascending; empty when every dimension varies
+   */
+  public java.util.SortedMap<Integer, Float> constantDimensions(dev.tve.image.ImageSource images, int n, int centres, long seed) {
+    return statistics(images, n, centres, seed).constant();
   }
 }

@@ -170,7 +170,10 @@ public final class ExplainerTrainer {
           opt.zero_grad();
           Tensor[] e = net.forward(x);
           Tensor pos = e[0].reshape(-1, d).index_select(0, rows), neg = e[1].reshape(-1, d).index_select(0, rows);
-          Tensor l = mse_loss(pos, keep).add(mse_loss(neg, remove));
+          Tensor scale = net.outputScale();
+          // Standardised: every dimension's error in units of its spread, so narrow dimensions count as much as wide ones.
+          Tensor l = scale == null ? mse_loss(pos, keep).add(mse_loss(neg, remove))
+              : mse_loss(pos.sub(keep).div(scale), torch.zeros_like(pos)).add(mse_loss(neg.sub(remove).div(scale), torch.zeros_like(neg)));
           l.backward();
           opt.step();
           loss = l.item_double();

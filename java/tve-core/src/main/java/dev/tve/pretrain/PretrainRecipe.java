@@ -87,6 +87,7 @@ public final class PretrainRecipe {
   private final int steps, batch, centres, radius;
   private final double lr, lambdaMinus;
   private final long seed;
+  private final boolean standardised;
 
   private PretrainRecipe(Builder b) {
     steps = b.steps;
@@ -96,6 +97,7 @@ public final class PretrainRecipe {
     lr = b.lr;
     lambdaMinus = b.lambdaMinus;
     seed = b.seed;
+    standardised = b.standardised;
   }
 
   /** @return a builder with the zoo's settings */
@@ -259,21 +261,31 @@ public final class PretrainRecipe {
    */
   public static ExplainerNetwork.Config withConstantOutputs(ExplainerNetwork.Config config, Encoder encoder, ImageSource train, int radius,
       int centres, long seed, java.util.function.Consumer<String> note) {
-    java.util.SortedMap<Integer, Float> constant = new MaskedTargets(encoder, config.grid(), radius, 256)
-        .constantDimensions(train, CONSTANT_CHECK_IMAGES, centres, seed + 300);
+    return config.withConstantOutputs(constantOutputs(targetStatistics(config, encoder, train, radius, centres, seed), config, train, note));
+  }
+
+  private static MaskedTargets.Statistics targetStatistics(ExplainerNetwork.Config config, Encoder encoder, ImageSource train, int radius, int centres,
+      long seed) {
+    return new MaskedTargets(encoder, config.grid(), radius, 256).statistics(train, CONSTANT_CHECK_IMAGES, centres, seed + 300);
+  }
+
+  private static java.util.SortedMap<Integer, Float> constantOutputs(MaskedTargets.Statistics st, ExplainerNetwork.Config config, ImageSource train,
+      java.util.function.Consumer<String> note) {
+    java.util.SortedMap<Integer, Float> constant = st.constant();
     if (!constant.isEmpty()) {
       note.accept(constant.size() + " of " + config.dim() + " embedding dimensions are constant over the masked copies of "
           + Math.min(CONSTANT_CHECK_IMAGES, train.count()) + " training images (dead channels " + constant.keySet()
           + "); the explainer outputs them as constants");
     }
-    return config.withConstantOutputs(constant);
+    return constant;
   }
 
   private ExplainerCard train(Data data, Path out, Listener listener, int blas) throws IOException {
     ExplainerNetwork.Config config = data.config();
     if (config.imageSize() % config.patch() != 0) throw new IllegalArgumentException("size " + config.imageSize() + " is not a multiple of patch " + config.patch());
     // Dead embedding channels are outputs to hold fixed, not to learn (see Config#constantOutputs).
-    config = withConstantOutputs(config, data.encoder(), data.train(), radius, centres, seed, listener::note);
+    MaskedTargets.Statistics st = targetStatistics(config, data.encoder(), data.train(), radius, centres, seed);
+    config = config.withConstantOutputs(constantOutputs(st, config, data.train(), listener::note)).withStandardised(standardised);
     org.bytedeco.pytorch.global.torch.manual_seed(seed);       // the initial weights follow the seed
     ExplainerNetwork net;
     if (data.copyFrom() != null) {
@@ -282,6 +294,12 @@ public final class PretrainRecipe {
     } else {
       net = new ExplainerNetwork(config);
       if (data.initFrom() != null) net.initTrunkFrom(data.initFrom());
+    }
+    if (standardised) {
+      net.setOutputStatistics(st.meanKeep(), st.meanRemove(), st.scale());
+      listener.note("outputs standardised: each embedding dimension predicted in units of its spread over the targets of "
+          + Math.min(CONSTANT_CHECK_IMAGES, data.train().count()) + " training images (sd " + String.format("%.3g", min(st.scale())) + " to "
+          + String.format("%.3g", max(st.scale())) + ")");
     }
     listener.note("explainer trunk: " + data.init());
     // Held-out R² as training goes, on up to 64 held-out images x 2 centres (the final fit below uses them all).
@@ -325,7 +343,7 @@ public final class PretrainRecipe {
     ExplainerCard card = ExplainerCard.of("explainer", config, data.encoderSha256(), radius, 1.0, lambdaMinus, lambdaChoice, fit, data.excluded(),
         data.excludedNote(), training, null, null, Version.VERSION);
     card = ExplainerFiles.save(out, net, card);
-    LineChart.builder("explainer pre-training loss", "step", "MSE(E+) + MSE(E-)").optLogY(true).series("loss", r.losses())
+    LineChart.builder("explainer pre-training loss", "step", config.standardised() ? "MSE(E+) + MSE(E-), standardised" : "MSE(E+) + MSE(E-)").optLogY(true).series("loss", r.losses())
         .build().write(out.resolve("loss.png"));
     listener.note(String.format("explainer: %d steps in %.0f s (%d threads), last loss %.4f; wrote %s", steps, r.seconds(), ThreadPolicy.current(),
         r.lastLoss(), out));
@@ -333,11 +351,24 @@ public final class PretrainRecipe {
     return card;
   }
 
+  private static float min(float[] v) {
+    float m = Float.POSITIVE_INFINITY;
+    for (float x : v) m = Math.min(m, x);
+    return m;
+  }
+
+  private static float max(float[] v) {
+    float m = Float.NEGATIVE_INFINITY;
+    for (float x : v) m = Math.max(m, x);
+    return m;
+  }
+
   /** Builder of {@link PretrainRecipe}; defaults are the zoo's. */
   public static final class Builder {
     private int steps = 2000, batch = 32, centres = 4, radius = 1;
     private double lr = 1e-3, lambdaMinus = 1;
     private long seed = 1;
+    private boolean standardised;
 
     private Builder() {}
 
@@ -355,6 +386,8 @@ public final class PretrainRecipe {
     public Builder optLambdaMinus(double v) { lambdaMinus = v; return this; }
     /** @param v seed of the weights and the masks (default 1) @return this */
     public Builder optSeed(long v) { seed = v; return this; }
+    /** @param v predict standardised embedding dimensions (default false: raw units) @return this */
+    public Builder optStandardised(boolean v) { standardised = v; return this; }
 
     /** @return the recipe */
     public PretrainRecipe build() {

@@ -180,6 +180,54 @@ class ExplainerTest {
     assertThatThrownBy(() -> cfg.withConstantOutputs(java.util.Map.of(16, 0f))).hasMessageContaining("constant output 16");
   }
 
+  @Test
+  void standardisedOutputsAreTheTargetsMeanPlusSpreadTimesTheHeadAndSurviveSavingAndLoading(@TempDir Path dir) throws Exception {
+    VitEncoder enc = tinyEncoder();
+    MaskedTargets targets = new MaskedTargets(enc, 7, 1, 256);
+    MaskedTargets.Statistics st = targets.statistics(scenes, 64, 2, 1);
+    // The spread is per dimension: the encoder's dimensions differ in width, which is the point.
+    float lo = Float.MAX_VALUE, hi = 0;
+    for (float v : st.sd()) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    assertThat(lo).isGreaterThan(0f);
+    assertThat(hi / lo).isGreaterThan(1.5f);
+    assertThat(st.meanKeep()).hasSize(enc.dim());
+    assertThat(st.scale()).hasSize(enc.dim());
+
+    ExplainerNetwork.Config cfg = ExplainerNetwork.Config.matching(enc.architecture(), ExplainerNetwork.Shape.SHARED).withStandardised(true);
+    torch.manual_seed(3);
+    ExplainerNetwork net = new ExplainerNetwork(cfg);
+    // Untrained, with the head's output zeroed, E+ and E- are the two means exactly.
+    try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+      var ps = net.named_parameters(true);
+      ps.get("pos_out.weight").zero_();
+      ps.get("pos_out.bias").zero_();
+    }
+    net.setOutputStatistics(st.meanKeep(), st.meanRemove(), st.scale());
+    int d = enc.dim();
+    float[] pos = new float[2 * 49 * d], neg = new float[pos.length];
+    net.eval();
+    net.predict(batch(0, 2), pos, neg);
+    for (int row = 0; row < 2 * 49; row++) for (int k = 0; k < d; k++) assertThat(pos[row * d + k]).isEqualTo(st.meanKeep()[k]);
+    net.train(true);
+    float[] losses = ExplainerTrainer.builder().optSteps(6).optBatchSize(4).optCentres(2).optSeed(5).build().train(net, enc, scenes).losses();
+    for (float v : losses) assertThat(Float.isFinite(v)).isTrue();
+    net.eval();
+    net.predict(batch(0, 2), pos, neg);
+    ExplainerCard card = ExplainerCard.of("explainer", cfg, "sha", 1, 1, 1, "test", java.util.Map.of(), java.util.List.of(), "", null, null, null, "test");
+    ExplainerFiles.save(dir, net, card);
+    assertThat(java.nio.file.Files.readString(dir.resolve(ExplainerFiles.CARD))).contains("\"standardised\" : true");
+    float[] pos2 = new float[pos.length], neg2 = new float[pos.length];
+    try (ExplainerFiles.Loaded loaded = ExplainerFiles.load(dir, "sha")) {
+      assertThat(loaded.card().config().standardised()).isTrue();
+      loaded.network().predict(batch(0, 2), pos2, neg2);
+    }
+    assertThat(pos2).containsExactly(pos);
+    assertThat(neg2).containsExactly(neg);
+    assertThatThrownBy(() -> net.setOutputStatistics(st.meanKeep(), st.meanRemove(), new float[d])).hasMessageContaining("output scale 0");
+    assertThatThrownBy(() -> new ExplainerNetwork(cfg.withStandardised(false)).setOutputStatistics(st.meanKeep(), st.meanRemove(), st.scale()))
+        .hasMessageContaining("not standardised");
+  }
+
   static long count(org.bytedeco.pytorch.Module m) {
     long n = 0;
     var ps = m.parameters();
