@@ -28,8 +28,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Explain images with TVE or any classic method (default: TVE, the shipped zoo, samples/).",
-        "Writes per image NAME.overlay.png and NAME.raw.npy [targets, g, g], and manifest.jsonl and montage.png.",
-        "A run started again with the same --out skips the images already done."})
+        "Writes per image NAME.maps.npy [targets, g, g] and NAME.overlay.png, and manifest.jsonl and montage.png.",
+        "A run started again with the same --out and the same settings skips the images already done and retries the failed ones;",
+        "other settings are refused (exit 2) unless --recompute."})
 public final class ExplainCommand implements Callable<Integer> {
   @Parameters(arity = "0..*", paramLabel = "PATH", description = "Images or folders (default: samples/).")
   List<Path> paths;
@@ -44,6 +45,14 @@ public final class ExplainCommand implements Callable<Integer> {
       + "the manifest gets the mean cosine of E+/E- against them and whether it passes the explainer's validation 5th percentile.")
   int verify;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
+  @Option(names = "--outputs", defaultValue = "both", description = "What is written per image: maps, overlays or both (default: ${DEFAULT-VALUE}).")
+  dev.tve.batch.FileSink.Outputs outputs;
+  @Option(names = "--montage", defaultValue = "32", description = "Images in montage.png at most, first by path; this run's only (default: ${DEFAULT-VALUE}; 0: none).")
+  int montage;
+  @Option(names = "--recompute", description = "When --out holds a run with other settings, start it afresh (its manifest is replaced).")
+  boolean recompute;
+  @Option(names = "--decode-threads", defaultValue = "1", description = "Threads decoding images while the networks run (default: ${DEFAULT-VALUE}).")
+  int decodeThreads;
 
   @Option(names = "--method", defaultValue = "tve", description = "Attribution method (default: ${DEFAULT-VALUE}): tve, tve-display, saliency, "
       + "integrated-gradients, integrated-gradients-blur, grad-cam, occlusion, rise, kernel-shap, random, intensity.") String method;
@@ -98,14 +107,18 @@ public final class ExplainCommand implements Callable<Integer> {
       List<Path> inputs = paths != null && !paths.isEmpty() ? paths : List.of(home().resolve("samples"));
       ProgressBar bar = new ProgressBar("explain");
       ExplainRun.Summary s = ExplainRun.builder(e, tve.preprocessing(), chosen, out).optTarget(spec).optBatchSize(batch)
+          .optOutputs(outputs).optMontageTiles(montage).optRecompute(recompute).optDecodeThreads(decodeThreads)
           .optProgress(p -> bar.update(p.done() + p.skipped() + p.failed(), p.done() + p.skipped() + p.failed(),
-              String.format("%d explained, %d skipped, %d failed, %.1f img/s", p.done(), p.skipped(), p.failed(), p.imagesPerSecond())))
-          .optFailure(ex -> System.err.println("tve explain: skipped " + ex.getMessage()))
+              String.format("%d done, %d skipped, %d failed, %.1f img/s", p.done(), p.skipped(), p.failed(), p.imagesPerSecond())))
+          .optFailure(f -> {
+            bar.clear();
+            System.err.println("tve explain: failed " + f.key() + ": " + f.reason());
+          })
           .optVerify(verify, ec == null ? 1 : ec.radius(), ec == null ? Double.NaN : ec.imageCosineP05())
           .optProvenance(provenance(tve.model().card(), ec))
           .build().run(inputs);
       bar.done();
-      System.out.printf("explained %d images (%d already done, %d failed) in %.1f s; wrote %s%s%n", s.explained(), s.skipped(), s.failed(),
+      System.out.printf("done %d images, skipped %d (done before), failed %d, in %.1f s; wrote %s%s%n", s.explained(), s.skipped(), s.failed(),
           s.seconds(), s.manifest(), s.montage() != null ? " and " + s.montage() : "");
       return s.failed() > 0 ? 1 : 0;
     }

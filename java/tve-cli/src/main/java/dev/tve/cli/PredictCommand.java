@@ -3,21 +3,19 @@ package dev.tve.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tve.batch.ExplainRun;
+import dev.tve.batch.InputFiles;
+import dev.tve.batch.KeyIndex;
+import dev.tve.batch.OutputSchema;
 import dev.tve.image.ImageBatchReader;
-import dev.tve.image.ImageDataException;
 import dev.tve.image.ImageDecoder;
 import dev.tve.image.Preprocessing;
 import dev.tve.model.Head;
 import dev.tve.model.TargetModel;
 import dev.tve.runtime.ThreadPolicy;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.TensorOptions;
@@ -28,11 +26,13 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code tve predict}: class probabilities per head for images and folders, one JSON line per file
- * on standard output (outside faithfulness checks call it). Bad files are a line with an error and
- * a line on stderr; the exit code is then 1.
+ * on standard output in input order, with the manifest's keys (outside faithfulness checks call it).
+ * A bad file is a failed line and a line on stderr; the exit code is then 1.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Class probabilities per head as JSON lines: {\"file\", \"heads\": {name: {predicted, name, probabilities}}}.")
+    description = {"Class probabilities per head as JSON lines, in input order, with tve explain's manifest keys:",
+        "{\"file\", \"status\": \"done\", \"predictions\": {head: {class, name, probability, probabilities}}}",
+        "or {\"file\", \"status\": \"failed\", \"error\"}."})
 public final class PredictCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "PATH", description = "Images or folders.") List<Path> paths;
   @Option(names = "--model", description = "Model folder (default: zoo/scene-vit).") Path model;
@@ -44,75 +44,86 @@ public final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (batch < 1) throw new IllegalArgumentException("--batch " + batch + ": at least 1");
     if (threads != null) ThreadPolicy.apply(threads);
     else ThreadPolicy.apply();
-    TargetModel m = TargetModel.load(model != null ? model : ExplainCommand.home().resolve("zoo/scene-vit"));
-    List<Head> chosen = new ArrayList<>();
-    if (heads == null || heads.isEmpty()) chosen.addAll(m.heads().values());
-    else for (String h : heads) chosen.add(m.head(h));
-    Preprocessing pre = m.input().preprocessing();
-    ImageDecoder decoder = ImageDecoder.create();
-    int failed = 0;
-    List<Path> pending = new ArrayList<>();
-    for (Path input : paths) {
-      if (!Files.exists(input)) {
-        failed++;
-        error(input, "no such file or folder");
-        continue;
-      }
-      try (Stream<Path> files = ExplainRun.list(input)) {
-        Iterator<Path> it = files.iterator();
-        while (it.hasNext()) {
-          pending.add(it.next());
-          if (pending.size() == batch) {
-            failed += run(m, chosen, pre, decoder, pending);
-            pending.clear();
-          }
+    try (TargetModel m = TargetModel.load(model != null ? model : ExplainCommand.home().resolve("zoo/scene-vit"))) {
+      List<Head> chosen = new ArrayList<>();
+      if (heads == null || heads.isEmpty()) chosen.addAll(m.heads().values());
+      else for (String h : heads) chosen.add(m.head(h));
+      Preprocessing pre = m.input().preprocessing();
+      ImageBatchReader reader = new ImageBatchReader(ImageDecoder.create(), pre);
+      int[] failed = {0};
+      List<InputFiles.Item> pending = new ArrayList<>();
+      KeyIndex seen = new KeyIndex();
+      InputFiles.walk(paths, item -> {
+        if (seen.put(KeyIndex.digest(item.key()), KeyIndex.DONE, 0) != KeyIndex.ABSENT) return true;   // a file named twice: once
+        pending.add(item);
+        if (pending.size() == batch) {
+          failed[0] += run(m, chosen, pre, reader, pending);
+          pending.clear();
         }
-      }
+        return true;
+      });
+      if (!pending.isEmpty()) failed[0] += run(m, chosen, pre, reader, pending);
+      System.out.flush();
+      return failed[0] > 0 ? 1 : 0;
     }
-    if (!pending.isEmpty()) failed += run(m, chosen, pre, decoder, pending);
-    System.out.flush();
-    return failed > 0 ? 1 : 0;
   }
 
-  private int run(TargetModel m, List<Head> chosen, Preprocessing pre, ImageDecoder decoder, List<Path> files) throws Exception {
-    int size = pre.size(), s = pre.height(), failed = 0;
-    float[] x = new float[files.size() * size];
-    List<ImageDataException> bad = new ArrayList<>();
-    List<Path> ok = new ImageBatchReader(decoder, pre).readInto(files, x, bad::add);
-    for (ImageDataException e : bad) error(e.file(), e.reason());
-    failed += bad.size();
-    if (ok.isEmpty()) return failed;
-    float[] emb;
-    try (PointerScope scope = new PointerScope()) {
-      emb = m.encoder().embed(torch.from_blob(new FloatPointer(x), new long[] {ok.size(), pre.channels(), s, s},
-          new TensorOptions(torch.ScalarType.Float)));
+  /** One batch, its lines in input order; returns how many failed. */
+  private int run(TargetModel m, List<Head> chosen, Preprocessing pre, ImageBatchReader reader, List<InputFiles.Item> items) throws java.io.IOException {
+    int size = pre.size(), s = pre.height();
+    List<Path> readable = new ArrayList<>();
+    for (InputFiles.Item it : items) if (it.error() == null) readable.add(it.path());
+    float[] x = new float[readable.size() * size];
+    java.util.Map<Path, String> bad = new java.util.IdentityHashMap<>();
+    List<Path> ok = reader.readInto(readable, x, e -> bad.put(e.file(), e.reason()));
+    float[] emb = new float[0];
+    if (!ok.isEmpty()) {
+      try (PointerScope scope = new PointerScope()) {
+        emb = m.encoder().embed(torch.from_blob(new FloatPointer(x), new long[] {ok.size(), pre.channels(), s, s},
+            new TensorOptions(torch.ScalarType.Float)));
+      }
     }
-    for (int i = 0; i < ok.size(); i++) {
-      ObjectNode line = JSON.createObjectNode();
-      line.put("file", ok.get(i).normalize().toString());
-      ObjectNode hs = line.putObject("heads");
-      for (Head h : chosen) {
-        float[] p = Head.softmax(h.logits(emb, i));
-        int best = 0;
-        for (int c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
-        ObjectNode o = hs.putObject(h.name());
-        o.put("predicted", best);
-        o.put("name", h.classNames().get(best));
-        ArrayNode arr = o.putArray("probabilities");
-        for (float v : p) arr.add(v);
+    int failed = 0, row = 0;
+    for (InputFiles.Item it : items) {
+      String reason = it.error() != null ? it.error() : bad.get(it.path());
+      ObjectNode line = null;
+      if (reason == null) {
+        line = prediction(it.key(), chosen, emb, row++);
+        if (line == null) reason = "the model's output is not finite (NaN or infinite logits)";
+      }
+      if (reason != null) {
+        failed++;
+        line = OutputSchema.failed(it.key(), reason);
+        System.err.println("tve predict: failed " + it.key() + ": " + reason);
       }
       System.out.println(JSON.writeValueAsString(line));
     }
     return failed;
   }
 
-  private static void error(Path f, String reason) throws Exception {
+  /** A done line, or null when some probability is not finite. */
+  private static ObjectNode prediction(String key, List<Head> chosen, float[] emb, int i) {
     ObjectNode line = JSON.createObjectNode();
-    line.put("file", f.normalize().toString());
-    line.put("error", reason);
-    System.out.println(JSON.writeValueAsString(line));
-    System.err.println("tve predict: skipped " + f + ": " + reason);
+    line.put(OutputSchema.FILE, key);
+    line.put(OutputSchema.STATUS, OutputSchema.DONE);
+    ObjectNode hs = line.putObject(OutputSchema.PREDICTIONS);
+    for (Head h : chosen) {
+      float[] p = Head.softmax(h.logits(emb, i));
+      int best = 0;
+      for (int c = 0; c < p.length; c++) {
+        if (!Float.isFinite(p[c])) return null;
+        if (p[c] > p[best]) best = c;
+      }
+      ObjectNode o = hs.putObject(h.name());
+      o.put(OutputSchema.CLASS, best);
+      o.put(OutputSchema.NAME, h.classNames().get(best));
+      o.put(OutputSchema.PROBABILITY, p[best]);
+      ArrayNode arr = o.putArray("probabilities");
+      for (float v : p) arr.add(v);
+    }
+    return line;
   }
 }

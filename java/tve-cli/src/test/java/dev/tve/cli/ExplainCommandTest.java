@@ -77,7 +77,14 @@ class ExplainCommandTest {
   static List<JsonNode> manifest(Path out) throws Exception {
     List<JsonNode> lines = new ArrayList<>();
     for (String l : Files.readAllLines(out.resolve("manifest.jsonl"))) lines.add(new ObjectMapper().readTree(l));
-    return lines;
+    assertThat(lines.get(0).path("schema").asText()).isEqualTo("tve.manifest");
+    return lines.subList(1, lines.size());
+  }
+
+  static JsonNode manifestSettings(Path out) throws Exception {
+    JsonNode h = new ObjectMapper().readTree(Files.readAllLines(out.resolve("manifest.jsonl")).get(0));
+    assertThat(h.path("version").asInt()).isEqualTo(dev.tve.batch.OutputSchema.VERSION);
+    return h.path("settings");
   }
 
   @Test
@@ -87,16 +94,16 @@ class ExplainCommandTest {
         "--out", out.toString(), "--target", "topk:2", "--batch", "2");
     assertThat(r[0]).as(r[2]).isEqualTo("1");                       // two bad files: non-zero exit
     assertThat(r[2]).contains("corrupt.png").contains("empty.jpg");
-    assertThat(r[1]).contains("explained 5 images").contains("2 failed");
+    assertThat(r[1]).contains("done 5 images").contains("failed 2");
     List<JsonNode> m = manifest(out);
     assertThat(m).hasSize(7);
-    assertThat(m.stream().filter(e -> e.path("status").asText().equals("error")).map(e -> e.path("file").asText()))
+    assertThat(m.stream().filter(e -> e.path("status").asText().equals("failed")).map(e -> e.path("file").asText()))
         .allMatch(f -> f.endsWith("corrupt.png") || f.endsWith("empty.jpg"));
     List<String> overlays = new ArrayList<>();
     for (JsonNode e : m) {
-      if (!e.path("status").asText().equals("ok")) continue;
+      if (!e.path("status").asText().equals("done")) continue;
       assertThat(e.path("targets")).hasSize(2);
-      JsonNode prov = e.path("provenance");
+      JsonNode prov = manifestSettings(out);
       assertThat(prov.path("method").asText()).isEqualTo("tve");
       assertThat(prov.path("target").asText()).isEqualTo("topk:2");
       assertThat(prov.path("kernel").asText()).isNotEmpty();
@@ -105,7 +112,7 @@ class ExplainCommandTest {
       assertThat(prov.path("version").asText()).isEqualTo(dev.tve.runtime.Version.VERSION).isNotEqualTo("unknown");
       assertThat(prov.path("output").asText()).isEqualTo("logit");
       assertThat(e.path("predictions").path("ten-class").path("probability").asDouble()).isBetween(0.0, 1.0);
-      NpyArray raw = Npy.read(out.resolve(e.path("raw").asText()));
+      NpyArray raw = Npy.read(out.resolve(e.path("maps").asText()));
       assertThat(raw.shape()).containsExactly(2, 7, 7);
       assertThat(Files.size(out.resolve(e.path("overlay").asText()))).isGreaterThan(1000);
       overlays.add(e.path("overlay").asText());
@@ -119,21 +126,133 @@ class ExplainCommandTest {
     // Same --out again: the five are skipped.
     r = CliTest.capture("explain", images.toString(), "--model", model.toString(), "--explainer", explainer.toString(),
         "--out", out.toString(), "--target", "topk:2");
-    assertThat(r[1]).contains("explained 0 images (5 already done, 2 failed)");
+    assertThat(r[1]).contains("done 0 images, skipped 5 (done before), failed 2");
 
     // A run killed mid-write: a torn last manifest line and a temp file left behind.
     List<String> lines = Files.readAllLines(out.resolve("manifest.jsonl"));
     String last = null;
-    for (String l : lines) if (l.contains("\"ok\"")) last = l;
+    for (String l : lines) if (l.contains("\"done\"")) last = l;
     List<String> torn = new ArrayList<>();
     for (String l : lines) if (!l.equals(last)) torn.add(l);
     Files.writeString(out.resolve("manifest.jsonl"), String.join("\n", torn) + "\n" + last.substring(0, last.length() / 2), StandardCharsets.UTF_8);
     Files.write(out.resolve(".x.raw.npy123.tmp"), new byte[] {1, 2});
     r = CliTest.capture("explain", images.toString(), "--model", model.toString(), "--explainer", explainer.toString(),
         "--out", out.toString(), "--target", "topk:2");
-    assertThat(r[1]).contains("explained 1 images (4 already done");
+    assertThat(r[1]).contains("done 1 images, skipped 4");
     assertThat(out.resolve(".x.raw.npy123.tmp")).doesNotExist();
     for (String l : Files.readAllLines(out.resolve("manifest.jsonl"))) new ObjectMapper().readTree(l);   // every line parses
+  }
+
+  static String[] explain(Path out, String... more) {
+    List<String> a = new ArrayList<>(List.of("explain"));
+    a.addAll(List.of(more));
+    a.addAll(List.of("--model", model.toString(), "--explainer", explainer.toString(), "--out", out.toString()));
+    return CliTest.capture(a.toArray(new String[0]));
+  }
+
+  /** Copies scene i of the fixture folder to {@code to} (any extension: the decoder reads the content). */
+  static void scene(int i, Path to) throws Exception {
+    Files.createDirectories(to.toAbsolutePath().getParent());
+    Files.copy(images.resolve(i < 3 ? "a" : "b").resolve(i == 3 ? "s0.png" : "s" + i + ".png"), to);
+  }
+
+  @Test
+  void namesThatFlattenAlikeGetTheirOwnOutputsAndEachMapIsItsOwnImages() throws Exception {
+    // Before: 6 manifest lines and 3 maps, 3 lines describing another image's map.
+    Path in = dir.resolve("collide");
+    String[] names = {"a b.png", "a_b.png", "x.png", "x.jpg", "s_x/y.png", "s/x_y.png"};
+    for (int i = 0; i < names.length; i++) scene(i % 5, in.resolve(names[i]));
+    Path out = dir.resolve("collide-out");
+    String[] r = explain(out, in.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    List<JsonNode> m = manifest(out);
+    assertThat(m).hasSize(6);
+    assertThat(m.stream().map(e -> e.path("maps").asText()).distinct()).hasSize(6);
+    assertThat(m.stream().map(e -> e.path("overlay").asText()).distinct()).hasSize(6);
+    // Each map is its own image's: the same as explaining that file alone.
+    for (JsonNode e : m) {
+      Path f = Path.of(e.path("file").asText());
+      Path alone = dir.resolve("alone-" + Math.abs(f.toString().hashCode()));
+      assertThat(explain(alone, f.toString())[0]).isEqualTo("0");
+      NpyArray mine = Npy.read(out.resolve(e.path("maps").asText()));
+      NpyArray ref = Npy.read(alone.resolve(manifest(alone).get(0).path("maps").asText()));
+      assertThat(mine.toFloatArray()).containsExactly(ref.toFloatArray(), org.assertj.core.data.Offset.offset(1e-5f));
+    }
+  }
+
+  @Test
+  void aRerunWithOtherSettingsIsRefusedNamingWhatDiffersAndRecomputeRedoesIt() throws Exception {
+    // Before: "0 explained (N already done)", exit 0, the old maps kept.
+    Path out = dir.resolve("settings-out");
+    assertThat(explain(out, images.resolve("a").toString(), "--target", "pred")[0]).isEqualTo("0");
+    String before = Files.readString(out.resolve("manifest.jsonl"));
+    String[] r = explain(out, images.resolve("a").toString(), "--target", "topk:2");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2].strip().split("\n")).hasSize(1);
+    assertThat(r[2]).contains("target").contains("\"pred\" -> \"topk:2\"").contains("--recompute");
+    assertThat(Files.readString(out.resolve("manifest.jsonl"))).isEqualTo(before);
+    r = explain(out, images.resolve("a").toString(), "--target", "pred", "--head", "ten-class", "--method", "saliency");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("method");
+    r = explain(out, images.resolve("a").toString(), "--target", "topk:2", "--recompute");
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[1]).contains("done 3 images");
+    for (JsonNode e : manifest(out)) {
+      assertThat(e.path("targets")).hasSize(2);
+      assertThat(Npy.read(out.resolve(e.path("maps").asText())).shape()).containsExactly(2, 7, 7);
+    }
+    assertThat(manifestSettings(out).path("target").asText()).isEqualTo("topk:2");
+    // Another explainer (other weights for the same encoder) is another setting too.
+    ExplainerCard card = ExplainerCard.read(explainer.resolve("explainer.card.json"));
+    torch.manual_seed(9);
+    Path other = dir.resolve("retrained-explainer");
+    ExplainerFiles.save(other, new ExplainerNetwork(card.config()), ExplainerCard.of("explainer", card.config(), card.encoderWeightsSha256(), 1, 1, 1,
+        "t", Map.of(), List.of(), "", null, null, null, "t"));
+    r = CliTest.capture("explain", images.resolve("a").toString(), "--model", model.toString(), "--explainer", other.toString(), "--out",
+        out.toString(), "--target", "topk:2");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("explainerWeightsSha256");
+  }
+
+  @Test
+  void oneFileNamedTwiceOrRelativeAndAbsoluteIsDoneOnceAndAFailedFileIsRetriedWithoutASecondLine() throws Exception {
+    Path in = dir.resolve("twice");
+    scene(0, in.resolve("one.png"));
+    Files.write(in.resolve("later.png"), new byte[] {1, 2, 3});
+    Path out = dir.resolve("twice-out");
+    Path rel = Path.of("").toAbsolutePath().relativize(in.resolve("one.png").toAbsolutePath());
+    String[] r = explain(out, in.resolve("one.png").toString(), rel.toString(), in.toString());
+    assertThat(r[0]).isEqualTo("1");                                    // later.png is not an image yet
+    assertThat(r[1]).contains("done 1 images").contains("failed 1");
+    assertThat(manifest(out)).hasSize(2);
+    assertThat(r[2]).contains("failed " + in.resolve("later.png").toRealPath());
+    // The bad file is fixed: a rerun retries it, and the manifest keeps one line per file.
+    Files.delete(in.resolve("later.png"));
+    scene(1, in.resolve("later.png"));
+    r = explain(out, in.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[1]).contains("done 1 images, skipped 1");
+    List<JsonNode> m = manifest(out);
+    assertThat(m).hasSize(2);
+    assertThat(m).allMatch(e -> e.path("status").asText().equals("done"));
+  }
+
+  @Test
+  void missingInputsDanglingLinksAndAFileAsOutFolderAreNamedOnStderr() throws Exception {
+    Path in = dir.resolve("links");
+    scene(0, in.resolve("ok.png"));
+    Files.createSymbolicLink(in.resolve("dangling.png"), in.resolve("nowhere.png"));
+    Files.createSymbolicLink(in.resolve("loop.png"), in.resolve("loop.png"));
+    Path out = dir.resolve("links-out");
+    String[] r = explain(out, in.toString(), dir.resolve("no-such.png").toString());
+    assertThat(r[0]).isEqualTo("1");
+    assertThat(r[2]).contains("no-such.png: no such file or folder").contains("dangling.png: a dangling link").contains("loop.png: a link");
+    assertThat(manifest(out)).hasSize(4);
+    Path file = dir.resolve("a-file");
+    Files.writeString(file, "x");
+    r = explain(file, in.resolve("ok.png").toString());
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2].strip()).isEqualTo("tve explain: " + file + ": the output folder is a file");
   }
 
   @Test
@@ -142,10 +261,10 @@ class ExplainCommandTest {
     String[] r = CliTest.capture("explain", images.resolve("a").toString(), "--model", model.toString(), "--method", "occlusion",
         "--output", "probability", "--out", out.toString());
     assertThat(r[0]).as(r[2]).isEqualTo("0");
-    JsonNode e = new ObjectMapper().readTree(Files.readAllLines(out.resolve("manifest.jsonl")).get(0));
-    assertThat(e.path("provenance").path("method").asText()).isEqualTo("occlusion");
-    assertThat(e.path("provenance").path("output").asText()).isEqualTo("probability");
-    assertThat(e.path("provenance").path("radius").asInt()).isEqualTo(1);
+    JsonNode e = manifestSettings(out);
+    assertThat(e.path("method").asText()).isEqualTo("occlusion");
+    assertThat(e.path("output").asText()).isEqualTo("probability");
+    assertThat(e.path("radius").asInt()).isEqualTo(1);
     String[] bad = CliTest.capture("explain", images.resolve("a").toString(), "--model", model.toString(), "--method", "lime",
         "--out", dir.resolve("lime-out").toString());
     assertThat(bad[0]).isEqualTo("2");
@@ -190,20 +309,28 @@ class ExplainCommandTest {
   }
 
   @Test
-  void predictGivesProbabilitiesPerHeadAsJsonLines() throws Exception {
-    String[] r = CliTest.capture("predict", images.toString(), "--model", model.toString());
-    assertThat(r[0]).isEqualTo("1");                               // the corrupt and the empty file
+  void predictGivesProbabilitiesPerHeadAsJsonLinesInInputOrderWithTheManifestsKeys() throws Exception {
+    // Before: errors printed before results, other keys than the manifest ("heads", "predicted").
+    Path in = dir.resolve("predict-order");
+    scene(0, in.resolve("1.png"));
+    Files.write(in.resolve("2.png"), new byte[] {1, 2, 3});
+    scene(1, in.resolve("3.png"));
+    String[] r = CliTest.capture("predict", in.resolve("1.png").toString(), in.resolve("2.png").toString(), in.resolve("3.png").toString(),
+        "--model", model.toString());
+    assertThat(r[0]).isEqualTo("1");
     List<JsonNode> lines = new ArrayList<>();
     for (String l : r[1].split("\n")) if (!l.isBlank()) lines.add(new ObjectMapper().readTree(l));
-    assertThat(lines).hasSize(7);
-    assertThat(lines.stream().filter(l -> l.has("error"))).hasSize(2);
-    for (JsonNode l : lines) {
-      if (l.has("error")) continue;
-      JsonNode h = l.path("heads").path("ten-class");
+    assertThat(lines).extracting(l -> Path.of(l.path("file").asText()).getFileName().toString()).containsExactly("1.png", "2.png", "3.png");
+    assertThat(lines).extracting(l -> l.path("status").asText()).containsExactly("done", "failed", "done");
+    assertThat(lines.get(1).path("error").asText()).isNotEmpty();
+    assertThat(r[2]).contains("tve predict: failed " + in.resolve("2.png").toRealPath());
+    for (JsonNode l : List.of(lines.get(0), lines.get(2))) {
+      JsonNode h = l.path("predictions").path("ten-class");
       double sum = 0;
       for (JsonNode p : h.path("probabilities")) sum += p.asDouble();
       assertThat(sum).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-5));
-      assertThat(h.path("name").asText()).isEqualTo(FashionMnist.CLASSES.get(h.path("predicted").asInt()));
+      assertThat(h.path("name").asText()).isEqualTo(FashionMnist.CLASSES.get(h.path("class").asInt()));
+      assertThat(h.path("probability").isNumber()).isTrue();
     }
   }
 }

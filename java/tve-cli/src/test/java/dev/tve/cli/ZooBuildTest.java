@@ -60,7 +60,7 @@ class ZooBuildTest {
     String[] r = CliTest.capture("explain", dir.resolve("samples-a").toString(), "--model", dir.resolve("zoo-a/scene-vit").toString(),
         "--explainer", dir.resolve("zoo-a/explainer").toString(), "--out", dir.resolve("out").toString(), "--head", "coarse,ten-class");
     assertThat(r[0]).as(r[2]).isEqualTo("0");
-    assertThat(r[1]).contains("explained 4 images");
+    assertThat(r[1]).contains("done 4 images");
     // And its faithfulness check runs end to end: calibration, held-out and other scenes, paired intervals.
     Path faith = dir.resolve("faith");
     String[] f = CliTest.capture("faithfulness", "--model", dir.resolve("zoo-a/scene-vit").toString(), "--explainer",

@@ -1,0 +1,401 @@
+package dev.tve.batch;
+
+import dev.tve.explain.Attribution;
+import dev.tve.explain.Explainer;
+import dev.tve.explain.Images;
+import dev.tve.explain.TargetSpec;
+import dev.tve.explain.TveExplainer;
+import dev.tve.explain.Verification;
+import dev.tve.image.ImageBatchReader;
+import dev.tve.image.ImageDataException;
+import dev.tve.image.Preprocessing;
+import dev.tve.model.Head;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.bytedeco.javacpp.PointerScope;
+
+/**
+ * The batch pipeline every batch front end shares ({@code tve explain}'s files, Spark's rows): input
+ * files are walked on one thread ({@link InputFiles}; done ones skipped, a file named twice taken
+ * once), decoded in batches on a worker pool, explained on the calling thread (the networks' thread,
+ * under the caller's thread policy), and handed to a {@link ResultSink} on one more thread, in input
+ * order. Queues between the stages are bounded, so a slow stage holds the others back and memory
+ * stays flat however many files there are.
+ *
+ * <pre>{@code
+ * BatchPipeline.Counts c = BatchPipeline.builder(explainer, preprocessing, heads).optBatchSize(32).build()
+ *     .run(List.of(Path.of("samples")), sink);
+ * }</pre>
+ */
+public final class BatchPipeline {
+  /** After every batch written: files done in this run, skipped (done before), failed; the rate of done files. */
+  public record Progress(long done, long skipped, long failed, double imagesPerSecond) {}
+
+  /** What a run did. */
+  public record Counts(long done, long skipped, long failed, double seconds) {}
+
+  /** A file that could not be used: its key (canonical path, or the path as given) and why. */
+  public record Failure(String key, String reason) {}
+
+  private record Decoded(float[] x, List<InputFiles.Item> ok, List<Failure> failures) {}
+
+  private record Explained(float[] x, List<ImageResult> results, List<Failure> failures) {}
+
+  private static final Decoded END = new Decoded(null, List.of(), List.of());
+  private static final Explained END_EXPLAINED = new Explained(null, List.of(), List.of());
+
+  private final Explainer explainer;
+  private final Preprocessing pre;
+  private final List<? extends Head> heads;
+  private final TargetSpec target;
+  private final int batchSize, decodeThreads, queueDepth;
+  private final ImageBatchReader reader;
+  private final Consumer<Progress> progress;
+  private final Consumer<Failure> onFailure;
+  private final int verifyCentres, verifyRadius;
+  private final double trustThreshold;
+
+  private BatchPipeline(Builder b) {
+    explainer = b.explainer;
+    pre = b.pre;
+    heads = List.copyOf(b.heads);
+    target = b.target;
+    batchSize = b.batchSize;
+    decodeThreads = b.decodeThreads;
+    queueDepth = b.queueDepth;
+    reader = new ImageBatchReader(b.decoder, b.pre);
+    progress = b.progress;
+    onFailure = b.onFailure;
+    verifyCentres = b.verifyCentres;
+    verifyRadius = b.verifyRadius;
+    trustThreshold = b.trustThreshold;
+  }
+
+  /**
+   * @param explainer any method
+   * @param pre the model's preprocessing (square)
+   * @param heads the heads to explain
+   * @return a builder
+   */
+  public static Builder builder(Explainer explainer, Preprocessing pre, List<? extends Head> heads) {
+    return new Builder(explainer, pre, heads);
+  }
+
+  /**
+   * Runs every input through the stages into {@code sink}.
+   *
+   * @param inputs files and folders
+   * @param sink where results go (not closed here)
+   * @return the counts
+   * @throws IOException when the sink cannot write (the run stops; what was written stays complete)
+   */
+  public Counts run(List<Path> inputs, ResultSink sink) throws IOException {
+    long t0 = System.nanoTime();
+    AtomicLong done = new AtomicLong(), skipped = new AtomicLong(), failed = new AtomicLong();
+    AtomicReference<Throwable> error = new AtomicReference<>();
+    BlockingQueue<Future<Decoded>> decoded = new ArrayBlockingQueue<>(queueDepth);
+    BlockingQueue<Explained> explained = new ArrayBlockingQueue<>(queueDepth);
+    ExecutorService decoders = Executors.newFixedThreadPool(decodeThreads, daemon("tve-decode"));
+    ExecutorService stages = Executors.newFixedThreadPool(2, daemon("tve-pipeline"));
+    try {
+      Future<?> walker = stages.submit(() -> {
+        walk(inputs, sink, decoders, decoded, skipped, error);
+        return null;
+      });
+      Future<?> writer = stages.submit(() -> {
+        write(explained, sink, done, skipped, failed, t0, error);
+        return null;
+      });
+      try {
+        explain(decoded, explained, error);
+      } catch (RuntimeException | Error e) {
+        error.compareAndSet(null, e);
+      }
+      if (error.get() != null) explained.clear();
+      put(explained, END_EXPLAINED, null);
+      join(walker, error);
+      join(writer, error);
+    } finally {
+      stages.shutdownNow();
+      decoders.shutdownNow();
+    }
+    Throwable e = error.get();
+    if (e instanceof IOException io) throw io;
+    if (e instanceof RuntimeException re) throw re;
+    if (e instanceof Error er) throw er;
+    if (e != null) throw new IOException(e);
+    return new Counts(done.get(), skipped.get(), failed.get(), (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Walking thread: items into batches, each decoded on the pool; failures ride with the next batch to keep order. */
+  private void walk(List<Path> inputs, ResultSink sink, ExecutorService decoders, BlockingQueue<Future<Decoded>> decoded, AtomicLong skipped,
+      AtomicReference<Throwable> error) throws InterruptedException {
+    try {
+      KeyIndex seen = new KeyIndex();                                      // this run's keys: a file named twice is done once
+      List<InputFiles.Item> batch = new ArrayList<>();
+      List<Failure> bad = new ArrayList<>();
+      InputFiles.walk(inputs, item -> {
+        if (error.get() != null) return false;
+        if (seen.put(KeyIndex.digest(item.key()), KeyIndex.DONE, 0) != KeyIndex.ABSENT) return true;
+        if (item.error() != null) {
+          bad.add(new Failure(item.key(), item.error()));
+        } else if (sink.isDone(item)) {
+          skipped.incrementAndGet();
+        } else {
+          batch.add(item);
+        }
+        if (batch.size() == batchSize || bad.size() >= batchSize) {
+          submit(List.copyOf(batch), List.copyOf(bad), decoders, decoded, error);
+          batch.clear();
+          bad.clear();
+        }
+        return true;
+      });
+      if (!batch.isEmpty() || !bad.isEmpty()) submit(List.copyOf(batch), List.copyOf(bad), decoders, decoded, error);
+    } catch (IOException | RuntimeException e) {
+      error.compareAndSet(null, e);
+    } finally {
+      put(decoded, CompletableFuture.completedFuture(END), null);
+    }
+  }
+
+  private void submit(List<InputFiles.Item> items, List<Failure> bad, ExecutorService decoders, BlockingQueue<Future<Decoded>> decoded,
+      AtomicReference<Throwable> error) throws IOException {
+    if (!put(decoded, decoders.submit(() -> decode(items, bad)), error)) throw new InterruptedIOException("stopped");
+  }
+
+  private Decoded decode(List<InputFiles.Item> items, List<Failure> bad) throws IOException {
+    float[] x = new float[items.size() * pre.size()];
+    List<Failure> failures = new ArrayList<>(bad);
+    List<Path> paths = new ArrayList<>(items.size());
+    for (InputFiles.Item it : items) paths.add(it.path());
+    List<ImageDataException> unreadable = new ArrayList<>();
+    List<Path> okPaths = reader.readInto(paths, x, unreadable::add);
+    List<InputFiles.Item> ok = new ArrayList<>(okPaths.size());
+    int j = 0;
+    for (InputFiles.Item it : items) {
+      if (j < okPaths.size() && okPaths.get(j) == it.path()) {
+        ok.add(it);
+        j++;
+      }
+    }
+    for (ImageDataException e : unreadable) {
+      String key = e.file().toString();
+      for (InputFiles.Item it : items) if (it.path() == e.file()) key = it.key();
+      failures.add(new Failure(key, e.reason()));
+    }
+    return new Decoded(x, ok, failures);
+  }
+
+  /** The calling thread: every decoded batch through the explainer. */
+  private void explain(BlockingQueue<Future<Decoded>> decoded, BlockingQueue<Explained> explained, AtomicReference<Throwable> error)
+      throws IOException {
+    int s = pre.height(), c = pre.channels();
+    while (true) {
+      Decoded d;
+      try {
+        Future<Decoded> f = decoded.poll(100, TimeUnit.MILLISECONDS);
+        if (f == null) {
+          if (error.get() != null) return;
+          continue;
+        }
+        d = f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("stopped");
+      } catch (ExecutionException e) {
+        error.compareAndSet(null, e.getCause());
+        return;
+      }
+      if (d == END || error.get() != null) return;
+      List<ImageResult> results = new ArrayList<>(d.ok().size());
+      if (!d.ok().isEmpty()) {
+        int n = d.ok().size();
+        List<Attribution> maps;
+        try (PointerScope scope = new PointerScope()) {
+          maps = explainer.explain(Images.of(d.x(), n, c, s), heads, target);
+        }
+        float[] trust = null;
+        if (verifyCentres > 0 && explainer instanceof TveExplainer tve) {
+          // The self-check: real masked copies through the encoder against E+ / E- at random centres.
+          trust = Verification.measure(tve.network(), tve.model().encoder(), Verification.inMemory(d.x(), n, c, s), 0, n, verifyCentres,
+              verifyRadius, d.ok().get(0).key().hashCode()).cosine();
+        }
+        int perImage = maps.size() / n;
+        for (int i = 0; i < n; i++) {
+          InputFiles.Item it = d.ok().get(i);
+          results.add(new ImageResult(it.key(), it.name(), maps.subList(i * perImage, (i + 1) * perImage), explainer.grid(), null, c, s,
+              trust == null ? 0 : verifyCentres, trust == null ? Double.NaN : trust[i],
+              trust == null || !Double.isFinite(trustThreshold) ? null : trust[i] >= trustThreshold));
+        }
+      }
+      if (!put(explained, new Explained(d.x(), results, d.failures()), error)) return;
+    }
+  }
+
+  /** Writing thread: failures, then results, in order; progress after each batch. */
+  private void write(BlockingQueue<Explained> explained, ResultSink sink, AtomicLong done, AtomicLong skipped, AtomicLong failed, long t0,
+      AtomicReference<Throwable> error) {
+    try {
+      while (true) {
+        Explained e = explained.take();
+        if (e == END_EXPLAINED) return;
+        if (error.get() != null) continue;                              // drain until the end marker
+        for (Failure f : e.failures()) {
+          sink.failed(f.key(), f.reason());
+          failed.incrementAndGet();
+          onFailure.accept(f);
+        }
+        for (int i = 0; i < e.results().size(); i++) {
+          ImageResult r = e.results().get(i);
+          String bad = r.nonFinite();
+          if (bad != null) {
+            sink.failed(r.key(), bad);
+            failed.incrementAndGet();
+            onFailure.accept(new Failure(r.key(), bad));
+            continue;
+          }
+          sink.done(new ImageResult(r.key(), r.name(), r.targets(), r.grid(), displayPixels(e.x(), i), r.channels(), r.size(), r.verifyCentres(),
+              r.verifyCosine(), r.trusted()));
+          done.incrementAndGet();
+        }
+        if (progress != null) {
+          double secs = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+          progress.accept(new Progress(done.get(), skipped.get(), failed.get(), done.get() / secs));
+        }
+      }
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException ex) {
+      error.compareAndSet(null, ex);
+      explained.clear();
+      while (true) {                                                    // keep taking so the explaining thread is never stuck
+        try {
+          if (explained.take() == END_EXPLAINED) return;
+        } catch (InterruptedException ie) {
+          return;
+        }
+      }
+    }
+  }
+
+  /** What the model saw, back in 8-bit: x * std + mean, HWC. */
+  private byte[] displayPixels(float[] x, int image) {
+    int c = pre.channels(), h = pre.height(), w = pre.width(), size = pre.size();
+    float[] mean = pre.mean(), std = pre.std();
+    byte[] px = new byte[h * w * c];
+    for (int ch = 0; ch < c; ch++) {
+      for (int q = 0; q < h * w; q++) {
+        double v = (x[image * size + ch * h * w + q] * std[ch] + mean[ch]) * 255;
+        px[q * c + ch] = (byte) Math.max(0, Math.min(255, Math.round(v)));
+      }
+    }
+    return px;
+  }
+
+  private static <T> boolean put(BlockingQueue<T> q, T v, AtomicReference<Throwable> error) {
+    try {
+      while (!q.offer(v, 100, TimeUnit.MILLISECONDS)) {
+        if (error != null && error.get() != null) return false;
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static void join(Future<?> f, AtomicReference<Throwable> error) {
+    try {
+      f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      error.compareAndSet(null, e);
+    } catch (ExecutionException e) {
+      error.compareAndSet(null, e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause());
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicLong n = new AtomicLong();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Builder of {@link BatchPipeline}. */
+  public static final class Builder {
+    private final Explainer explainer;
+    private final Preprocessing pre;
+    private final List<? extends Head> heads;
+    private TargetSpec target = TargetSpec.predicted();
+    private int batchSize = 32, decodeThreads = 1, queueDepth = 2;
+    private dev.tve.image.ImageDecoder decoder = dev.tve.image.ImageDecoder.create();
+    private Consumer<Progress> progress;
+    private Consumer<Failure> onFailure = f -> {};
+    private int verifyCentres, verifyRadius = 1;
+    private double trustThreshold = Double.NaN;
+
+    private Builder(Explainer explainer, Preprocessing pre, List<? extends Head> heads) {
+      if (heads.isEmpty()) throw new IllegalArgumentException("heads: none");
+      if (pre.height() != pre.width()) throw new IllegalArgumentException("preprocessing must give square images");
+      this.explainer = explainer;
+      this.pre = pre;
+      this.heads = heads;
+    }
+
+    /** @param v the targets (default: the predicted class) @return this */
+    public Builder optTarget(TargetSpec v) { target = v; return this; }
+    /** @param v images per explainer pass (default 32) @return this */
+    public Builder optBatchSize(int v) { batchSize = v; return this; }
+    /** @param v decoding threads (default 1) @return this */
+    public Builder optDecodeThreads(int v) { decodeThreads = v; return this; }
+    /** @param v batches waiting between two stages at most (default 2) @return this */
+    public Builder optQueueDepth(int v) { queueDepth = v; return this; }
+    /** @param v the image decoder @return this */
+    public Builder optDecoder(dev.tve.image.ImageDecoder v) { decoder = v; return this; }
+    /** @param v told after every batch (on the writing thread) @return this */
+    public Builder optProgress(Consumer<Progress> v) { progress = v; return this; }
+    /** @param v told about every file that could not be used (on the writing thread) @return this */
+    public Builder optFailure(Consumer<Failure> v) { onFailure = v; return this; }
+
+    /**
+     * The self-check: for {@code centres} random centres per image, the encoder on the real masked
+     * copies against E+ / E- (mean cosine), untrusted below {@code threshold} (NaN: no flag).
+     *
+     * @return this
+     */
+    public Builder optVerify(int centres, int radius, double threshold) {
+      verifyCentres = centres;
+      verifyRadius = radius;
+      trustThreshold = threshold;
+      return this;
+    }
+
+    /** @return the pipeline */
+    public BatchPipeline build() {
+      if (batchSize < 1) throw new IllegalArgumentException("batch: " + batchSize);
+      if (decodeThreads < 1) throw new IllegalArgumentException("decode threads: " + decodeThreads);
+      if (queueDepth < 1) throw new IllegalArgumentException("queue depth: " + queueDepth);
+      if (verifyCentres < 0) throw new IllegalArgumentException("verify centres: " + verifyCentres);
+      return new BatchPipeline(this);
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package dev.tve.batch;
+
+import dev.tve.explain.Attribution;
+import dev.tve.io.Npy;
+import dev.tve.io.NpyArray;
+import dev.tve.render.Montage;
+import dev.tve.render.Overlay;
+import dev.tve.render.PngFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.MatVector;
+import org.bytedeco.opencv.opencv_core.Point;
+import org.bytedeco.opencv.opencv_core.Scalar;
+import org.bytedeco.opencv.opencv_core.Size;
+
+/**
+ * The files of {@code tve explain} ({@link OutputSchema}): per image {@code NAME.maps.npy} and, when
+ * asked, {@code NAME.overlay.png}; per run the manifest and {@code montage.png}, built from this run's
+ * overlays in memory (the first {@code montageTiles} by name, each captioned with its file name).
+ *
+ * <pre>{@code
+ * try (Manifest m = Manifest.open(out.resolve("manifest.jsonl"), settings, false);
+ *      FileSink sink = new FileSink(out, m, Overlay.builder().build(), FileSink.Outputs.BOTH, 32)) {
+ *   sink.done(result);
+ * }
+ * }</pre>
+ */
+public final class FileSink implements ResultSink {
+  /** What is written per image. */
+  public enum Outputs {
+    /** The maps only. */
+    MAPS,
+    /** The overlay picture only (the maps still go in the manifest's numbers: predictions and top patches). */
+    OVERLAYS,
+    /** Both. */
+    BOTH;
+
+    boolean maps() { return this != OVERLAYS; }
+    boolean overlays() { return this != MAPS; }
+  }
+
+  /** The widest montage tile; wider overlays are scaled down. */
+  static final int TILE_WIDTH = 480;
+
+  private final Path out;
+  private final Manifest manifest;
+  private final Overlay overlay;
+  private final Outputs outputs;
+  private final int montageTiles;
+  private final TreeMap<String, Mat> tiles = new TreeMap<>();
+  private Path montage;
+
+  /**
+   * @param out the output folder
+   * @param manifest the run's manifest (this sink appends to it; the caller closes it after this sink)
+   * @param overlay how overlays are drawn
+   * @param outputs what is written per image
+   * @param montageTiles images in the montage at most (0: no montage)
+   */
+  public FileSink(Path out, Manifest manifest, Overlay overlay, Outputs outputs, int montageTiles) {
+    this.out = out;
+    this.manifest = manifest;
+    this.overlay = overlay;
+    this.outputs = outputs;
+    this.montageTiles = montageTiles;
+  }
+
+  static String mapsName(String name) {
+    return name + ".maps.npy";
+  }
+
+  static String overlayName(String name) {
+    return name + ".overlay.png";
+  }
+
+  @Override
+  public boolean isDone(InputFiles.Item item) {
+    if (manifest.state(item.key()) != KeyIndex.DONE) return false;
+    if (outputs.maps() && !Files.isRegularFile(out.resolve(mapsName(item.name())))) return false;
+    return !outputs.overlays() || Files.isRegularFile(out.resolve(overlayName(item.name())));
+  }
+
+  @Override
+  public void done(ImageResult r) throws IOException {
+    String bad = r.nonFinite();
+    if (bad != null) {
+      failed(r.key(), bad);
+      return;
+    }
+    int g = r.grid(), t = r.targets().size();
+    String maps = null, overlayFile = null;
+    if (outputs.maps()) {
+      float[] raw = new float[t * g * g];
+      for (int j = 0; j < t; j++) System.arraycopy(r.targets().get(j).raw(), 0, raw, j * g * g, g * g);
+      maps = mapsName(r.name());
+      Npy.write(out.resolve(maps), NpyArray.ofFloats(raw, t, g, g));
+    }
+    if (outputs.overlays()) {
+      overlayFile = overlayName(r.name());
+      try (PointerScope scope = new PointerScope()) {
+        MatVector strip = new MatVector();
+        for (Attribution a : r.targets()) {
+          String cap = String.format(Locale.ROOT, "%s: %s%s %.2f", a.head(), a.targetName(), a.foil() >= 0 ? " vs " + a.foil() : "", a.targetProbability());
+          strip.push_back(overlay.draw(r.pixels(), r.size(), r.size(), r.channels(), a.map(), g, cap));
+        }
+        Mat row = new Mat();
+        opencv_core.hconcat(strip, row);
+        PngFiles.write(out.resolve(overlayFile), row);
+        keepTile(r.key(), row);
+      }
+    }
+    manifest.append(OutputSchema.done(r, maps, overlayFile));
+  }
+
+  /** Keeps a captioned, scaled-down copy when it is among the first montageTiles names. */
+  private void keepTile(String key, Mat row) {
+    if (montageTiles <= 0) return;
+    if (tiles.size() >= montageTiles && key.compareTo(tiles.lastKey()) >= 0) return;
+    double f = Math.min(1.0, (double) TILE_WIDTH / row.cols());
+    Mat small = new Mat();
+    opencv_imgproc.resize(row, small, new Size((int) Math.round(row.cols() * f), (int) Math.round(row.rows() * f)), 0, 0, opencv_imgproc.INTER_AREA);
+    int bar = 16;
+    Mat tile = new Mat(small.rows() + bar, Math.max(small.cols(), 120), opencv_core.CV_8UC3, new Scalar(255, 255, 255, 0));
+    try (Mat roi = tile.apply(new org.bytedeco.opencv.opencv_core.Rect(0, 0, small.cols(), small.rows()))) {
+      small.copyTo(roi);
+    }
+    String name = Path.of(key).getFileName().toString();
+    opencv_imgproc.putText(tile, name.length() > 60 ? name.substring(0, 57) + "..." : name, new Point(2, small.rows() + 12),
+        opencv_imgproc.FONT_HERSHEY_SIMPLEX, 0.38, new Scalar(0, 0, 0, 0), 1, opencv_imgproc.LINE_AA, false);
+    small.close();
+    tile.retainReference();
+    Mat old = tiles.put(key, tile);
+    if (old != null) old.releaseReference();
+    while (tiles.size() > montageTiles) tiles.pollLastEntry().getValue().releaseReference();
+  }
+
+  @Override
+  public void failed(String key, String reason) throws IOException {
+    manifest.append(OutputSchema.failed(key, reason));
+  }
+
+  /** @return the montage written at close, or null (no overlay in this run) */
+  public Path montage() {
+    return montage;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (tiles.isEmpty()) return;
+    try (PointerScope scope = new PointerScope()) {
+      List<Mat> list = new ArrayList<>(tiles.values());
+      int columns = Math.max(1, Math.min(8, (int) Math.ceil(Math.sqrt(list.size() * 2.0 * list.get(0).rows() / Math.max(1, list.get(0).cols())))));
+      Path file = out.resolve("montage.png");
+      PngFiles.write(file, Montage.tile(list, columns));
+      montage = file;
+    } finally {
+      for (Map.Entry<String, Mat> e : tiles.entrySet()) e.getValue().releaseReference();
+      tiles.clear();
+    }
+  }
+}

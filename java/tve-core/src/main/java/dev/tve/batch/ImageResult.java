@@ -1,0 +1,37 @@
+package dev.tve.batch;
+
+import dev.tve.explain.Attribution;
+import java.util.List;
+
+/**
+ * One input file explained, as the pipeline hands it to a {@link ResultSink}: its key, its unique
+ * output name, every target's map and prediction, and what the model saw (for overlays).
+ *
+ * @param key the canonical path
+ * @param name the output base name ({@link InputFiles#outputName}), unique per key
+ * @param targets the maps, in target order
+ * @param grid g
+ * @param pixels what the model saw, 8-bit HWC at model resolution
+ * @param channels 1 or 3
+ * @param size the model's square side
+ * @param verifyCentres centres of the self-check, 0 when not asked
+ * @param verifyCosine mean cosine of E+/E- against the real masked embeddings (NaN when not asked)
+ * @param trusted whether that passes the explainer's threshold (null when there is none)
+ */
+public record ImageResult(String key, String name, List<Attribution> targets, int grid, byte[] pixels, int channels, int size, int verifyCentres,
+    double verifyCosine, Boolean trusted) {
+  public ImageResult {
+    targets = List.copyOf(targets);
+  }
+
+  /** @return the first non-finite value's description, or null when every map value and probability is finite */
+  public String nonFinite() {
+    for (Attribution a : targets) {
+      if (!Float.isFinite(a.probability()) || !Float.isFinite(a.targetProbability())) {
+        return "the " + a.head() + " head's probability is " + a.probability() + " (non-finite model output)";
+      }
+      for (float v : a.raw()) if (!Float.isFinite(v)) return "the " + a.head() + " map for class " + a.target() + " holds " + v;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,119 @@
+package dev.tve.batch;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The output schema every sink shares (the files of {@code tve explain} here; Parquet rows on Spark),
+ * version {@value #VERSION}.
+ *
+ * <p>Manifest ({@code manifest.jsonl}), first line: {@code {"schema": "tve.manifest", "version": 2,
+ * "settings": {...}}} (method and its parameters, target, heads, explained output, seed, outputs, model
+ * and explainer weight hashes, tve version). Then one line per input file:
+ * <ul>
+ *   <li>{@code file}: the canonical path (the key: a relative and an absolute name are one file);
+ *   <li>{@code status}: {@code done} or {@code failed}; {@code error}: the reason when failed;
+ *   <li>{@code predictions}: per head, {@code class} (int), {@code name}, {@code probability} (number);
+ *   <li>{@code targets}: per explained target in map order: {@code head}, {@code class}, {@code name},
+ *       {@code foil} (when contrastive), {@code probability}, {@code topPatch} (row-major grid index);
+ *   <li>{@code grid}: g; {@code maps}: the {@code .npy} file, float32 [targets, g, g], row-major, signed,
+ *       in the explained output's units; {@code overlay}: the PNG, when written; {@code outputs}: both names;
+ *   <li>{@code verify}: {@code centres}, {@code cosine}, {@code trusted} (when asked).
+ * </ul>
+ * Every number is a JSON number: a non-finite value fails the file instead.
+ */
+public final class OutputSchema {
+  /** The schema's name in the header. */
+  public static final String SCHEMA = "tve.manifest";
+  /** This schema's version. */
+  public static final int VERSION = 2;
+
+  public static final String SCHEMA_FIELD = "schema", VERSION_FIELD = "version", SETTINGS = "settings";
+  public static final String FILE = "file", STATUS = "status", ERROR = "error", PREDICTIONS = "predictions", TARGETS = "targets";
+  public static final String GRID = "grid", MAPS = "maps", OVERLAY = "overlay", OUTPUTS = "outputs", VERIFY = "verify";
+  public static final String CLASS = "class", NAME = "name", PROBABILITY = "probability", HEAD = "head", FOIL = "foil", TOP_PATCH = "topPatch";
+  /** Status of a file whose outputs are all written. */
+  public static final String DONE = "done";
+  /** Status of a file that could not be explained; {@link #ERROR} says why. */
+  public static final String FAILED = "failed";
+  /** Settings recorded but not compared when a run continues a manifest: they do not change the maps beyond float rounding. */
+  public static final Set<String> INFORMATIVE = Set.of("version", "kernel", "threads", "batch");
+
+  private OutputSchema() {}
+
+  /**
+   * The header line.
+   *
+   * @param settings the run's settings
+   * @return {@code {"schema", "version", "settings"}}
+   */
+  public static ObjectNode header(Map<String, ?> settings) {
+    ObjectNode h = Manifest.json().createObjectNode();
+    h.put(SCHEMA_FIELD, SCHEMA);
+    h.put(VERSION_FIELD, VERSION);
+    h.set(SETTINGS, Manifest.json().valueToTree(settings));
+    return h;
+  }
+
+  /**
+   * A failed file's line.
+   *
+   * @param canonical its canonical path (or the name as given when it has none)
+   * @param reason why
+   * @return the line
+   */
+  public static ObjectNode failed(String canonical, String reason) {
+    ObjectNode e = Manifest.json().createObjectNode();
+    e.put(FILE, canonical);
+    e.put(STATUS, FAILED);
+    e.put(ERROR, reason);
+    return e;
+  }
+
+  /**
+   * A done file's line.
+   *
+   * @param result the file's result
+   * @param maps the maps file's name
+   * @param overlay the overlay's name, or null
+   * @return the line
+   */
+  public static ObjectNode done(ImageResult result, String maps, String overlay) {
+    ObjectNode e = Manifest.json().createObjectNode();
+    e.put(FILE, result.key());
+    e.put(STATUS, DONE);
+    ObjectNode preds = e.putObject(PREDICTIONS);
+    ArrayNode targets = e.putArray(TARGETS);
+    for (dev.tve.explain.Attribution a : result.targets()) {
+      if (!preds.has(a.head())) {
+        ObjectNode p = preds.putObject(a.head());
+        p.put(CLASS, a.predicted());
+        p.put(NAME, a.predictedName());
+        p.put(PROBABILITY, a.probability());
+      }
+      ObjectNode t = targets.addObject();
+      t.put(HEAD, a.head());
+      t.put(CLASS, a.target());
+      t.put(NAME, a.targetName());
+      if (a.foil() >= 0) t.put(FOIL, a.foil());
+      t.put(PROBABILITY, a.targetProbability());
+      t.put(TOP_PATCH, a.topPatch());
+    }
+    e.put(GRID, result.grid());
+    e.put(MAPS, maps);
+    ArrayNode outputs = e.putArray(OUTPUTS).add(maps);
+    if (overlay != null) {
+      e.put(OVERLAY, overlay);
+      outputs.add(overlay);
+    }
+    if (result.verifyCentres() > 0) {
+      ObjectNode v = e.putObject(VERIFY);
+      v.put("centres", result.verifyCentres());
+      v.put("cosine", result.verifyCosine());
+      if (result.trusted() != null) v.put("trusted", result.trusted());
+    }
+    return e;
+  }
+}
