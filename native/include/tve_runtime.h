@@ -26,6 +26,12 @@ int32_t tve_blas_threads(int32_t threads);
 /* The current thread count of the first loaded OpenBLAS (0: none loaded). */
 int32_t tve_blas_threads_get(void);
 
+/* Sets an environment variable unless it is set already (the user's value stands). For libraries
+ * that read their configuration from the environment once, when they are loaded (OpenCV's image
+ * size limit and log level); Java cannot set the process environment itself. Returns 1 when set,
+ * 0 when it was set already, -1 on error. */
+int32_t tve_setenv_default(const char* name, const char* value);
+
 #ifdef __cplusplus
 }
 #endif

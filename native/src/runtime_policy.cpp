@@ -2,6 +2,7 @@
 #include "tve_runtime.h"
 
 #include <climits>
+#include <cstdlib>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -53,4 +54,10 @@ extern "C" int32_t tve_blas_threads_get(void) {
     if (n > 0) return n;
   }
   return 0;
+}
+
+extern "C" int32_t tve_setenv_default(const char* name, const char* value) {
+  if (name == nullptr || value == nullptr || name[0] == '\0') return -1;
+  if (getenv(name) != nullptr) return 0;           // the user's setting stands
+  return setenv(name, value, 0) == 0 ? 1 : -1;
 }

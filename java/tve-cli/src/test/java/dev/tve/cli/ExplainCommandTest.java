@@ -255,6 +255,80 @@ class ExplainCommandTest {
     assertThat(r[2].strip()).isEqualTo("tve explain: " + file + ": the output folder is a file");
   }
 
+  static Path copyOfModel(String name) throws Exception {
+    Path to = dir.resolve(name);
+    Files.createDirectories(to);
+    try (var files = Files.list(model)) {
+      for (Path p : (Iterable<Path>) files::iterator) Files.copy(p, to.resolve(p.getFileName()));
+    }
+    return to;
+  }
+
+  /** Runs explain and predict on a broken model folder: both exit 2 with one line naming {@code file}, and nothing is written. */
+  static void refused(Path broken, Path file, String... reason) throws Exception {
+    Path out = dir.resolve("never-" + broken.getFileName());
+    for (String[] r : List.of(
+        CliTest.capture("explain", images.resolve("a").toString(), "--model", broken.toString(), "--explainer", explainer.toString(), "--out", out.toString()),
+        CliTest.capture("predict", images.resolve("a").toString(), "--model", broken.toString()))) {
+      assertThat(r[0]).as(r[1] + r[2]).isEqualTo("2");
+      assertThat(r[2].strip().lines().count()).as(r[2]).isEqualTo(1);
+      assertThat(r[2]).contains(file.toString()).contains(reason).doesNotContain("Source:").doesNotContain("Exception");
+      assertThat(r[1]).isEmpty();
+    }
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void brokenModelFoldersAreRefusedAtLoadInOneLineNamingTheFile() throws Exception {
+    // NaN in an MLP head: before, exit 0 with NaN maps and "probability":"NaN".
+    Path mlp = copyOfModel("nan-mlp");
+    float[] w1 = new float[8 * 32], b1 = new float[8], w2 = new float[3 * 8], b2 = new float[3];
+    java.util.Arrays.fill(w1, 0.1f);
+    w1[17] = Float.NaN;
+    dev.tve.model.Heads.save(mlp, new dev.tve.model.MlpHead("coarse", 32, 8, w1, b1, w2, b2, List.of("a", "b", "c")));
+    assertThat(dev.tve.model.ModelCard.read(mlp.resolve("encoder.card.json")).heads()).containsExactly("ten-class", "coarse");
+    refused(mlp, mlp.resolve("coarse.w1.npy"), "NaN", "must be finite");
+    // NaN in a linear head: before, caught at the first batch without naming the file, an empty manifest left.
+    Path lin = copyOfModel("nan-linear");
+    float[] b = new float[10];
+    b[3] = Float.POSITIVE_INFINITY;
+    Npy.write(lin.resolve("ten-class.b.npy"), NpyArray.ofFloats(b, 10));
+    refused(lin, lin.resolve("ten-class.b.npy"), "Infinity", "must be finite");
+    // A deleted head card: before, the default head changed silently.
+    Path gone = copyOfModel("no-head-card");
+    Files.delete(gone.resolve("ten-class.head.json"));
+    refused(gone, gone.resolve("ten-class.head.json"), "missing", "declares head 'ten-class'");
+    // A missing array: before, only its path.
+    Path npy = copyOfModel("no-npy");
+    Files.delete(npy.resolve("ten-class.w.npy"));
+    refused(npy, npy.resolve("ten-class.w.npy"), "missing");
+    // Malformed card JSON: before, Jackson's message with "Source: REDACTED".
+    Path json = copyOfModel("bad-json");
+    Files.writeString(json.resolve("encoder.card.json"), Files.readString(json.resolve("encoder.card.json")).replaceFirst("\\{", "{ \"kind\" : ,"));
+    refused(json, json.resolve("encoder.card.json"), "not valid JSON");
+    Path wrong = copyOfModel("wrong-type");
+    Files.writeString(wrong.resolve("encoder.card.json"), Files.readString(wrong.resolve("encoder.card.json")).replaceFirst("\"seed\" : [0-9]+", "\"seed\" : \"x\""));
+    refused(wrong, wrong.resolve("encoder.card.json"), "not a valid model card");
+    // A corrupt or non-finite encoder whose card hash matches.
+    for (String kind : List.of("truncated", "nan")) {
+      Path enc = copyOfModel("encoder-" + kind);
+      Path pt = enc.resolve("encoder.pt");
+      if (kind.equals("truncated")) {
+        byte[] all = Files.readAllBytes(pt);
+        Files.write(pt, java.util.Arrays.copyOf(all, all.length / 2));
+      } else {
+        TargetModel m = TargetModel.load(enc);
+        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+          ((VitEncoder) m.encoder()).named_parameters(true).get(0).value().view(-1).select(0, 0).fill_(new org.bytedeco.pytorch.Scalar(Float.NaN));
+        }
+        m.save(enc);
+      }
+      dev.tve.model.ModelCard card = dev.tve.model.ModelCard.read(enc.resolve("encoder.card.json"));
+      card.withWeights("encoder.pt", dev.tve.model.ModelCard.sha256(pt)).write(enc.resolve("encoder.card.json"));
+      refused(enc, pt, kind.equals("truncated") ? "cannot load" : "must be finite");
+    }
+  }
+
   @Test
   void anyMethodOfTheRegistryRunsAndRecordsItsExplainedOutput() throws Exception {
     Path out = dir.resolve("occlusion-out");

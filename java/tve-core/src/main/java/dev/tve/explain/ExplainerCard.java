@@ -183,7 +183,15 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
       return c;
     } catch (JsonProcessingException | IllegalArgumentException e) {
       if (e instanceof ModelFileException m) throw m;
-      throw new ModelFileException(file, "not a valid explainer card: " + e.getMessage());
+      throw new ModelFileException(file, "not a valid explainer card: " + oneLine(e));
     }
+  }
+
+  /** Jackson's message without its source excerpt and reference chain: one line. */
+  private static String oneLine(Exception e) {
+    String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+    if (m == null) m = e.getClass().getSimpleName();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 }

@@ -89,6 +89,7 @@ public final class ExplainerFiles {
         String got = ModelCard.sha256(f);
         if (!got.equals(want)) throw new ModelFileException(f, "SHA-256 " + got + " does not match its card's " + want);
         trunks[i] = dev.tve.model.TorchScriptEncoder.loadModule(f);
+        dev.tve.model.FiniteWeights.check(trunks[i], f);
         dev.tve.model.TorchScriptEncoder.setRequiresGrad(trunks[i], false);
       }
       net = new ExplainerNetwork(card.config(), trunks);
@@ -103,6 +104,12 @@ public final class ExplainerFiles {
       net.close();
       String m = e.getMessage() == null ? "no message" : e.getMessage().lines().findFirst().orElse("");
       throw new ModelFileException(weights, "cannot load the explainer's weights (" + m + ")", e);
+    }
+    try {
+      dev.tve.model.FiniteWeights.check(net, weights);
+    } catch (ModelFileException e) {
+      net.close();
+      throw e;
     }
     net.eval();
     return new Loaded(net, card);

@@ -35,6 +35,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * Stateless; one decoder may be shared between threads (each call scopes its native memory).
  */
 public final class ImageDecoder {
+  static {
+    OpenCvEnvironment.apply();          // OpenCV's pixel cap and silence, before its libraries load
+  }
+
   private final long maxPixels;
   private final long maxBytes;
 
@@ -83,7 +87,19 @@ public final class ImageDecoder {
       Mat buf = new Mat(1, bytes.length, CV_8U, new BytePointer(bytes));
       // ANYDEPTH keeps 16-bit data; ANYCOLOR keeps gray as gray; neither is UNCHANGED, so OpenCV
       // applies the EXIF orientation.
-      Mat img = imdecode(buf, IMREAD_ANYDEPTH | IMREAD_ANYCOLOR);
+      Mat img;
+      try {
+        img = imdecode(buf, IMREAD_ANYDEPTH | IMREAD_ANYCOLOR);
+      } catch (RuntimeException e) {
+        // OpenCV checks the size its decoder read (whatever our sniffing saw) against its cap before decoding.
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        if (m.contains("CV_IO_MAX_IMAGE_PIXELS") || m.contains("validateInputImageSize")) {
+          throw new ImageDataException(name, "its decoder reads a size over the limit of " + OpenCvEnvironment.maxPixels()
+              + " pixels (decompression-bomb guard; the header says " + (header == ImageHeader.UNKNOWN ? "nothing readable" : header.width() + " x "
+              + header.height()) + ")");
+        }
+        throw new ImageDataException(name, "cannot be decoded (" + m.lines().findFirst().orElse(e.getClass().getSimpleName()) + ")");
+      }
       if (img == null || img.empty()) {
         String why = header == ImageHeader.UNKNOWN ? "not an image OpenCV can read" : "corrupt or truncated " + header.format();
         throw new ImageDataException(name, why);

@@ -106,7 +106,7 @@ public final class EncoderRecipe {
         probeScenes, validation);
     ModelCard card = new ModelCard(ModelCard.FORMAT_VERSION, "encoder", encoder.architecture(), FashionMnist.CLASSES,
         InputSpec.of(56, 1, stats[0], stats[1], grid), notes, Map.of("validation", valAcc, "test", testAcc), hashes, seed, null, null, training,
-        Version.VERSION, Map.of());
+        Version.VERSION, Map.of(), List.of());
     TargetModel model = new TargetModel(encoder, card, List.of(head));
     model.save(out);     // the card gets the weights' hash here
     ModelCard written = ModelCard.read(out.resolve("encoder.card.json"));

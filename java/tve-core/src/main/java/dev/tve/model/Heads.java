@@ -151,6 +151,16 @@ public final class Heads {
       throw new IllegalArgumentException("head '" + n + "': cannot save a " + head.getClass().getSimpleName());
     }
     dev.tve.io.AtomicFiles.writeJson(dir.resolve(n + ".head.json"), d);
+    // A head added to a saved model folder is declared in its card, so that loading takes it.
+    Path cardFile = dir.resolve("encoder.card.json");
+    if (Files.isRegularFile(cardFile)) {
+      ModelCard model = ModelCard.read(cardFile);
+      if (!model.heads().isEmpty() && !model.heads().contains(n)) {
+        List<String> names = new ArrayList<>(model.heads());
+        names.add(n);
+        model.withHeads(names).write(cardFile);
+      }
+    }
   }
 
   /** Loads a head saved by {@link #save}, from its {@code NAME.head.json}. */
@@ -184,7 +194,8 @@ public final class Heads {
     try {
       d = JSON.readValue(json.toFile(), Descriptor.class);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new dev.tve.runtime.ModelFileException(json, "not a valid head file (" + e.getOriginalMessage() + ")");
+      throw new dev.tve.runtime.ModelFileException(json, "not a valid head file (" + e.getOriginalMessage()
+          + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() : "") + ")");
     }
     if (d.formatVersion() > FORMAT_VERSION) throw new dev.tve.runtime.ModelFileException(json, "head format " + d.formatVersion() + " is newer than " + FORMAT_VERSION);
     if (d.name() == null || d.kind() == null || d.classes() == null) throw new dev.tve.runtime.ModelFileException(json, "head file without name, kind or classes");
@@ -203,11 +214,14 @@ public final class Heads {
   }
 
   private static float[] floats(Path file, long... shape) throws IOException {
+    if (!Files.isRegularFile(file)) throw new dev.tve.runtime.ModelFileException(file, "missing (its head's .head.json names it)");
     NpyArray a = Npy.read(file);
     if (a.dtype() != NpyArray.DType.FLOAT32 || !Arrays.equals(a.shape(), shape)) {
       throw new dev.tve.runtime.ModelFileException(file, "need float32 " + Arrays.toString(shape) + ", got " + a);
     }
-    return a.toFloatArray();
+    float[] v = a.toFloatArray();
+    FiniteWeights.check(v, file);
+    return v;
   }
 
   private static List<String> names(List<String> classes, int c, Path file) {

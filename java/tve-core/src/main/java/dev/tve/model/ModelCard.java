@@ -47,11 +47,14 @@ import java.util.Map;
  * @param projectVersion the project version that wrote the card
  * @param files SHA-256 of every other file of the folder (heads, their arrays), checked on load; empty
  *     for cards written before imports, which check the weights only
+ * @param heads the heads the folder declares, loaded exactly (a missing one is an error); empty for
+ *     cards written before, whose folder's {@code *.head.json} files are the heads
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelCard(int formatVersion, String kind, Architecture architecture, List<String> classes, InputSpec input, Map<String, Object> notes,
     Map<String, Double> accuracy, Map<String, String> dataSha256, long seed, String weightsFile, String weightsSha256, Training training,
-    String projectVersion, Map<String, String> files) {
+    String projectVersion, Map<String, String> files,
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY) List<String> heads) {
 
   /** The architecture name of a user's TorchScript encoder. */
   public static final String TORCHSCRIPT = "torchscript";
@@ -59,6 +62,7 @@ public record ModelCard(int formatVersion, String kind, Architecture architectur
   /** Null maps read as empty. */
   public ModelCard {
     files = files == null ? Map.of() : Map.copyOf(files);
+    heads = heads == null ? List.of() : List.copyOf(heads);
   }
 
   /** The card format this code writes. */
@@ -93,7 +97,7 @@ public record ModelCard(int formatVersion, String kind, Architecture architectur
    */
   public static ModelCard of(Architecture architecture, List<String> classes, InputSpec input) {
     return new ModelCard(FORMAT_VERSION, "encoder", architecture, classes, input, Map.of(), Map.of(), Map.of(), 0, null, null, null,
-        dev.tve.runtime.Version.VERSION, Map.of());
+        dev.tve.runtime.Version.VERSION, Map.of(), List.of());
   }
 
   /** @return the validation items carved out of the train split (5,000 when the card does not say) */
@@ -107,7 +111,17 @@ public record ModelCard(int formatVersion, String kind, Architecture architectur
    * @return this card for other weights
    */
   public ModelCard withWeights(String file, String sha256) {
-    return new ModelCard(formatVersion, kind, architecture, classes, input, notes, accuracy, dataSha256, seed, file, sha256, training, projectVersion, files);
+    return new ModelCard(formatVersion, kind, architecture, classes, input, notes, accuracy, dataSha256, seed, file, sha256, training, projectVersion, files,
+        heads);
+  }
+
+  /**
+   * @param names the heads the folder declares
+   * @return this card declaring them
+   */
+  public ModelCard withHeads(List<String> names) {
+    return new ModelCard(formatVersion, kind, architecture, classes, input, notes, accuracy, dataSha256, seed, weightsFile, weightsSha256, training,
+        projectVersion, files, names);
   }
 
   /**
@@ -143,7 +157,7 @@ public record ModelCard(int formatVersion, String kind, Architecture architectur
       return c;
     } catch (JsonProcessingException | IllegalArgumentException e) {
       if (e instanceof ModelFileException m) throw m;
-      throw new ModelFileException(file, "not a valid model card: " + e.getMessage());
+      throw new ModelFileException(file, "not a valid model card: " + oneLine(e));
     }
   }
 
@@ -189,5 +203,13 @@ public record ModelCard(int formatVersion, String kind, Architecture architectur
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Jackson's message without its source excerpt and reference chain: one line. */
+  private static String oneLine(Exception e) {
+    String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+    if (m == null) m = e.getClass().getSimpleName();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 }

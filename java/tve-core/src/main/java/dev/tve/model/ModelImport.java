@@ -131,7 +131,7 @@ public final class ModelImport {
       notes.put("heads", from);
       Architecture arch = new Architecture(ModelCard.TORCHSCRIPT, input.channels(), input.size(), enc.dim(), Map.of("grid", input.grid(), "patch", patch));
       ModelCard card = new ModelCard(ModelCard.FORMAT_VERSION, "encoder", arch, loaded.get(0).classNames(), input, notes, Map.of(), Map.of(), 0,
-          ENCODER_FILE, ModelCard.sha256(tmp.resolve(ENCODER_FILE)), null, Version.VERSION, files);
+          ENCODER_FILE, ModelCard.sha256(tmp.resolve(ENCODER_FILE)), null, Version.VERSION, files, loaded.stream().map(Head::name).toList());
       card.write(tmp.resolve("encoder.card.json"));
       if (Files.isDirectory(out)) Files.delete(out);      // empty, checked above
       Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);

@@ -81,7 +81,8 @@ public final class TargetModel implements AutoCloseable {
     module.save(a);
     a.save_to(tmp.toString());
     Files.move(tmp, weights, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    ModelCard c = card == null ? null : card.withWeights(weights.getFileName().toString(), ModelCard.sha256(weights));
+    ModelCard c = card == null ? null : card.withWeights(weights.getFileName().toString(), ModelCard.sha256(weights))
+        .withHeads(new ArrayList<>(heads.keySet()));
     if (c != null) c.write(dir.resolve("encoder.card.json"));
     for (Head h : heads.values()) Heads.save(dir, h);
   }
@@ -123,9 +124,21 @@ public final class TargetModel implements AutoCloseable {
         throw new ModelFileException(weights, "cannot load the " + card.architecture().name() + " encoder's weights (" + firstLine(e.getMessage()) + ")", e);
       }
       module.eval();
+      FiniteWeights.check(module, weights);
       encoder = module;
     }
-    List<Head> heads = Heads.loadAll(dir);
+    List<Head> heads;
+    if (card.heads().isEmpty()) {
+      heads = Heads.loadAll(dir);                    // a card from before heads were declared
+    } else {
+      heads = new ArrayList<>();
+      for (String name : card.heads()) {
+        Path json = dir.resolve(name + ".head.json");
+        if (!Files.isRegularFile(json)) throw new ModelFileException(json, "missing (" + cardFile.getFileName() + " declares head '" + name + "')");
+        heads.add(Heads.load(json));
+      }
+    }
+    if (heads.isEmpty()) throw new ModelFileException(dir, "no head (no *.head.json)");
     for (Head h : heads) {
       if (h.dim() != encoder.dim()) {
         throw new ModelFileException(dir.resolve(h.name() + ".head.json"), "head '" + h.name() + "' takes D=" + h.dim() + ", the encoder gives D=" + encoder.dim());

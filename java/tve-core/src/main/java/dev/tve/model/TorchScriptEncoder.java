@@ -83,6 +83,7 @@ public final class TorchScriptEncoder implements DifferentiableEncoder, AutoClos
    */
   public static TorchScriptEncoder load(Path file, int channels, int imageSize, int grid) {
     JitModule m = loadModule(file);
+    FiniteWeights.check(m, file);
     m.eval();
     setRequiresGrad(m, false);
     boolean[] has = {hasMethod(m, TOKENS), hasMethod(m, FEATURES), hasMethod(m, FROM_TOKENS), hasMethod(m, FROM_FEATURES)};

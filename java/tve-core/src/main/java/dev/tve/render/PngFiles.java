@@ -11,6 +11,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
 
 /** Writes OpenCV images as PNG atomically: encode in memory, write a temp file, rename. */
 public final class PngFiles {
+  static {
+    dev.tve.image.OpenCvEnvironment.apply();       // before OpenCV's libraries load
+  }
+
   private PngFiles() {}
 
   /** Writes a BGR (or gray) 8-bit Mat to {@code file}; a reader never sees a partial file. */

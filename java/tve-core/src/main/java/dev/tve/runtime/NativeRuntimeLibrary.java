@@ -44,6 +44,13 @@ public final class NativeRuntimeLibrary {
   public static native int tve_blas_threads_get();
 
   /**
+   * @param name an environment variable
+   * @param value its value unless it is set already
+   * @return 1 when set, 0 when it was set already, -1 on error
+   */
+  public static native int tve_setenv_default(String name, String value);
+
+  /**
    * @param a first array
    * @param b second array, or null
    * @param n floats in each

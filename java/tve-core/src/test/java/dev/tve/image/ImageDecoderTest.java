@@ -22,6 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ImageDecoderTest {
+  static {
+    OpenCvEnvironment.apply();            // this class writes images with OpenCV before it decodes any
+  }
+
   private final ImageDecoder decoder = ImageDecoder.create();
 
   /** A 6 x 4 BGR image: (0,0) red, (0,5) green, (3,0) blue, rest black. */
@@ -125,6 +129,45 @@ class ImageDecoderTest {
     // Rotated 90 degrees clockwise: the red top-left block goes to the top-right, blue to top-left.
     assertThat(img.get(4, 28, 0)).isGreaterThan(0.9f);
     assertThat(img.get(4, 4, 2)).isGreaterThan(0.9f);
+  }
+
+  /**
+   * A JPEG whose SOF says 30000 x 30000, with one stray byte before the SOF marker: the header sniffing
+   * stops at the stray byte, libjpeg skips it ("extraneous bytes before marker") and would decode 900
+   * Mpixels (2.97 GB peak before the fix). The cap is checked against the size the decoder read.
+   */
+  static byte[] strayByteJpeg() {
+    byte[] jpeg;
+    try (Mat m = new Mat(8, 8, org.bytedeco.opencv.global.opencv_core.CV_8UC1, new org.bytedeco.opencv.opencv_core.Scalar(128, 0, 0, 0));
+        BytePointer buf = new BytePointer()) {
+      opencv_imgcodecs.imencode(".jpg", m, buf);
+      jpeg = new byte[(int) buf.limit()];
+      buf.get(jpeg);
+    }
+    int sof = -1;
+    for (int i = 2; i + 1 < jpeg.length; i++) if ((jpeg[i] & 0xff) == 0xff && (jpeg[i + 1] & 0xff) == 0xc0) { sof = i; break; }
+    assertThat(sof).isPositive();
+    jpeg[sof + 5] = (byte) (30000 >> 8);
+    jpeg[sof + 6] = (byte) (30000 & 0xff);
+    jpeg[sof + 7] = (byte) (30000 >> 8);
+    jpeg[sof + 8] = (byte) (30000 & 0xff);
+    byte[] out = new byte[jpeg.length + 1];
+    System.arraycopy(jpeg, 0, out, 0, sof);
+    out[sof] = 0x00;                                            // the stray byte
+    System.arraycopy(jpeg, sof, out, sof + 1, jpeg.length - sof);
+    return out;
+  }
+
+  @Test
+  void aStrayByteBeforeTheSofMarkerDoesNotGetADecompressionBombPastTheGuard(@TempDir Path dir) throws IOException {
+    byte[] bomb = strayByteJpeg();
+    assertThat(ImageHeader.sniff(bomb)).isEqualTo(ImageHeader.UNKNOWN);      // what let it through before
+    Path f = dir.resolve("bomb.jpg");
+    Files.write(f, bomb);
+    long before = Runtime.getRuntime().totalMemory();
+    assertThatThrownBy(() -> ImageDecoder.create().decode(f)).isInstanceOf(ImageDataException.class)
+        .hasMessageContaining("bomb.jpg").hasMessageContaining("its decoder reads a size over the limit").hasMessageContaining("decompression-bomb");
+    assertThat(Runtime.getRuntime().totalMemory() - before).isLessThan(64L << 20);
   }
 
   @Test
