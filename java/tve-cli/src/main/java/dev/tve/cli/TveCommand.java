@@ -25,12 +25,30 @@ public final class TveCommand implements Runnable {
   }
 
   public static void main(String[] args) {
+    quietLibraries();
+    // Every command but help and version needs the native libraries: load them under the cache lock first.
+    boolean natives = args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help");
+    if (natives) dev.tve.api.NativeLibraries.load();
     System.exit(run(args));
   }
 
   /** Runs the command line and returns its exit code (tests call this). */
   public static int run(String... args) {
+    quietLibraries();
     return configure(new CommandLine(new TveCommand())).execute(args);
+  }
+
+  /**
+   * The libraries' own messages stay off the CLI's stderr unless asked: SLF4J (slf4j-simple) at WARN
+   * unless {@code TVE_LOG} / {@code -Dtve.log} names a level (info, debug) or slf4j's own property is set;
+   * OpenCV silent unless {@code OPENCV_LOG_LEVEL} is set (see OpenCvEnvironment).
+   */
+  static void quietLibraries() {
+    String key = "org.slf4j.simpleLogger.defaultLogLevel";
+    if (System.getProperty(key) == null) {
+      String level = dev.tve.runtime.Settings.string("tve.log");
+      System.setProperty(key, level == null || level.isBlank() ? "warn" : level.strip().toLowerCase(java.util.Locale.ROOT));
+    }
   }
 
   /** Our conventions on any command: case-insensitive enums; bad input is one line and exit code 2. */

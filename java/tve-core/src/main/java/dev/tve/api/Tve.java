@@ -439,6 +439,7 @@ public final class Tve implements AutoCloseable {
      * @throws dev.tve.runtime.ModelFileException when a file is missing or does not match
      */
     public Tve build() {
+      NativeLibraries.load();           // every native library, under the cache lock (concurrent first starts)
       Path m = modelDir, x = explainerDir;
       if (m == null) {
         Path zoo = EmbeddedZoo.locate();
