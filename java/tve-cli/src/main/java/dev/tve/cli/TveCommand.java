@@ -25,6 +25,11 @@ public final class TveCommand implements Runnable {
   }
 
   public static void main(String[] args) {
+    // JavaCPP refuses allocations once the process's RSS passes 4 x -Xmx (its default maxPhysicalBytes):
+    // libtorch alone takes ~270 MB, so a small heap (-Xmx64m) failed at the first batch. Native memory is
+    // bounded by the engine's scopes, not by the Java heap size; the user's -D settings stand.
+    if (System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null) System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
+    if (System.getProperty("org.bytedeco.javacpp.maxBytes") == null) System.setProperty("org.bytedeco.javacpp.maxBytes", "0");
     quietLibraries();
     // Every command but help and version needs the native libraries: load them under the cache lock first.
     boolean natives = args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help");

@@ -170,7 +170,7 @@ public final class BatchPipeline {
     } catch (IOException | RuntimeException e) {
       error.compareAndSet(null, e);
     } finally {
-      put(decoded, CompletableFuture.completedFuture(END), null);
+      put(decoded, CompletableFuture.completedFuture(END), error);     // gives up when the run has failed: nobody takes then
     }
   }
 

@@ -88,6 +88,36 @@ class BatchPipelineTest {
   }
 
   @Test
+  void anExplainerThatFailsStopsTheRunWithItsErrorInsteadOfHanging(@TempDir Path out) throws Exception {
+    // Before: the walking thread waited forever to hand over a batch nobody would take (seen with an
+    // OutOfMemoryError under -Xmx64m).
+    Explainer e = tve.explainer(ExplainOptions.builder().optMethod("intensity").build());
+    int[] calls = {0};
+    Explainer failing = new Explainer() {
+      public String name() { return e.name(); }
+      public int grid() { return e.grid(); }
+      public ExplainedOutput output() { return e.output(); }
+      public Encoder encoder() { return e.encoder(); }
+      public long forwardPasses() { return e.forwardPasses(); }
+      public Map<String, Object> parameters() { return e.parameters(); }
+      public float[][] attribute(Images images, Head head, int[] targets, int[] foils) {
+        if (++calls[0] == 2) throw new OutOfMemoryError("simulated");
+        return e.attribute(images, head, targets, foils);
+      }
+    };
+    ResultSink sink = new ResultSink() {
+      public boolean isDone(InputFiles.Item item) { return false; }
+      public void done(ImageResult r) {}
+      public void failed(String key, String reason) {}
+    };
+    java.util.concurrent.Future<?> f = java.util.concurrent.Executors.newSingleThreadExecutor().submit(() ->
+        BatchPipeline.builder(failing, tve.preprocessing(), List.of(tve.defaultHead())).optBatchSize(1).optQueueDepth(1).build()
+            .run(List.of(samples), sink));
+    assertThatThrownBy(() -> f.get(60, java.util.concurrent.TimeUnit.SECONDS)).hasCauseInstanceOf(OutOfMemoryError.class)
+        .hasMessageContaining("simulated");
+  }
+
+  @Test
   void aSinkThatCannotWriteStopsTheRunWithItsErrorAndNoThreadIsLeftBehind(@TempDir Path out) throws Exception {
     Explainer e = tve.explainer(ExplainOptions.builder().optMethod("intensity").build());
     int[] written = {0};
