@@ -40,7 +40,8 @@ __device__ inline float warp_sum(float v) {
 }
 
 __device__ inline float combine(const Args& a, float sp, float sn, float c) {
-  return (a.pos ? a.lp * (sp + c) : 0.f) - (a.neg ? a.ln * (sn + c) : 0.f);
+  // The bias once, as (lambda+ - lambda-) * c: added to each dot and then subtracted, a large c cancelled in float32.
+  return (a.pos ? a.lp * sp : 0.f) - (a.neg ? a.ln * sn : 0.f) + ((a.pos ? a.lp : 0.f) - (a.neg ? a.ln : 0.f)) * c;
 }
 
 // ---------------------------------------------------------------------------------------------

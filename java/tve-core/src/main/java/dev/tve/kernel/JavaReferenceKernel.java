@@ -42,9 +42,9 @@ public final class JavaReferenceKernel implements ProjectionKernel {
         double c = (bias == null ? 0.0 : bias[kk]) - (bias != null && j >= 0 ? bias[j] : 0.0);
         for (int p = 0; p < patches; p++) {
           int base = Math.toIntExact(((long) b * rows + row0 + p) * dim);
-          double v = 0;
-          if (pos) v += o.lambdaPos() * (dot(row, ep, base) + c);
-          if (neg) v -= o.lambdaNeg() * (dot(row, en, base) + c);
+          double v = ((pos ? o.lambdaPos() : 0.0) - (neg ? o.lambdaNeg() : 0.0)) * c;     // the bias once
+          if (pos) v += o.lambdaPos() * dot(row, ep, base);
+          if (neg) v -= o.lambdaNeg() * dot(row, en, base);
           float fv = (float) v;
           if (!Float.isFinite(fv)) throw nonFinite(req, b, t, base, ep, en, row, c);
           raw[(b * k + t) * patches + p] = fv;

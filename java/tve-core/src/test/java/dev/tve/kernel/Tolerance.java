@@ -10,7 +10,8 @@ import static org.assertj.core.api.Assertions.fail;
  * <p>Raw values: any order of float32 summation of D products satisfies
  * |err| <= (D + 1) u sum|w_d e_d| (u = 2^-24, FMA or not); the contrastive row W_k - W_j, the
  * bias and the lambda combination add a few more roundings of the same magnitude, so the bound
- * used is (D + 8) u M, with M = |l+| (sum|w e+| + |c|) + |l-| (sum|w e-| + |c|).
+ * used is (D + 8) u M, with M = |l+| sum|w e+| + |l-| sum|w e-| + |l+ - l-| |c|: the bias enters once,
+ * as (l+ - l-) c, so it adds nothing when the lambdas are equal, however large it is.
  *
  * <p>Maps: a box average adds at most its inputs' error plus (2s+1)^2 u max|v|; min-max of values
  * each off by at most t, with range r, is off by at most 4t / (r - 2t). Maps whose range is within
@@ -47,7 +48,8 @@ final class Tolerance {
             if (ep != null) mp += wd * Math.abs(ep[base + d]);
             if (en != null) mn += wd * Math.abs(en[base + d]);
           }
-          double m = (ep != null ? Math.abs(o.lambdaPos()) * (mp + c) : 0) + (en != null ? Math.abs(o.lambdaNeg()) * (mn + c) : 0);
+          double lp = ep != null ? o.lambdaPos() : 0, ln = en != null ? o.lambdaNeg() : 0;
+          double m = Math.abs(lp) * mp + Math.abs(ln) * mn + Math.abs(lp - ln) * c;
           tol[p] = (D + 8) * U * m + Double.MIN_NORMAL;
           maxTol = Math.max(maxTol, tol[p]);
           int i = (b * K + t) * P + p;
