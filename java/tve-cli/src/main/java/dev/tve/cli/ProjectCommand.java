@@ -98,6 +98,7 @@ public final class ProjectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     if (out == null && outRaw == null) throw new IllegalArgumentException("give --out and/or --out-raw");
+    if (threads < 0) throw new IllegalArgumentException("--threads " + threads + ": 0 (all cores) or more");
     if (ePos == null && eNeg == null) throw new IllegalArgumentException("give --e-pos and/or --e-neg");
     NpyArray ep = ePos == null ? null : floats(ePos, 3, "E+ [B, P, D]");
     NpyArray en = eNeg == null ? null : floats(eNeg, 3, "E- [B, P, D]");
@@ -123,7 +124,16 @@ public final class ProjectCommand implements Callable<Integer> {
     int g;
     if (grid != null) {
       g = grid;
-      if (layout == null) layout = (long) g * g == rows ? ClsRow.NONE : ClsRow.LAST;
+      if (g < 1) throw new IllegalArgumentException("--grid " + g + ": at least 1");
+      if (layout == null) {
+        if ((long) g * g == rows) {
+          layout = ClsRow.NONE;
+        } else if ((long) g * g + 1 == rows) {
+          throw new IllegalArgumentException("P=" + rows + " = " + g + "^2 + 1: say where the [CLS] row is with --cls first|last");
+        } else {
+          throw new IllegalArgumentException("--grid " + g + " needs P = " + g * g + " (or " + (g * g + 1) + " with --cls), E has P=" + rows);
+        }
+      }
     } else {
       int root = (int) Math.round(Math.sqrt(rows));
       int rootMinus = (int) Math.round(Math.sqrt(rows - 1));
@@ -183,7 +193,18 @@ public final class ProjectCommand implements Callable<Integer> {
         throw new IllegalArgumentException(target.npy + ": targets " + Arrays.toString(t.shape()) + ", need [B=" + batch
             + "] or [B, K]");
       }
-      return Targets.perImage(t.ndim() == 1 ? 1 : Math.toIntExact(t.dim(1)), t.ints());
+      int[] rows;
+      try {
+        rows = t.ints();
+      } catch (IllegalArgumentException | IllegalStateException ex) {
+        throw new IllegalArgumentException(target.npy + ": a target does not fit a class index (" + ex.getMessage() + ")");
+      }
+      for (int i = 0; i < rows.length; i++) {
+        if (rows[i] < 0 || rows[i] >= classes) {
+          throw new IllegalArgumentException(target.npy + ": target " + rows[i] + " at index " + i + " is not a class of W (C=" + classes + ")");
+        }
+      }
+      return Targets.perImage(t.ndim() == 1 ? 1 : Math.toIntExact(t.dim(1)), rows);
     }
     NpyArray emb = floats(target.embeddings, 2, "embeddings [B, D]");
     if (emb.dim(0) != batch || emb.dim(1) != dim) {
@@ -198,6 +219,10 @@ public final class ProjectCommand implements Callable<Integer> {
       for (int c = 0; c < classes; c++) {
         double logit = bf == null ? 0 : bf.get(c);
         for (int d = 0; d < dim; d++) logit += (double) wf.get(c * dim + d) * f.get(i * dim + d);
+        if (!Double.isFinite(logit)) {
+          throw new IllegalArgumentException(target.embeddings + ": image " + i + " gives class " + c + " a logit of " + logit
+              + " (non-finite embeddings or head); no argmax");
+        }
         if (logit > best) {
           best = logit;
           rows[i] = c;

@@ -54,6 +54,40 @@ class ProjectCommandTest {
   }
 
   @Test
+  void edgeCasesExitTwoWithOneLineInsteadOfAGuessOrAStackTrace(@TempDir Path dir) throws Exception {
+    String out = dir.resolve("o.npy").toString();
+    // NaN embeddings: before, --argmax silently picked class 0.
+    float[] emb = Npy.read(Path.of(fixture("emb.npy"))).toFloatArray();
+    emb[3] = Float.NaN;
+    Path nan = dir.resolve("nan-emb.npy");
+    Npy.write(nan, dev.tve.io.NpyArray.ofFloats(emb, 2, 20));
+    String[] r = CliTest.capture("project", "--e-pos", fixture("e_pos.npy"), "--weight", fixture("w.npy"), "--argmax", nan.toString(),
+        "--cls", "last", "--out", out);
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2].strip().lines().count()).isEqualTo(1);
+    assertThat(r[2]).contains("nan-emb.npy").contains("NaN").contains("no argmax");
+    // An int64 target of 2^31: before, an ArithmeticException's stack trace.
+    Path big = dir.resolve("big-targets.npy");
+    Npy.write(big, dev.tve.io.NpyArray.ofLongs(new long[] {1L << 31, 1}, 2));
+    r = CliTest.capture("project", "--e-pos", fixture("e_pos.npy"), "--weight", fixture("w.npy"), "--targets-npy", big.toString(),
+        "--cls", "last", "--out", out);
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2].strip().lines().count()).isEqualTo(1);
+    assertThat(r[2]).contains("big-targets.npy");
+    // --grid 4 with P = 17 and no --cls: before, the last row was silently taken as [CLS].
+    r = CliTest.capture("project", "--e-pos", fixture("e_pos.npy"), "--weight", fixture("w.npy"), "--targets", "0", "--grid", "4", "--out", out);
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("P=17 = 4^2 + 1").contains("--cls");
+    assertThat(CliTest.capture("project", "--e-pos", fixture("e_pos.npy"), "--weight", fixture("w.npy"), "--targets", "0", "--grid", "4",
+        "--cls", "last", "--out", out)[0]).isEqualTo("0");
+    // --threads -3: before, accepted.
+    r = CliTest.capture("project", "--e-pos", fixture("e_pos.npy"), "--weight", fixture("w.npy"), "--targets", "0", "--cls", "last",
+        "--threads", "-3", "--out", out);
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("--threads -3");
+  }
+
+  @Test
   void argmaxTargetsComeFromTheRealEmbeddings(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("maps.npy"), same = dir.resolve("same.npy");
     assertThat(run("project", "--e-pos", fixture("e_pos.npy"), "--weight", fixture("w.npy"), "--bias", fixture("b.npy"),

@@ -60,6 +60,14 @@ public final class NpyArray {
     return new NpyArray(DType.INT32, shape, b);
   }
 
+  /** An int64 array of the given shape. */
+  public static NpyArray ofLongs(long[] values, long... shape) {
+    checkCount(values.length, shape);
+    ByteBuffer b = ByteBuffer.allocateDirect(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    b.asLongBuffer().put(values);
+    return new NpyArray(DType.INT64, shape, b);
+  }
+
   private static void checkCount(long n, long[] shape) {
     if (count(shape) != n) {
       throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + count(shape) + " values, got " + n);
@@ -100,7 +108,11 @@ public final class NpyArray {
         b.asIntBuffer().get(out);
         return out;
       case INT64:
-        for (int i = 0; i < n; i++) out[i] = Math.toIntExact(b.getLong(i * 8));
+        for (int i = 0; i < n; i++) {
+          long v = b.getLong(i * 8);
+          if (v != (int) v) throw new IllegalArgumentException("int64 value " + v + " at index " + i + " does not fit an int");
+          out[i] = (int) v;
+        }
         return out;
       default:
         throw new IllegalStateException("dtype " + dtype.descr + ", not an integer type");
