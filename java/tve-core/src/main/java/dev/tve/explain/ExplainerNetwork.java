@@ -396,6 +396,21 @@ public final class ExplainerNetwork extends Module {
   }
 
   /**
+   * E+ and E- [B, P, D] without gradients, as contiguous CPU tensors owned by the caller's
+   * {@link PointerScope}: the projection kernel reads them in place ({@code FloatView.of(Tensor)}).
+   * Call {@code eval()} first.
+   *
+   * @param images [B, C, S, S]
+   * @return {E+, E-}
+   */
+  public Tensor[] predictTensors(Tensor images) {
+    try (NoGradGuard guard = new NoGradGuard()) {
+      Tensor[] e = forward(images);
+      return new Tensor[] {e[0].contiguous(), e[1].contiguous()};
+    }
+  }
+
+  /**
    * E+ and E- without gradients, copied into {@code pos} and {@code neg} ([B * P * D] each). Call
    * {@code eval()} first.
    */

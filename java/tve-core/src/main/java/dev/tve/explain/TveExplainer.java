@@ -105,15 +105,15 @@ public final class TveExplainer implements Explainer {
   @Override
   public float[][] attribute(Images batch, Head head, int[] targets, int[] foils) {
     int b = batch.n(), g = grid(), p = g * g;
-    float[] pos = new float[b * p * net.config().dim()], neg = new float[pos.length];
-    try (PointerScope scope = new PointerScope()) {
-      net.predict(tensor(batch), pos, neg);
-    }
-    images.add(b);
     int[] f = new int[b];
     java.util.Arrays.fill(f, -1);
     if (foils != null) System.arraycopy(foils, 0, f, 0, b);
-    float[][] m = project(head, pos, neg, b, 1, targets.clone(), f, foils != null);
+    float[][] m;
+    try (PointerScope scope = new PointerScope()) {
+      Tensor[] e = net.predictTensors(tensor(batch));
+      images.add(b);
+      m = project(head, e[0], e[1], b, 1, targets.clone(), f, foils != null);
+    }
     float[] flat = displayMaps ? m[1] : m[0];
     float[][] out = new float[b][];
     for (int i = 0; i < b; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * p, (i + 1) * p);
@@ -145,13 +145,13 @@ public final class TveExplainer implements Explainer {
     for (Head h : heads) spec.check(h.classes(), h.name());
     int b = (int) shape[0], p = cfg.grid() * cfg.grid(), d = cfg.dim(), g = cfg.grid();
     float[] emb = model.encoder().embed(batch);
-    float[] pos = new float[b * p * d], neg = new float[b * p * d];
-    net.predict(batch, pos, neg);
+    // E+ and E- stay tensors: the kernel reads them where libtorch wrote them.
+    Tensor[] e = net.predictTensors(batch);
     images.add(b);
     List<List<Attribution>> perHead = new ArrayList<>();
     for (Head h : heads) {
       TargetResolution.Resolved r = TargetResolution.resolve(h, spec, emb, b);
-      float[][] m = project(h, pos, neg, b, r.k(), r.rows(), r.foils(), spec.kind() == TargetSpec.Kind.CONTRASTIVE);
+      float[][] m = project(h, e[0], e[1], b, r.k(), r.rows(), r.foils(), spec.kind() == TargetSpec.Kind.CONTRASTIVE);
       List<Attribution> list = new ArrayList<>();
       for (int i = 0; i < b; i++) {
         for (int t = 0; t < r.k(); t++) {
@@ -175,7 +175,7 @@ public final class TveExplainer implements Explainer {
   }
 
   /** Raw [0] and display [1] maps [b, k, g, g] of rows (minus foils) of one head. */
-  private float[][] project(Head head, float[] pos, float[] neg, int b, int k, int[] rows, int[] foils, boolean contrastive) {
+  private float[][] project(Head head, Tensor pos, Tensor neg, int b, int k, int[] rows, int[] foils, boolean contrastive) {
     int p = options.patches();
     if (head instanceof LinearHead lin && output == ExplainedOutput.LOGIT) {
       Targets targets = contrastive ? Targets.contrastive(k, rows, foils) : Targets.perImage(k, rows);
@@ -192,13 +192,12 @@ public final class TveExplainer implements Explainer {
   }
 
   /** a[p] = lambda+ h(E+[p]) - lambda- h(E-[p]) for class k (minus foil j), through libtorch; h is softmax(head) for the probability. */
-  private float[] nonLinear(Head head, float[] pos, float[] neg, int b, int k, int[] rows, int[] foils) {
+  private float[] nonLinear(Head head, Tensor pos, Tensor neg, int b, int k, int[] rows, int[] foils) {
     int p = options.patches(), d = net.config().dim(), c = head.classes();
     float[] lp = new float[b * p * c], ln = new float[b * p * c];
     try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-      TensorOptions f = new TensorOptions(torch.ScalarType.Float);
-      Tensor hp = head.forward(torch.from_blob(new FloatPointer(pos), new long[] {(long) b * p, d}, f));
-      Tensor hn = head.forward(torch.from_blob(new FloatPointer(neg), new long[] {(long) b * p, d}, f));
+      Tensor hp = head.forward(pos.reshape((long) b * p, d));
+      Tensor hn = head.forward(neg.reshape((long) b * p, d));
       if (output == ExplainedOutput.PROBABILITY) {
         hp = hp.softmax(1);
         hn = hn.softmax(1);
