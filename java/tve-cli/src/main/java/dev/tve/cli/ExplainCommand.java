@@ -49,6 +49,11 @@ public final class ExplainCommand implements Callable<Integer> {
   dev.tve.batch.FileSink.Outputs outputs;
   @Option(names = "--montage", defaultValue = "32", description = "Images in montage.png at most, first by path; this run's only (default: ${DEFAULT-VALUE}; 0: none).")
   int montage;
+  @Option(names = "--scale", defaultValue = "shared", paramLabel = "shared|per-target", description = "Overlay colours: one scale for all of "
+      + "an image's targets, with a colour bar (default), or one per target (each caption gives its own).") String scale;
+  @Option(names = "--overlay-image", defaultValue = "original", paramLabel = "original|model", description = "Overlays on the original image "
+      + "(long side at most 1024 px, short side at least 224; the maps over the region the model saw) or on what the model saw (default: ${DEFAULT-VALUE}).")
+  String overlayImage;
   @Option(names = "--recompute", description = "When --out holds a run with other settings, start it afresh (its manifest is replaced).")
   boolean recompute;
   @Option(names = "--decode-threads", defaultValue = "1", description = "Threads decoding images while the networks run (default: ${DEFAULT-VALUE}).")
@@ -71,6 +76,11 @@ public final class ExplainCommand implements Callable<Integer> {
     }
     p.put("version", Version.VERSION);
     return p;
+  }
+
+  private static String choice(String v, String option, String... allowed) {
+    for (String a : allowed) if (a.equalsIgnoreCase(v.strip())) return a;
+    throw new IllegalArgumentException(option + " " + v + ": " + String.join(" or ", allowed));
   }
 
   /** Where the shipped zoo and samples are: the launcher sets tve.home to the repository root. */
@@ -107,7 +117,9 @@ public final class ExplainCommand implements Callable<Integer> {
       List<Path> inputs = paths != null && !paths.isEmpty() ? paths : List.of(home().resolve("samples"));
       ProgressBar bar = new ProgressBar("explain");
       ExplainRun.Summary s = ExplainRun.builder(e, tve.preprocessing(), chosen, out).optTarget(spec).optBatchSize(batch)
-          .optOutputs(outputs).optMontageTiles(montage).optRecompute(recompute).optDecodeThreads(decodeThreads)
+          .optOutputs(outputs).optMontageTiles(montage).optSharedScale(choice(scale, "--scale", "shared", "per-target").equals("shared"))
+          .optPictures(choice(overlayImage, "--overlay-image", "original", "model").equals("original") ? dev.tve.batch.BatchPipeline.Pictures.ORIGINAL
+              : dev.tve.batch.BatchPipeline.Pictures.MODEL).optRecompute(recompute).optDecodeThreads(decodeThreads)
           .optProgress(p -> bar.update(p.done() + p.skipped() + p.failed(), p.done() + p.skipped() + p.failed(),
               String.format("%d done, %d skipped, %d failed, %.1f img/s", p.done(), p.skipped(), p.failed(), p.imagesPerSecond())))
           .optFailure(f -> {

@@ -52,12 +52,15 @@ public final class BatchPipeline {
   /** A file that could not be used: its key (canonical path, or the path as given) and why. */
   public record Failure(String key, String reason) {}
 
-  private record Decoded(float[] x, List<InputFiles.Item> ok, List<Failure> failures) {}
+  /** An image for display: 8-bit HWC pixels, their size, the model's region in them (or null). */
+  private record Display(byte[] pixels, int height, int width, int[] region) {}
 
-  private record Explained(float[] x, List<ImageResult> results, List<Failure> failures) {}
+  private record Decoded(float[] x, List<InputFiles.Item> ok, List<Failure> failures, Display[] displays) {}
 
-  private static final Decoded END = new Decoded(null, List.of(), List.of());
-  private static final Explained END_EXPLAINED = new Explained(null, List.of(), List.of());
+  private record Explained(float[] x, List<ImageResult> results, List<Failure> failures, Display[] displays) {}
+
+  private static final Decoded END = new Decoded(null, List.of(), List.of(), null);
+  private static final Explained END_EXPLAINED = new Explained(null, List.of(), List.of(), null);
 
   private final Explainer explainer;
   private final Preprocessing pre;
@@ -69,6 +72,23 @@ public final class BatchPipeline {
   private final Consumer<Failure> onFailure;
   private final int verifyCentres, verifyRadius;
   private final double trustThreshold;
+  private final Pictures pictures;
+
+  /**
+   * What the writing stage gets to draw on.
+   *
+   * @param original the decoded image at its own size (within the limits), else what the model saw
+   * @param maxSide a display image's long side at most (larger ones are shrunk)
+   * @param minSide a display image's short side at least (smaller ones are enlarged by a whole factor)
+   */
+  public record Pictures(boolean original, int maxSide, int minSide) {
+    /** No pictures: the writing stage gets no pixels (maps-only runs). */
+    public static final Pictures NONE = new Pictures(false, 0, 0);
+    /** The original image, its long side at most 1024 px, its short side at least 224 px. */
+    public static final Pictures ORIGINAL = new Pictures(true, 1024, 224);
+    /** What the model saw, enlarged to at least 224 px. */
+    public static final Pictures MODEL = new Pictures(false, 1024, 224);
+  }
 
   private BatchPipeline(Builder b) {
     explainer = b.explainer;
@@ -84,6 +104,7 @@ public final class BatchPipeline {
     verifyCentres = b.verifyCentres;
     verifyRadius = b.verifyRadius;
     trustThreshold = b.trustThreshold;
+    pictures = b.pictures;
   }
 
   /**
@@ -185,7 +206,8 @@ public final class BatchPipeline {
     List<Path> paths = new ArrayList<>(items.size());
     for (InputFiles.Item it : items) paths.add(it.path());
     List<ImageDataException> unreadable = new ArrayList<>();
-    List<Path> okPaths = reader.readInto(paths, x, unreadable::add);
+    Display[] displays = pictures.original() ? new Display[items.size()] : null;
+    List<Path> okPaths = reader.readInto(paths, x, unreadable::add, displays == null ? null : (img, i) -> displays[i] = display(img));
     List<InputFiles.Item> ok = new ArrayList<>(okPaths.size());
     int j = 0;
     for (InputFiles.Item it : items) {
@@ -199,7 +221,31 @@ public final class BatchPipeline {
       for (InputFiles.Item it : items) if (it.path() == e.file()) key = it.key();
       failures.add(new Failure(key, e.reason()));
     }
-    return new Decoded(x, ok, failures);
+    return new Decoded(x, ok, failures, displays);
+  }
+
+  /** The decoded image at display size, with the region the model saw (its centre crop, when it crops). */
+  private Display display(dev.tve.image.DecodedImage img) {
+    Object[] d = dev.tve.render.SignedOverlay.displayCopy(img.pixels(), img.height(), img.width(), img.channels(), pictures.maxSide(),
+        pictures.minSide());
+    byte[] px = (byte[]) d[0];
+    int h = ((int[]) d[1])[0], w = ((int[]) d[1])[1];
+    if (img.channels() != 1 && pre.channels() == 1) px = gray(px);                 // a colour photo for a grey model: shown grey
+    int[] region = null;
+    if (pre.resize() == dev.tve.image.Preprocessing.Resize.CENTER_CROP) {
+      double s = Math.max((double) pre.height() / h, (double) pre.width() / w);
+      int rw = (int) Math.round(pre.width() / s), rh = (int) Math.round(pre.height() / s);
+      region = new int[] {(w - rw) / 2, (h - rh) / 2, rw, rh};
+    }
+    return new Display(px, h, w, region);
+  }
+
+  private static byte[] gray(byte[] rgb) {
+    byte[] g = new byte[rgb.length / 3];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = (byte) Math.round(0.299 * (rgb[3 * i] & 0xff) + 0.587 * (rgb[3 * i + 1] & 0xff) + 0.114 * (rgb[3 * i + 2] & 0xff));
+    }
+    return g;
   }
 
   /** The calling thread: every decoded batch through the explainer. */
@@ -239,12 +285,12 @@ public final class BatchPipeline {
         int perImage = maps.size() / n;
         for (int i = 0; i < n; i++) {
           InputFiles.Item it = d.ok().get(i);
-          results.add(new ImageResult(it.key(), it.name(), maps.subList(i * perImage, (i + 1) * perImage), explainer.grid(), null, c, s,
+          results.add(new ImageResult(it.key(), it.name(), maps.subList(i * perImage, (i + 1) * perImage), explainer.grid(), null, c, s, s, null,
               trust == null ? 0 : verifyCentres, trust == null ? Double.NaN : trust[i],
               trust == null || !Double.isFinite(trustThreshold) ? null : trust[i] >= trustThreshold));
         }
       }
-      if (!put(explained, new Explained(d.x(), results, d.failures()), error)) return;
+      if (!put(explained, new Explained(d.x(), results, d.failures(), d.displays()), error)) return;
     }
   }
 
@@ -270,8 +316,7 @@ public final class BatchPipeline {
             onFailure.accept(new Failure(r.key(), bad));
             continue;
           }
-          sink.done(new ImageResult(r.key(), r.name(), r.targets(), r.grid(), displayPixels(e.x(), i), r.channels(), r.size(), r.verifyCentres(),
-              r.verifyCosine(), r.trusted()));
+          sink.done(withPixels(r, e, i));
           done.incrementAndGet();
         }
         if (progress != null) {
@@ -292,6 +337,29 @@ public final class BatchPipeline {
         }
       }
     }
+  }
+
+  /** The result with its display image: the original, or what the model saw enlarged; none for maps-only runs. */
+  private ImageResult withPixels(ImageResult r, Explained e, int i) {
+    if (pictures == Pictures.NONE || pictures.maxSide() == 0) return r;
+    if (e.displays() != null) {
+      Display d = e.displays()[i];
+      return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), d.pixels(), r.channels(), d.height(), d.width(), d.region(), r.verifyCentres(),
+          r.verifyCosine(), r.trusted());
+    }
+    int s = pre.height(), f = Math.max(1, Math.min(pictures.maxSide() / s, (pictures.minSide() + s - 1) / s));
+    byte[] px = displayPixels(e.x(), i);
+    if (f > 1) px = enlarge(px, s, s, pre.channels(), f);
+    return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), px, r.channels(), s * f, s * f, null, r.verifyCentres(), r.verifyCosine(),
+        r.trusted());
+  }
+
+  private static byte[] enlarge(byte[] px, int h, int w, int c, int f) {
+    byte[] out = new byte[h * f * w * f * c];
+    for (int y = 0; y < h * f; y++) {
+      for (int x = 0; x < w * f; x++) System.arraycopy(px, ((y / f) * w + x / f) * c, out, (y * w * f + x) * c, c);
+    }
+    return out;
   }
 
   /** What the model saw, back in 8-bit: x * std + mean, HWC. */
@@ -352,6 +420,7 @@ public final class BatchPipeline {
     private Consumer<Failure> onFailure = f -> {};
     private int verifyCentres, verifyRadius = 1;
     private double trustThreshold = Double.NaN;
+    private Pictures pictures = Pictures.NONE;
 
     private Builder(Explainer explainer, Preprocessing pre, List<? extends Head> heads) {
       if (heads.isEmpty()) throw new IllegalArgumentException("heads: none");
@@ -375,6 +444,8 @@ public final class BatchPipeline {
     public Builder optProgress(Consumer<Progress> v) { progress = v; return this; }
     /** @param v told about every file that could not be used (on the writing thread) @return this */
     public Builder optFailure(Consumer<Failure> v) { onFailure = v; return this; }
+    /** @param v the display images results carry (default none: maps only) @return this */
+    public Builder optPictures(Pictures v) { pictures = v; return this; }
 
     /**
      * The self-check: for {@code centres} random centres per image, the encoder on the real masked

@@ -6,7 +6,7 @@ import dev.tve.image.ImageDecoder;
 import dev.tve.image.ImageFolder;
 import dev.tve.image.Preprocessing;
 import dev.tve.model.Head;
-import dev.tve.render.Overlay;
+import dev.tve.render.SignedOverlay;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -45,16 +45,20 @@ public final class ExplainRun {
 
   private final BatchPipeline.Builder pipeline;
   private final Path out;
-  private final Overlay overlay;
+  private final boolean sharedScale;
+  private final String unit;
   private final FileSink.Outputs outputs;
   private final int montageTiles;
   private final boolean recompute;
   private final Map<String, Object> settings;
+  private final BatchPipeline.Pictures pictures;
 
   private ExplainRun(Builder b) {
+    pictures = b.pictures;
     pipeline = b.pipeline;
     out = b.out;
-    overlay = b.overlay;
+    sharedScale = b.sharedScale;
+    unit = b.explainer.output().name().toLowerCase(Locale.ROOT);
     outputs = b.outputs;
     montageTiles = b.montageTiles;
     recompute = b.recompute;
@@ -66,6 +70,10 @@ public final class ExplainRun {
     p.put("heads", names);
     p.putAll(b.explainer.parameters());
     p.put("outputs", outputs.name().toLowerCase(Locale.ROOT));
+    if (outputs != FileSink.Outputs.MAPS) {
+      p.put("overlayScale", b.sharedScale ? "shared" : "per-target");
+      p.put("overlayImage", b.pictures.original() ? "original" : "model");
+    }
     p.put("verify", b.verifyCentres);
     p.putAll(b.provenance);
     settings = java.util.Collections.unmodifiableMap(p);
@@ -100,10 +108,10 @@ public final class ExplainRun {
     Files.createDirectories(out);
     removeStaleTemps();
     try (Manifest manifest = Manifest.open(out.resolve(MANIFEST), settings, recompute)) {
-      FileSink sink = new FileSink(out, manifest, overlay, outputs, montageTiles);
+      FileSink sink = new FileSink(out, manifest, new SignedOverlay(0.6), sharedScale, unit, outputs, montageTiles);
       BatchPipeline.Counts c;
       try {
-        c = pipeline.build().run(inputs, sink);
+        c = pipeline.optPictures(outputs == FileSink.Outputs.MAPS ? BatchPipeline.Pictures.NONE : pictures).build().run(inputs, sink);
       } finally {
         sink.close();
       }
@@ -137,7 +145,8 @@ public final class ExplainRun {
     private final Path out;
     private final BatchPipeline.Builder pipeline;
     private TargetSpec target = TargetSpec.predicted();
-    private Overlay overlay = Overlay.builder().build();
+    private boolean sharedScale = true;
+    private BatchPipeline.Pictures pictures = BatchPipeline.Pictures.ORIGINAL;
     private FileSink.Outputs outputs = FileSink.Outputs.BOTH;
     private int montageTiles = 32;
     private int verifyCentres;
@@ -157,8 +166,10 @@ public final class ExplainRun {
     public Builder optBatchSize(int v) { pipeline.optBatchSize(v); return this; }
     /** @param v decoding threads (default 1) @return this */
     public Builder optDecodeThreads(int v) { pipeline.optDecodeThreads(v); return this; }
-    /** @param v how overlays are drawn @return this */
-    public Builder optOverlay(Overlay v) { overlay = v; return this; }
+    /** @param v one colour scale for all of an image's targets (default), or one per target @return this */
+    public Builder optSharedScale(boolean v) { sharedScale = v; return this; }
+    /** @param v what overlays are drawn on (default: the original image, long side at most 1024 px) @return this */
+    public Builder optPictures(BatchPipeline.Pictures v) { pictures = v; return this; }
     /** @param v what is written per image (default both maps and overlays) @return this */
     public Builder optOutputs(FileSink.Outputs v) { outputs = v; return this; }
     /** @param v the image decoder @return this */

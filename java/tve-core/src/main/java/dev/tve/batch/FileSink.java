@@ -4,8 +4,8 @@ import dev.tve.explain.Attribution;
 import dev.tve.io.Npy;
 import dev.tve.io.NpyArray;
 import dev.tve.render.Montage;
-import dev.tve.render.Overlay;
 import dev.tve.render.PngFiles;
+import dev.tve.render.SignedOverlay;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,19 +18,20 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.MatVector;
 import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 
 /**
  * The files of {@code tve explain} ({@link OutputSchema}): per image {@code NAME.maps.npy} and, when
- * asked, {@code NAME.overlay.png}; per run the manifest and {@code montage.png}, built from this run's
- * overlays in memory (the first {@code montageTiles} by name, each captioned with its file name).
+ * asked, {@code NAME.overlay.png} (every target's signed map over the image, on one scale shared by the
+ * image's targets unless asked per target, with a colour bar); per run the manifest and
+ * {@code montage.png}, built from this run's overlays in memory (the first {@code montageTiles} by
+ * path, each captioned with its file name).
  *
  * <pre>{@code
  * try (Manifest m = Manifest.open(out.resolve("manifest.jsonl"), settings, false);
- *      FileSink sink = new FileSink(out, m, Overlay.builder().build(), FileSink.Outputs.BOTH, 32)) {
+ *      FileSink sink = new FileSink(out, m, new SignedOverlay(0.6), true, "logit", FileSink.Outputs.BOTH, 32)) {
  *   sink.done(result);
  * }
  * }</pre>
@@ -54,7 +55,9 @@ public final class FileSink implements ResultSink {
 
   private final Path out;
   private final Manifest manifest;
-  private final Overlay overlay;
+  private final SignedOverlay overlay;
+  private final boolean sharedScale;
+  private final String unit;
   private final Outputs outputs;
   private final int montageTiles;
   private final TreeMap<String, Mat> tiles = new TreeMap<>();
@@ -64,13 +67,17 @@ public final class FileSink implements ResultSink {
    * @param out the output folder
    * @param manifest the run's manifest (this sink appends to it; the caller closes it after this sink)
    * @param overlay how overlays are drawn
+   * @param sharedScale one colour scale for all of an image's targets (else one per target)
+   * @param unit what the maps' values are (the colour bar's label): logit or probability
    * @param outputs what is written per image
    * @param montageTiles images in the montage at most (0: no montage)
    */
-  public FileSink(Path out, Manifest manifest, Overlay overlay, Outputs outputs, int montageTiles) {
+  public FileSink(Path out, Manifest manifest, SignedOverlay overlay, boolean sharedScale, String unit, Outputs outputs, int montageTiles) {
     this.out = out;
     this.manifest = manifest;
     this.overlay = overlay;
+    this.sharedScale = sharedScale;
+    this.unit = unit;
     this.outputs = outputs;
     this.montageTiles = montageTiles;
   }
@@ -107,19 +114,46 @@ public final class FileSink implements ResultSink {
     }
     if (outputs.overlays()) {
       overlayFile = overlayName(r.name());
+      if (r.pixels() == null) throw new IllegalStateException("an overlay needs the result's display image (BatchPipeline.Builder#optPictures)");
       try (PointerScope scope = new PointerScope()) {
-        MatVector strip = new MatVector();
+        List<float[]> raws = new ArrayList<>();
+        List<String> captions = new ArrayList<>();
         for (Attribution a : r.targets()) {
-          String cap = String.format(Locale.ROOT, "%s: %s%s %.2f", a.head(), a.targetName(), a.foil() >= 0 ? " vs " + a.foil() : "", a.targetProbability());
-          strip.push_back(overlay.draw(r.pixels(), r.size(), r.size(), r.channels(), a.map(), g, cap));
+          raws.add(centred(a.raw()));
+          captions.add(String.format(Locale.ROOT, "%s: %s%s %.2f", a.head(), a.targetName(), a.foil() >= 0 ? " vs " + a.foil() : "", a.targetProbability()));
         }
-        Mat row = new Mat();
-        opencv_core.hconcat(strip, row);
+        float[] scales;
+        if (sharedScale) {
+          scales = new float[] {SignedOverlay.sharedScale(raws)};
+        } else {
+          scales = new float[raws.size()];
+          for (int i = 0; i < scales.length; i++) {
+            scales[i] = SignedOverlay.sharedScale(List.of(raws.get(i)));
+            captions.set(i, captions.get(i) + " (+-" + SignedOverlay.label(scales[i]).substring(1) + ")");   // each tile its own scale
+          }
+        }
+        int[] reg = r.region();
+        Mat row = overlay.row(r.pixels(), r.height(), r.width(), r.channels(), reg == null ? null : new org.bytedeco.opencv.opencv_core.Rect(reg[0],
+            reg[1], reg[2], reg[3]), raws, captions, r.grid(), scales, unit + " - median");
         PngFiles.write(out.resolve(overlayFile), row);
         keepTile(r.key(), row);
       }
     }
     manifest.append(OutputSchema.done(r, maps, overlayFile));
+  }
+
+  /**
+   * A map minus its median: a raw map's level is arbitrary (for TVE, keep-only against remove-only
+   * embeddings puts every patch of an object's scene below zero), its spread is what the picture shows.
+   */
+  static float[] centred(float[] raw) {
+    float[] sorted = raw.clone();
+    java.util.Arrays.sort(sorted);
+    int n = sorted.length;
+    float median = n == 0 ? 0 : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    float[] c = new float[n];
+    for (int i = 0; i < n; i++) c[i] = raw[i] - median;
+    return c;
   }
 
   /** Keeps a captioned, scaled-down copy when it is among the first montageTiles names. */

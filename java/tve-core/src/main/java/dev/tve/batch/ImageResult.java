@@ -11,15 +11,18 @@ import java.util.List;
  * @param name the output base name ({@link InputFiles#outputName}), unique per key
  * @param targets the maps, in target order
  * @param grid g
- * @param pixels what the model saw, 8-bit HWC at model resolution
+ * @param pixels the image for display, 8-bit HWC: the original (within the display limits) or what the
+ *     model saw; null until the writing stage fills it
  * @param channels 1 or 3
- * @param size the model's square side
+ * @param height the display image's height
+ * @param width the display image's width
+ * @param region where in the display image the maps lie {x, y, w, h} (the model's crop), or null for all of it
  * @param verifyCentres centres of the self-check, 0 when not asked
  * @param verifyCosine mean cosine of E+/E- against the real masked embeddings (NaN when not asked)
  * @param trusted whether that passes the explainer's threshold (null when there is none)
  */
-public record ImageResult(String key, String name, List<Attribution> targets, int grid, byte[] pixels, int channels, int size, int verifyCentres,
-    double verifyCosine, Boolean trusted) {
+public record ImageResult(String key, String name, List<Attribution> targets, int grid, byte[] pixels, int channels, int height, int width,
+    int[] region, int verifyCentres, double verifyCosine, Boolean trusted) {
   public ImageResult {
     targets = List.copyOf(targets);
   }

@@ -46,11 +46,22 @@ public final class ImageBatchReader {
    * start); each file that cannot be used goes to {@code onFailure}. Returns the usable files, in order.
    */
   public List<Path> readInto(List<Path> files, float[] x, java.util.function.Consumer<ImageDataException> onFailure) throws IOException {
+    return readInto(files, x, onFailure, null);
+  }
+
+  /**
+   * As {@link #readInto(List, float[], java.util.function.Consumer)}, also handing each usable image
+   * as decoded (original size) to {@code onDecoded} with its index among the usable ones.
+   */
+  public List<Path> readInto(List<Path> files, float[] x, java.util.function.Consumer<ImageDataException> onFailure,
+      java.util.function.ObjIntConsumer<DecodedImage> onDecoded) throws IOException {
     int n = preprocessing.size();
     List<Path> ok = new ArrayList<>();
     for (Path file : files) {
       try {
-        preprocessing.apply(decoder.decode(file), x, ok.size() * n);
+        DecodedImage img = decoder.decode(file);
+        preprocessing.apply(img, x, ok.size() * n);
+        if (onDecoded != null) onDecoded.accept(img, ok.size());
       } catch (ImageDataException e) {
         onFailure.accept(e);
         continue;
