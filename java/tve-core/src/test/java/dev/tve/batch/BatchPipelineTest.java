@@ -40,8 +40,8 @@ class BatchPipelineTest {
     tve.close();
   }
 
-  /** The occlusion explainer, with NaN in the first map of every batch: a model that went wrong. */
-  static Explainer nanFirst(Explainer e) {
+  /** {@code e} with its maps passed through {@code change} (which may also throw). */
+  static Explainer changed(Explainer e, java.util.function.UnaryOperator<float[][]> change) {
     return new Explainer() {
       public String name() { return e.name(); }
       public int grid() { return e.grid(); }
@@ -50,11 +50,17 @@ class BatchPipelineTest {
       public long forwardPasses() { return e.forwardPasses(); }
       public Map<String, Object> parameters() { return e.parameters(); }
       public float[][] attribute(Images images, Head head, int[] targets, int[] foils) {
-        float[][] m = e.attribute(images, head, targets, foils);
-        m[0][0] = Float.NaN;
-        return m;
+        return change.apply(e.attribute(images, head, targets, foils));
       }
     };
+  }
+
+  /** The explainer with NaN in the first map of every batch: a model that went wrong. */
+  static Explainer nanFirst(Explainer e) {
+    return changed(e, m -> {
+      m[0][0] = Float.NaN;
+      return m;
+    });
   }
 
   @Test
@@ -93,18 +99,10 @@ class BatchPipelineTest {
     // OutOfMemoryError under -Xmx64m).
     Explainer e = tve.explainer(ExplainOptions.builder().optMethod("intensity").build());
     int[] calls = {0};
-    Explainer failing = new Explainer() {
-      public String name() { return e.name(); }
-      public int grid() { return e.grid(); }
-      public ExplainedOutput output() { return e.output(); }
-      public Encoder encoder() { return e.encoder(); }
-      public long forwardPasses() { return e.forwardPasses(); }
-      public Map<String, Object> parameters() { return e.parameters(); }
-      public float[][] attribute(Images images, Head head, int[] targets, int[] foils) {
-        if (++calls[0] == 2) throw new OutOfMemoryError("simulated");
-        return e.attribute(images, head, targets, foils);
-      }
-    };
+    Explainer failing = changed(e, m -> {
+      if (++calls[0] == 2) throw new OutOfMemoryError("simulated");
+      return m;
+    });
     ResultSink sink = new ResultSink() {
       public boolean isDone(InputFiles.Item item) { return false; }
       public void done(ImageResult r) {}
