@@ -53,7 +53,7 @@ public final class BatchPipeline {
   public record Failure(String key, String reason) {}
 
   /** An image for display: 8-bit HWC pixels, their size, the model's region in them (or null). */
-  private record Display(byte[] pixels, int height, int width, int[] region) {}
+  private record Display(byte[] pixels, int height, int width, int channels, int[] region) {}
 
   private record Decoded(float[] x, List<InputFiles.Item> ok, List<Failure> failures, Display[] displays) {}
 
@@ -229,15 +229,18 @@ public final class BatchPipeline {
     Object[] d = dev.tve.render.SignedOverlay.displayCopy(img.pixels(), img.height(), img.width(), img.channels(), pictures.maxSide(),
         pictures.minSide());
     byte[] px = (byte[]) d[0];
-    int h = ((int[]) d[1])[0], w = ((int[]) d[1])[1];
-    if (img.channels() != 1 && pre.channels() == 1) px = gray(px);                 // a colour photo for a grey model: shown grey
+    int h = ((int[]) d[1])[0], w = ((int[]) d[1])[1], c = img.channels();
+    if (c != 1 && pre.channels() == 1) {                                           // a colour photo for a grey model: shown grey
+      px = gray(px);
+      c = 1;
+    }
     int[] region = null;
     if (pre.resize() == dev.tve.image.Preprocessing.Resize.CENTER_CROP) {
       double s = Math.max((double) pre.height() / h, (double) pre.width() / w);
       int rw = (int) Math.round(pre.width() / s), rh = (int) Math.round(pre.height() / s);
       region = new int[] {(w - rw) / 2, (h - rh) / 2, rw, rh};
     }
-    return new Display(px, h, w, region);
+    return new Display(px, h, w, c, region);
   }
 
   private static byte[] gray(byte[] rgb) {
@@ -344,7 +347,7 @@ public final class BatchPipeline {
     if (pictures == Pictures.NONE || pictures.maxSide() == 0) return r;
     if (e.displays() != null) {
       Display d = e.displays()[i];
-      return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), d.pixels(), r.channels(), d.height(), d.width(), d.region(), r.verifyCentres(),
+      return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), d.pixels(), d.channels(), d.height(), d.width(), d.region(), r.verifyCentres(),
           r.verifyCosine(), r.trusted());
     }
     int s = pre.height(), f = Math.max(1, Math.min(pictures.maxSide() / s, (pictures.minSide() + s - 1) / s));
