@@ -3,6 +3,7 @@
 # end, then run once more (everything skipped). RSS of the JVM is sampled every 5 s; the table gives
 # the growth from the first 10,000 images to the end, per 100,000 images.
 #   benchmarks/run-scale.sh [N]     (N files, default 100000; about 30 minutes on 2 cores; run it alone)
+#   TABLE_ONLY=1 benchmarks/run-scale.sh   (the table again from the last run's samples; benchmarks/scale/table.py)
 # Writes benchmarks/results/scale.md. Needs the Fashion-MNIST package (apt-get install -y dataset-fashion-mnist).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,6 +14,7 @@ OUT=benchmarks/results/scale.md
 mkdir -p "$W"
 ./tve info > /dev/null
 [ -f "$W/scenes/labels.csv" ] || ./tve scenes --split test --n "$N" --out "$W/scenes" > /dev/null
+if [ "${TABLE_ONLY:-0}" != 1 ]; then
 rm -rf "$W/out" "$W"/rss-*.csv
 
 # $1 label, $2 manifest lines at which to kill -9 (0: run to the end); samples "seconds,rss_kib,manifest_lines".
@@ -43,28 +45,7 @@ run() {
 run cut $(( N / 2 ))
 run resumed 0
 run again 0
-python3 - "$W" "$N" > "$OUT.tmp" << 'EOF'
-import csv, re, sys
-w, n = sys.argv[1], int(sys.argv[2])
-def rows(label):
-    return [tuple(int(x) for x in r) for r in csv.reader(open(f"{w}/rss-{label}.csv")) if len(r) == 3]
-def last_line(label):
-    return open(f"{w}/{label}.log").read().strip().splitlines()[-1]
-print(f"# tve explain over {n:,} files under -Xmx64m\n")
-print("Produced by `benchmarks/run-scale.sh`: maps only, TVE, the zoo, 1 libtorch thread; RSS of the JVM sampled every 5 s.\n")
-print("| run | last line | RSS at 10k files done (MiB) | RSS at the end (MiB) | growth per 100,000 files (MiB) |")
-print("|---|---|---:|---:|---:|")
-for label in ["cut", "resumed", "again"]:
-    r = [x for x in rows(label) if x[1] > 0]
-    base = next((x for x in r if x[2] >= 10000), r[0]) if r else (0, 0, 0)
-    end = r[-1] if r else (0, 0, 0)
-    files = max(1, end[2] - base[2])
-    growth = (end[1] - base[1]) / 1024 / files * 100000 if end[2] - base[2] > 1000 else float("nan")
-    print(f"| {label} | {last_line(label)} | {base[1] / 1024:.0f} | {end[1] / 1024:.0f} | {growth:.1f} |")
-lines = open(f"{w}/out/manifest.jsonl").read().splitlines()
-keys = [re.search(r'"file":"([^"]*)"', l).group(1) for l in lines[1:]]
-print(f"\nmanifest: {len(lines) - 1:,} file lines, {len(set(keys)):,} distinct files, header + one line per file: "
-      f"{'yes' if len(keys) == len(set(keys)) == n else 'NO'}")
-EOF
+fi
+python3 benchmarks/scale/table.py "$W" "$N" > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 cat "$OUT"
