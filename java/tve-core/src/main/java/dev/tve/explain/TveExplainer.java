@@ -145,21 +145,23 @@ public final class TveExplainer implements Explainer {
     for (Head h : heads) spec.check(h.classes(), h.name());
     int b = (int) shape[0], p = cfg.grid() * cfg.grid(), d = cfg.dim(), g = cfg.grid();
     float[] emb = model.encoder().embed(batch);
-    // E+ and E- stay tensors: the kernel reads them where libtorch wrote them.
-    Tensor[] e = net.predictTensors(batch);
-    images.add(b);
     List<List<Attribution>> perHead = new ArrayList<>();
-    for (Head h : heads) {
-      TargetResolution.Resolved r = TargetResolution.resolve(h, spec, emb, b);
-      float[][] m = project(h, e[0], e[1], b, r.k(), r.rows(), r.foils(), spec.kind() == TargetSpec.Kind.CONTRASTIVE);
-      List<Attribution> list = new ArrayList<>();
-      for (int i = 0; i < b; i++) {
-        for (int t = 0; t < r.k(); t++) {
-          int at = (i * r.k() + t) * p;
-          list.add(r.attribution(i, t, h, g, java.util.Arrays.copyOfRange(m[0], at, at + p), java.util.Arrays.copyOfRange(m[1], at, at + p)));
+    // E+ and E- stay tensors: the kernel reads them where libtorch wrote them; freed when this scope closes.
+    try (PointerScope scope = new PointerScope()) {
+      Tensor[] e = net.predictTensors(batch);
+      images.add(b);
+      for (Head h : heads) {
+        TargetResolution.Resolved r = TargetResolution.resolve(h, spec, emb, b);
+        float[][] m = project(h, e[0], e[1], b, r.k(), r.rows(), r.foils(), spec.kind() == TargetSpec.Kind.CONTRASTIVE);
+        List<Attribution> list = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+          for (int t = 0; t < r.k(); t++) {
+            int at = (i * r.k() + t) * p;
+            list.add(r.attribution(i, t, h, g, java.util.Arrays.copyOfRange(m[0], at, at + p), java.util.Arrays.copyOfRange(m[1], at, at + p)));
+          }
         }
+        perHead.add(list);
       }
-      perHead.add(list);
     }
     return TargetResolution.interleave(perHead, b);
   }
