@@ -20,7 +20,6 @@ import java.util.Locale;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.javacpp.indexer.FloatIndexer;
 import org.bytedeco.javacpp.indexer.UByteIndexer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatVector;
@@ -114,20 +113,25 @@ public final class SignedOverlay {
     Mat up = new Mat();
     // Patch centres sit at (i + 0.5) * patch: a bilinear resize of the g x g map puts them there.
     resize(m, up, new Size(r.width(), r.height()), 0, 0, INTER_LINEAR);
-    UByteIndexer px = bgr.createIndexer();
-    FloatIndexer v = up.createIndexer();
+    // Blend in Java arrays (one copy in and out): per-pixel indexer calls cost more than the PNG encoding.
+    byte[] b = new byte[h * w * 3];
+    bgr.data().get(b);
+    float[] heat = new float[r.width() * r.height()];
+    java.nio.FloatBuffer hb = (up.isContinuous() ? up : up.clone()).createBuffer();
+    hb.get(heat);
     for (int y = 0; y < r.height(); y++) {
       for (int x = 0; x < r.width(); x++) {
-        float t = v.get(y, x);
+        float t = heat[y * r.width() + x];
         // Diverging: red (BGR 40, 40, 220) for +1, blue (220, 90, 30) for -1, weight alpha * |t|.
-        double a = alpha * Math.abs(t);
-        int[] c = t >= 0 ? new int[] {40, 40, 220} : new int[] {220, 90, 30};
-        int yy = r.y() + y, xx = r.x() + x;
-        for (int k = 0; k < 3; k++) px.put(yy, xx, k, (int) Math.round((1 - a) * px.get(yy, xx, k) + a * c[k]));
+        float a = (float) (alpha * Math.abs(t));
+        int at = ((r.y() + y) * w + r.x() + x) * 3;
+        int c0 = t >= 0 ? 40 : 220, c1 = t >= 0 ? 40 : 90, c2 = t >= 0 ? 220 : 30;
+        b[at] = (byte) Math.round((1 - a) * (b[at] & 0xff) + a * c0);
+        b[at + 1] = (byte) Math.round((1 - a) * (b[at + 1] & 0xff) + a * c1);
+        b[at + 2] = (byte) Math.round((1 - a) * (b[at + 2] & 0xff) + a * c2);
       }
     }
-    px.release();
-    v.release();
+    bgr.data().put(b);
     bgr.copyTo(out.apply(new Rect(0, BAR, w, h)));
     rectangle(out, new Point(0, 0), new Point(w - 1, BAR - 1), new Scalar(40, 40, 40, 0), -1, LINE_AA, 0);
     putText(out, fit(caption, w), new Point(3, 14), FONT_HERSHEY_SIMPLEX, 0.42, new Scalar(255, 255, 255, 0), 1, LINE_AA, false);
