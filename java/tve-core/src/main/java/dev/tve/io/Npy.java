@@ -145,7 +145,9 @@ public final class Npy {
         while (pre.hasRemaining()) ch.write(pre);
         ByteBuffer data = array.bytes();
         while (data.hasRemaining()) ch.write(data);
-        ch.force(true);
+        // No fsync: temp and rename keep a killed process from leaving half a file, as for every output;
+        // surviving a power cut would need an fsync of every file and folder (a third of a batch run's
+        // writing time here), which no output of the engine promises.
       }
       try {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

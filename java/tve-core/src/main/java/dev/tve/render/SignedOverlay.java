@@ -116,15 +116,16 @@ public final class SignedOverlay {
     // Blend in Java arrays (one copy in and out): per-pixel indexer calls cost more than the PNG encoding.
     byte[] b = new byte[h * w * 3];
     bgr.data().get(b);
-    float[] heat = new float[r.width() * r.height()];
+    int rx = r.x(), ry = r.y(), rw = r.width(), rh = r.height();       // each accessor is a JNI call: once, not per pixel
+    float[] heat = new float[rw * rh];
     java.nio.FloatBuffer hb = (up.isContinuous() ? up : up.clone()).createBuffer();
     hb.get(heat);
-    for (int y = 0; y < r.height(); y++) {
-      for (int x = 0; x < r.width(); x++) {
-        float t = heat[y * r.width() + x];
+    for (int y = 0; y < rh; y++) {
+      for (int x = 0; x < rw; x++) {
+        float t = heat[y * rw + x];
         // Diverging: red (BGR 40, 40, 220) for +1, blue (220, 90, 30) for -1, weight alpha * |t|.
         float a = (float) (alpha * Math.abs(t));
-        int at = ((r.y() + y) * w + r.x() + x) * 3;
+        int at = ((ry + y) * w + rx + x) * 3;
         int c0 = t >= 0 ? 40 : 220, c1 = t >= 0 ? 40 : 90, c2 = t >= 0 ? 220 : 30;
         b[at] = (byte) Math.round((1 - a) * (b[at] & 0xff) + a * c0);
         b[at + 1] = (byte) Math.round((1 - a) * (b[at + 1] & 0xff) + a * c1);
