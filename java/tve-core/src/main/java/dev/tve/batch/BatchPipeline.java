@@ -310,6 +310,7 @@ public final class BatchPipeline {
           failed.incrementAndGet();
           onFailure.accept(f);
         }
+        List<ImageResult> ok = new ArrayList<>(e.results().size());
         for (int i = 0; i < e.results().size(); i++) {
           ImageResult r = e.results().get(i);
           String bad = r.nonFinite();
@@ -319,9 +320,10 @@ public final class BatchPipeline {
             onFailure.accept(new Failure(r.key(), bad));
             continue;
           }
-          sink.done(withPixels(r, e, i));
-          done.incrementAndGet();
+          ok.add(withPixels(r, e, i));
         }
+        sink.done(ok);
+        done.addAndGet(ok.size());
         if (progress != null) {
           double secs = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
           progress.accept(new Progress(done.get(), skipped.get(), failed.get(), done.get() / secs));

@@ -61,6 +61,7 @@ public final class FileSink implements ResultSink {
   private final Outputs outputs;
   private final int montageTiles;
   private final TreeMap<String, Mat> tiles = new TreeMap<>();
+  private final java.util.concurrent.ExecutorService render;
   private Path montage;
 
   /**
@@ -80,6 +81,13 @@ public final class FileSink implements ResultSink {
     this.unit = unit;
     this.outputs = outputs;
     this.montageTiles = montageTiles;
+    int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    this.render = java.util.concurrent.Executors.newFixedThreadPool(threads, task -> {
+      Thread th = new Thread(task, "tve-render-" + n.incrementAndGet());
+      th.setDaemon(true);
+      return th;
+    });
   }
 
   static String mapsName(String name) {
@@ -99,6 +107,56 @@ public final class FileSink implements ResultSink {
 
   @Override
   public void done(ImageResult r) throws IOException {
+    done(List.of(r));
+  }
+
+  /** An overlay rendered and encoded, with the picture kept for the montage. */
+  private record Rendered(byte[] png, Mat row) {}
+
+  /**
+   * Writes a batch: the overlays are drawn and PNG-encoded on the render threads (the writing stage's
+   * bottleneck on small machines, where the networks hold one core), then every file is written and
+   * its manifest line appended in input order.
+   */
+  @Override
+  public void done(List<ImageResult> results) throws IOException {
+    List<java.util.concurrent.Future<Rendered>> rendered = new ArrayList<>();
+    for (ImageResult r : results) {
+      boolean draw = outputs.overlays() && r.nonFinite() == null;
+      rendered.add(draw ? render.submit(() -> render(r)) : java.util.concurrent.CompletableFuture.completedFuture(null));
+    }
+    try {
+      for (int i = 0; i < results.size(); i++) {
+        Rendered img;
+        try {
+          img = rendered.get(i).get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("stopped");
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof IOException io) throw io;
+          if (e.getCause() instanceof RuntimeException re) throw re;
+          throw new IOException(e.getCause());
+        }
+        write(results.get(i), img);
+      }
+    } finally {
+      for (java.util.concurrent.Future<Rendered> f : rendered) {
+        Rendered img = f.isDone() && !f.isCancelled() ? getQuietly(f) : null;
+        if (img != null && img.row() != null) img.row().releaseReference();
+      }
+    }
+  }
+
+  private static Rendered getQuietly(java.util.concurrent.Future<Rendered> f) {
+    try {
+      return f.get();
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  private void write(ImageResult r, Rendered img) throws IOException {
     String bad = r.nonFinite();
     if (bad != null) {
       failed(r.key(), bad);
@@ -112,34 +170,44 @@ public final class FileSink implements ResultSink {
       maps = mapsName(r.name());
       Npy.write(out.resolve(maps), NpyArray.ofFloats(raw, t, g, g));
     }
-    if (outputs.overlays()) {
+    if (img != null) {
       overlayFile = overlayName(r.name());
-      if (r.pixels() == null) throw new IllegalStateException("an overlay needs the result's display image (BatchPipeline.Builder#optPictures)");
+      PngFiles.writeBytes(out.resolve(overlayFile), img.png());
       try (PointerScope scope = new PointerScope()) {
-        List<float[]> raws = new ArrayList<>();
-        List<String> captions = new ArrayList<>();
-        for (Attribution a : r.targets()) {
-          raws.add(centred(a.raw()));
-          captions.add(String.format(Locale.ROOT, "%s: %s%s %.2f", a.head(), a.targetName(), a.foil() >= 0 ? " vs " + a.foil() : "", a.targetProbability()));
-        }
-        float[] scales;
-        if (sharedScale) {
-          scales = new float[] {SignedOverlay.sharedScale(raws)};
-        } else {
-          scales = new float[raws.size()];
-          for (int i = 0; i < scales.length; i++) {
-            scales[i] = SignedOverlay.sharedScale(List.of(raws.get(i)));
-            captions.set(i, captions.get(i) + " (+-" + SignedOverlay.label(scales[i]).substring(1) + ")");   // each tile its own scale
-          }
-        }
-        int[] reg = r.region();
-        Mat row = overlay.row(r.pixels(), r.height(), r.width(), r.channels(), reg == null ? null : new org.bytedeco.opencv.opencv_core.Rect(reg[0],
-            reg[1], reg[2], reg[3]), raws, captions, r.grid(), scales, unit + " - median");
-        PngFiles.write(out.resolve(overlayFile), row);
-        keepTile(r.key(), row);
+        keepTile(r.key(), img.row());
       }
     }
     manifest.append(OutputSchema.done(r, maps, overlayFile));
+  }
+
+  /** Draws and encodes one result's overlay (any thread). */
+  private Rendered render(ImageResult r) throws IOException {
+    if (r.pixels() == null) throw new IllegalStateException("an overlay needs the result's display image (BatchPipeline.Builder#optPictures)");
+    try (PointerScope scope = new PointerScope()) {
+      List<float[]> raws = new ArrayList<>();
+      List<String> captions = new ArrayList<>();
+      for (Attribution a : r.targets()) {
+        raws.add(centred(a.raw()));
+        captions.add(String.format(Locale.ROOT, "%s: %s%s %.2f", a.head(), a.targetName(), a.foil() >= 0 ? " vs " + a.foil() : "", a.targetProbability()));
+      }
+      float[] scales;
+      if (sharedScale) {
+        scales = new float[] {SignedOverlay.sharedScale(raws)};
+      } else {
+        scales = new float[raws.size()];
+        for (int i = 0; i < scales.length; i++) {
+          scales[i] = SignedOverlay.sharedScale(List.of(raws.get(i)));
+          captions.set(i, captions.get(i) + " (+-" + SignedOverlay.label(scales[i]).substring(1) + ")");   // each tile its own scale
+        }
+      }
+      int[] reg = r.region();
+      Mat row = overlay.row(r.pixels(), r.height(), r.width(), r.channels(), reg == null ? null : new org.bytedeco.opencv.opencv_core.Rect(reg[0],
+          reg[1], reg[2], reg[3]), raws, captions, r.grid(), scales, unit + " - median");
+      byte[] png = PngFiles.encode(row, out.resolve(overlayName(r.name())));
+      if (montageTiles <= 0) return new Rendered(png, null);
+      row.retainReference();                 // kept past this scope for the montage; released after writing
+      return new Rendered(png, row);
+    }
   }
 
   /**
@@ -190,6 +258,7 @@ public final class FileSink implements ResultSink {
 
   @Override
   public void close() throws IOException {
+    render.shutdownNow();
     if (tiles.isEmpty()) return;
     try (PointerScope scope = new PointerScope()) {
       List<Mat> list = new ArrayList<>(tiles.values());

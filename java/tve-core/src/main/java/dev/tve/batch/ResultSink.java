@@ -25,6 +25,11 @@ public interface ResultSink extends AutoCloseable {
   /** Writes one explained file. */
   void done(ImageResult result) throws IOException;
 
+  /** Writes a batch of explained files, in order (a sink may prepare them in parallel first). */
+  default void done(java.util.List<ImageResult> results) throws IOException {
+    for (ImageResult r : results) done(r);
+  }
+
   /** Records one file that could not be explained. */
   void failed(String key, String reason) throws IOException;
 
