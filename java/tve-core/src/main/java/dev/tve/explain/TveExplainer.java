@@ -150,9 +150,14 @@ public final class TveExplainer implements Explainer {
     try (PointerScope scope = new PointerScope()) {
       Tensor[] e = net.predictTensors(batch);
       images.add(b);
-      for (Head h : heads) {
-        TargetResolution.Resolved r = TargetResolution.resolve(h, spec, emb, b);
-        float[][] m = project(h, e[0], e[1], b, r.k(), r.rows(), r.foils(), spec.kind() == TargetSpec.Kind.CONTRASTIVE);
+      boolean contrastive = spec.kind() == TargetSpec.Kind.CONTRASTIVE;
+      List<TargetResolution.Resolved> resolved = new ArrayList<>();
+      for (Head h : heads) resolved.add(TargetResolution.resolve(h, spec, emb, b));
+      float[][][] stacked = stackedLinear(heads, resolved, e, b, contrastive);
+      for (int hi = 0; hi < heads.size(); hi++) {
+        Head h = heads.get(hi);
+        TargetResolution.Resolved r = resolved.get(hi);
+        float[][] m = stacked[hi] != null ? stacked[hi] : project(h, e[0], e[1], b, r.k(), r.rows(), r.foils(), contrastive);
         List<Attribution> list = new ArrayList<>();
         for (int i = 0; i < b; i++) {
           for (int t = 0; t < r.k(); t++) {
@@ -164,6 +169,52 @@ public final class TveExplainer implements Explainer {
       }
     }
     return TargetResolution.interleave(perHead, b);
+  }
+
+  /**
+   * The linear heads explaining the logit, all in one kernel call over their stacked weights
+   * ({@link dev.tve.kernel.HeadStack}): one pass over E+ and E- for every head. Per head its raw and
+   * display maps [b, k, g, g], in the layout {@link #project} gives; null for the other heads, and for
+   * all when fewer than two heads qualify.
+   */
+  private float[][][] stackedLinear(List<? extends Head> heads, List<TargetResolution.Resolved> resolved, Tensor[] e, int b, boolean contrastive) {
+    float[][][] out = new float[heads.size()][][];
+    List<Integer> linear = new ArrayList<>();
+    for (int hi = 0; hi < heads.size(); hi++) if (heads.get(hi) instanceof LinearHead && output == ExplainedOutput.LOGIT) linear.add(hi);
+    if (linear.size() < 2) return out;
+    List<dev.tve.kernel.HeadWeights> weights = new ArrayList<>();
+    int[] offset = new int[linear.size()];
+    int total = 0;
+    for (int j = 0; j < linear.size(); j++) {
+      weights.add(((LinearHead) heads.get(linear.get(j))).weights());
+      offset[j] = total;
+      total += resolved.get(linear.get(j)).k();
+    }
+    dev.tve.kernel.HeadStack stack = dev.tve.kernel.HeadStack.of(weights);
+    int[] rows = new int[b * total], foils = new int[b * total];
+    for (int i = 0; i < b; i++) {
+      for (int j = 0; j < linear.size(); j++) {
+        TargetResolution.Resolved r = resolved.get(linear.get(j));
+        for (int t = 0; t < r.k(); t++) {
+          int at = i * total + offset[j] + t, f = r.foils()[i * r.k() + t];
+          rows[at] = stack.row(j, r.rows()[i * r.k() + t]);
+          foils[at] = f >= 0 ? stack.row(j, f) : -1;
+        }
+      }
+    }
+    Targets targets = contrastive ? Targets.contrastive(total, rows, foils) : Targets.perImage(total, rows);
+    ProjectionResult pr = engine.project(ProjectionRequest.builder(FloatView.of(e[0]), FloatView.of(e[1]), b, stack.stacked(), targets, options).build());
+    int p = options.patches();
+    for (int j = 0; j < linear.size(); j++) {
+      int k = resolved.get(linear.get(j)).k();
+      float[] raw = new float[b * k * p], map = new float[b * k * p];
+      for (int i = 0; i < b; i++) {
+        System.arraycopy(pr.raw(), (i * total + offset[j]) * p, raw, i * k * p, k * p);
+        System.arraycopy(pr.map(), (i * total + offset[j]) * p, map, i * k * p, k * p);
+      }
+      out[linear.get(j)] = new float[][] {raw, map};
+    }
+    return out;
   }
 
   private Tensor tensor(Images batch) {

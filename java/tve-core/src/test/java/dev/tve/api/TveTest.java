@@ -70,6 +70,32 @@ class TveTest {
   }
 
   @Test
+  void linearHeadsExplainedTogetherInOneKernelCallGiveEachHeadsOwnMaps() {
+    // ten-class, held-out and shuffled-labels are linear (one stacked kernel call); coarse is an MLP.
+    List<String> all = List.of("ten-class", "coarse", "held-out", "shuffled-labels");
+    List<Attribution> together;
+    try (Stream<Explanation> s = tve.explain(List.of(samples.resolve("scene-00.png"), samples.resolve("scene-01.png")),
+        ExplainOptions.builder().optHeads(all.toArray(new String[0])).optTarget("all").build())) {
+      together = s.flatMap(e -> e.attributions().stream()).toList();
+    }
+    assertThat(together).hasSize(2 * (10 + 4 + 2 + 10));
+    for (String head : all) {
+      List<Attribution> alone;
+      try (Stream<Explanation> s = tve.explain(List.of(samples.resolve("scene-00.png"), samples.resolve("scene-01.png")),
+          ExplainOptions.builder().optHeads(head).optTarget("all").build())) {
+        alone = s.flatMap(e -> e.attributions().stream()).toList();
+      }
+      List<Attribution> mine = together.stream().filter(a -> a.head().equals(head)).toList();
+      assertThat(mine).hasSameSizeAs(alone);
+      for (int i = 0; i < alone.size(); i++) {
+        assertThat(mine.get(i).target()).isEqualTo(alone.get(i).target());
+        assertThat(mine.get(i).raw()).as(head + " " + i).containsExactly(alone.get(i).raw());
+        assertThat(mine.get(i).map()).containsExactly(alone.get(i).map());
+      }
+    }
+  }
+
+  @Test
   void everyInputFormGivesTheSameMaps() throws Exception {
     Path file = samples.resolve("scene-03.png");
     Attribution fromPath;
