@@ -36,8 +36,9 @@ pretrain() {                 # $1 name, $2 steps, then more tve pretrain options
 }
 # Both get the zoo's 2,000 steps (the CNN's took 1,210 s on one thread beside an evaluation).
 pretrain vit 2000 & a=$!
-# The CNN's embedding dimensions differ in spread by 10x and its head weighs narrow ones more
-# (corr(log w^2, log 1/var) = 0.84): its explainer predicts standardised dimensions (--standardise).
+# The CNN's embedding dimensions differ in spread by up to 20x and its head weighs narrow ones more
+# (corr(log w^2, log 1/var) = 0.85, dev.tve.bench.HeadSpread): its explainer predicts standardised
+# dimensions (--standardise).
 pretrain cnn 2000 --standardise & b=$!
 wait $a
 wait $b
