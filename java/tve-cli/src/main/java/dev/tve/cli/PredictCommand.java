@@ -57,7 +57,7 @@ public final class PredictCommand implements Callable<Integer> {
       List<InputFiles.Item> pending = new ArrayList<>();
       KeyIndex seen = new KeyIndex();
       InputFiles.walk(paths, item -> {
-        if (seen.put(KeyIndex.digest(item.key()), KeyIndex.DONE, 0) != KeyIndex.ABSENT) return true;   // a file named twice: once
+        if (seen.put(item.id(), KeyIndex.DONE, 0) != KeyIndex.ABSENT) return true;   // a file named twice: once
         pending.add(item);
         if (pending.size() == batch) {
           failed[0] += run(m, chosen, pre, reader, pending);

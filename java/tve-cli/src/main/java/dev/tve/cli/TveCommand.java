@@ -30,7 +30,6 @@ public final class TveCommand implements Runnable {
     // bounded by the engine's scopes, not by the Java heap size; the user's -D settings stand.
     if (System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null) System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
     if (System.getProperty("org.bytedeco.javacpp.maxBytes") == null) System.setProperty("org.bytedeco.javacpp.maxBytes", "0");
-    quietLibraries();
     // Every command but help and version needs the native libraries: load them under the cache lock first.
     boolean natives = args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help");
     if (natives) dev.tve.api.NativeLibraries.load();

@@ -52,8 +52,8 @@ public final class BatchPipeline {
   /** A file that could not be used: its key (canonical path, or the path as given) and why. */
   public record Failure(String key, String reason) {}
 
-  /** An image for display: 8-bit HWC pixels, their size, the model's region in them (or null). */
-  private record Display(byte[] pixels, int height, int width, int channels, int[] region) {}
+  /** An image for display and the model's region in it (or null: all of it). */
+  private record Display(dev.tve.render.SignedOverlay.Picture picture, int[] region) {}
 
   private record Decoded(float[] x, List<InputFiles.Item> ok, List<Failure> failures, Display[] displays) {}
 
@@ -172,7 +172,7 @@ public final class BatchPipeline {
       List<Failure> bad = new ArrayList<>();
       InputFiles.walk(inputs, item -> {
         if (error.get() != null) return false;
-        if (seen.put(KeyIndex.digest(item.key()), KeyIndex.DONE, 0) != KeyIndex.ABSENT) return true;
+        if (seen.put(item.id(), KeyIndex.DONE, 0) != KeyIndex.ABSENT) return true;
         if (item.error() != null) {
           bad.add(new Failure(item.key(), item.error()));
         } else if (sink.isDone(item)) {
@@ -208,47 +208,27 @@ public final class BatchPipeline {
     List<ImageDataException> unreadable = new ArrayList<>();
     Display[] displays = pictures.original() ? new Display[items.size()] : null;
     List<Path> okPaths = reader.readInto(paths, x, unreadable::add, displays == null ? null : (img, i) -> displays[i] = display(img));
+    java.util.Map<Path, InputFiles.Item> byPath = new java.util.IdentityHashMap<>();
+    for (InputFiles.Item it : items) byPath.put(it.path(), it);
     List<InputFiles.Item> ok = new ArrayList<>(okPaths.size());
-    int j = 0;
-    for (InputFiles.Item it : items) {
-      if (j < okPaths.size() && okPaths.get(j) == it.path()) {
-        ok.add(it);
-        j++;
-      }
-    }
-    for (ImageDataException e : unreadable) {
-      String key = e.file().toString();
-      for (InputFiles.Item it : items) if (it.path() == e.file()) key = it.key();
-      failures.add(new Failure(key, e.reason()));
-    }
+    for (Path p : okPaths) ok.add(byPath.get(p));
+    for (ImageDataException e : unreadable) failures.add(new Failure(byPath.get(e.file()).key(), e.reason()));
     return new Decoded(x, ok, failures, displays);
   }
 
   /** The decoded image at display size, with the region the model saw (its centre crop, when it crops). */
   private Display display(dev.tve.image.DecodedImage img) {
-    Object[] d = dev.tve.render.SignedOverlay.displayCopy(img.pixels(), img.height(), img.width(), img.channels(), pictures.maxSide(),
-        pictures.minSide());
-    byte[] px = (byte[]) d[0];
-    int h = ((int[]) d[1])[0], w = ((int[]) d[1])[1], c = img.channels();
-    if (c != 1 && pre.channels() == 1) {                                           // a colour photo for a grey model: shown grey
-      px = gray(px);
-      c = 1;
-    }
+    // A colour photo for a grey model is shown grey.
+    dev.tve.render.SignedOverlay.Picture d = dev.tve.render.SignedOverlay.displayCopy(img.pixels(), img.height(), img.width(), img.channels(),
+        pictures.maxSide(), pictures.minSide(), pre.channels() == 1);
+    int h = d.height(), w = d.width();
     int[] region = null;
     if (pre.resize() == dev.tve.image.Preprocessing.Resize.CENTER_CROP) {
       double s = Math.max((double) pre.height() / h, (double) pre.width() / w);
       int rw = (int) Math.round(pre.width() / s), rh = (int) Math.round(pre.height() / s);
       region = new int[] {(w - rw) / 2, (h - rh) / 2, rw, rh};
     }
-    return new Display(px, h, w, c, region);
-  }
-
-  private static byte[] gray(byte[] rgb) {
-    byte[] g = new byte[rgb.length / 3];
-    for (int i = 0; i < g.length; i++) {
-      g[i] = (byte) Math.round(0.299 * (rgb[3 * i] & 0xff) + 0.587 * (rgb[3 * i + 1] & 0xff) + 0.114 * (rgb[3 * i + 2] & 0xff));
-    }
-    return g;
+    return new Display(d, region);
   }
 
   /** The calling thread: every decoded batch through the explainer. */
@@ -349,7 +329,8 @@ public final class BatchPipeline {
     if (pictures == Pictures.NONE || pictures.maxSide() == 0) return r;
     if (e.displays() != null) {
       Display d = e.displays()[i];
-      return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), d.pixels(), d.channels(), d.height(), d.width(), d.region(), r.verifyCentres(),
+      dev.tve.render.SignedOverlay.Picture p = d.picture();
+      return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), p.pixels(), p.channels(), p.height(), p.width(), d.region(), r.verifyCentres(),
           r.verifyCosine(), r.trusted());
     }
     int s = pre.height(), f = Math.max(1, Math.min(pictures.maxSide() / s, (pictures.minSide() + s - 1) / s));

@@ -100,7 +100,7 @@ public final class FileSink implements ResultSink {
 
   @Override
   public boolean isDone(InputFiles.Item item) {
-    if (manifest.state(item.key()) != KeyIndex.DONE) return false;
+    if (manifest.state(item.id()) != KeyIndex.DONE) return false;
     if (outputs.maps() && !Files.isRegularFile(out.resolve(mapsName(item.name())))) return false;
     return !outputs.overlays() || Files.isRegularFile(out.resolve(overlayName(item.name())));
   }
@@ -121,9 +121,11 @@ public final class FileSink implements ResultSink {
   @Override
   public void done(List<ImageResult> results) throws IOException {
     List<java.util.concurrent.Future<Rendered>> rendered = new ArrayList<>();
-    for (ImageResult r : results) {
-      boolean draw = outputs.overlays() && r.nonFinite() == null;
-      rendered.add(draw ? render.submit(() -> render(r)) : java.util.concurrent.CompletableFuture.completedFuture(null));
+    String[] bad = new String[results.size()];
+    for (int i = 0; i < bad.length; i++) {
+      ImageResult r = results.get(i);
+      bad[i] = r.nonFinite();
+      rendered.add(outputs.overlays() && bad[i] == null ? render.submit(() -> render(r)) : java.util.concurrent.CompletableFuture.completedFuture(null));
     }
     try {
       for (int i = 0; i < results.size(); i++) {
@@ -138,7 +140,8 @@ public final class FileSink implements ResultSink {
           if (e.getCause() instanceof RuntimeException re) throw re;
           throw new IOException(e.getCause());
         }
-        write(results.get(i), img);
+        if (bad[i] != null) failed(results.get(i).key(), bad[i]);
+        else write(results.get(i), img);
       }
     } finally {
       for (java.util.concurrent.Future<Rendered> f : rendered) {
@@ -157,11 +160,6 @@ public final class FileSink implements ResultSink {
   }
 
   private void write(ImageResult r, Rendered img) throws IOException {
-    String bad = r.nonFinite();
-    if (bad != null) {
-      failed(r.key(), bad);
-      return;
-    }
     int g = r.grid(), t = r.targets().size();
     String maps = null, overlayFile = null;
     if (outputs.maps()) {

@@ -13,7 +13,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The files a run is given: each input, a file or a folder walked recursively (links followed,
@@ -38,10 +37,15 @@ public final class InputFiles {
    *
    * @param path the path as walked
    * @param key its canonical path (links resolved): the manifest key
-   * @param name its output base name: readable and unique per key
+   * @param name its output base name: readable and unique per key (null when it cannot be used)
+   * @param id {@link KeyIndex#digest(String)} of the key, computed once
    * @param error why it cannot be used, or null
    */
-  public record Item(Path path, String key, String name, String error) {}
+  public record Item(Path path, String key, String name, long id, String error) {
+    static Item failed(Path path, String key, String error) {
+      return new Item(path, key, null, KeyIndex.digest(key), error);
+    }
+  }
 
   /** Receives the items in walking order. */
   @FunctionalInterface
@@ -63,7 +67,7 @@ public final class InputFiles {
     for (Path input : inputs) {
       if (!Files.exists(input)) {
         String reason = Files.isSymbolicLink(input) ? linkProblem(input) : "no such file or folder";
-        if (!visitor.visit(new Item(input, absolute(input), null, reason))) return;
+        if (!visitor.visit(Item.failed(input, absolute(input), reason))) return;
         continue;
       }
       if (!Files.isDirectory(input)) {
@@ -77,7 +81,7 @@ public final class InputFiles {
           Item it;
           if (a.isSymbolicLink()) {
             if (!ImageFolder.isImageName(f)) return FileVisitResult.CONTINUE;
-            it = new Item(f, absolute(f), null, linkProblem(f));        // its target could not be read
+            it = Item.failed(f, absolute(f), linkProblem(f));        // its target could not be read
           } else if (!a.isRegularFile() || !ImageFolder.isImageName(f)) {
             return FileVisitResult.CONTINUE;
           } else {
@@ -92,7 +96,7 @@ public final class InputFiles {
         public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
           String reason = e instanceof FileSystemLoopException ? "a link loop (the folder links back to one above it); not followed"
               : "cannot be read (" + reason(e) + ")";
-          if (visitor.visit(new Item(f, absolute(f), null, reason))) return FileVisitResult.CONTINUE;
+          if (visitor.visit(Item.failed(f, absolute(f), reason))) return FileVisitResult.CONTINUE;
           stopped[0] = true;
           return FileVisitResult.TERMINATE;
         }
@@ -106,9 +110,10 @@ public final class InputFiles {
     try {
       key = f.toRealPath().toString();
     } catch (IOException e) {
-      return new Item(f, absolute(f), null, "cannot be resolved (" + reason(e) + ")");
+      return Item.failed(f, absolute(f), "cannot be resolved (" + reason(e) + ")");
     }
-    return new Item(f, key, outputName(key), null);
+    byte[] sha = KeyIndex.sha256(key);
+    return new Item(f, key, outputName(key, sha), KeyIndex.digest(sha), null);
   }
 
   private static String linkProblem(Path link) {
@@ -142,12 +147,16 @@ public final class InputFiles {
    * @return e.g. {@code samples_cat.png.3f9a0c12d4e5}
    */
   public static String outputName(String key) {
+    return outputName(key, KeyIndex.sha256(key));
+  }
+
+  private static String outputName(String key, byte[] sha) {
     Path p = Path.of(key);
     Path parent = p.getParent() == null ? null : p.getParent().getFileName();
     String display = (parent == null ? "" : parent + "/") + p.getFileName();
     String s = display.replace('\\', '/').replace('/', '_').replaceAll("[^A-Za-z0-9._-]", "_");
     if (s.length() > 120) s = s.substring(s.length() - 120);           // file names stay under 255 bytes
     if (s.startsWith(".")) s = "_" + s.substring(1);                    // never a hidden file
-    return s + "." + KeyIndex.hex(key, NAME_HASH).toLowerCase(Locale.ROOT);
+    return s + "." + java.util.HexFormat.of().formatHex(sha, 0, NAME_HASH / 2);
   }
 }

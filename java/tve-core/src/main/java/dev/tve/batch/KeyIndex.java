@@ -40,24 +40,19 @@ public final class KeyIndex {
    * @return its key, never 0
    */
   public static long digest(String canonical) {
-    byte[] h = sha256().digest(canonical.getBytes(StandardCharsets.UTF_8));
+    return digest(sha256(canonical));
+  }
+
+  /** @return the key of a canonical path from its SHA-256 ({@link #sha256(String)}), never 0 */
+  static long digest(byte[] sha256) {
     long k = 0;
-    for (int i = 0; i < 8; i++) k = (k << 8) | (h[i] & 0xff);
+    for (int i = 0; i < 8; i++) k = (k << 8) | (sha256[i] & 0xff);
     return k == 0 ? 1 : k;                       // 0 marks an empty slot
   }
 
-  /**
-   * Hex of the SHA-256 of a canonical path, the suffix that makes output names unique.
-   *
-   * @param canonical the canonical path
-   * @param chars hex characters (at most 64)
-   * @return the hex prefix
-   */
-  public static String hex(String canonical, int chars) {
-    byte[] h = sha256().digest(canonical.getBytes(StandardCharsets.UTF_8));
-    StringBuilder sb = new StringBuilder();
-    for (byte b : h) sb.append(String.format("%02x", b & 0xff));
-    return sb.substring(0, chars);
+  /** @return the SHA-256 of a canonical path: its key and its output names' suffix both come from it */
+  static byte[] sha256(String canonical) {
+    return sha256().digest(canonical.getBytes(StandardCharsets.UTF_8));
   }
 
   private static MessageDigest sha256() {

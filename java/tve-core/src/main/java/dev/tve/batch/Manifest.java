@@ -199,7 +199,12 @@ public final class Manifest implements AutoCloseable {
 
   /** @return the state of the file with this canonical path: {@link KeyIndex#DONE}, {@link KeyIndex#FAILED} or absent */
   public byte state(String canonical) {
-    return index.state(KeyIndex.digest(canonical));
+    return state(KeyIndex.digest(canonical));
+  }
+
+  /** @return the state of the file with this key ({@link KeyIndex#digest(String)} of its canonical path) */
+  public byte state(long id) {
+    return index.state(id);
   }
 
   /**

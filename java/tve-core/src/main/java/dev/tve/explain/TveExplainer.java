@@ -143,7 +143,7 @@ public final class TveExplainer implements Explainer {
           + cfg.imageSize() + ", " + cfg.imageSize() + "]");
     }
     for (Head h : heads) spec.check(h.classes(), h.name());
-    int b = (int) shape[0], p = cfg.grid() * cfg.grid(), d = cfg.dim(), g = cfg.grid();
+    int b = (int) shape[0], p = cfg.grid() * cfg.grid(), g = cfg.grid();
     float[] emb = model.encoder().embed(batch);
     List<List<Attribution>> perHead = new ArrayList<>();
     // E+ and E- stay tensors: the kernel reads them where libtorch wrote them; freed when this scope closes.

@@ -171,17 +171,30 @@ public final class SignedOverlay {
   }
 
   /**
+   * An image for display, 8-bit HWC.
+   *
+   * @param pixels {@code height * width * channels} bytes, RGB or gray
+   */
+  public record Picture(byte[] pixels, int height, int width, int channels) {}
+
+  /**
    * An image for display: the long side at most {@code maxSide} (shrunk), the short side at least
-   * {@code minSide} (enlarged by a whole factor, nearest), 8-bit HWC.
+   * {@code minSide} (enlarged by a whole factor, nearest), colour made gray when {@code gray}.
    *
    * @param rgb floats in [0, 1], HWC
-   * @return {pixels, new int[] {h, w}}
+   * @return the 8-bit picture
    */
-  public static Object[] displayCopy(float[] rgb, int h, int w, int channels, int maxSide, int minSide) {
+  public static Picture displayCopy(float[] rgb, int h, int w, int channels, int maxSide, int minSide, boolean gray) {
     try (PointerScope scope = new PointerScope()) {
       Mat m = new Mat(h, w, channels == 1 ? CV_32FC1 : org.bytedeco.opencv.global.opencv_core.CV_32FC3, new FloatPointer(rgb));
       Mat u8 = new Mat();
       m.convertTo(u8, channels == 1 ? CV_8UC1 : CV_8UC3, 255.0, 0.0);
+      if (gray && channels != 1) {
+        Mat g = new Mat();
+        org.bytedeco.opencv.global.opencv_imgproc.cvtColor(u8, g, org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGB2GRAY);
+        u8 = g;
+        channels = 1;
+      }
       double f = 1;
       if (Math.max(h, w) > maxSide) f = (double) maxSide / Math.max(h, w);
       else if (Math.min(h, w) < minSide) f = Math.min(Math.ceil((double) minSide / Math.min(h, w)), Math.floor((double) maxSide / Math.max(h, w)));
@@ -192,7 +205,7 @@ public final class SignedOverlay {
       }
       byte[] px = new byte[d.rows() * d.cols() * channels];
       (d.isContinuous() ? d : d.clone()).data().get(px);
-      return new Object[] {px, new int[] {d.rows(), d.cols()}};
+      return new Picture(px, d.rows(), d.cols(), channels);
     }
   }
 }

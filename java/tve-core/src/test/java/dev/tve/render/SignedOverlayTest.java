@@ -58,11 +58,11 @@ class SignedOverlayTest {
 
   @Test
   void displayCopiesShrinkLargeImagesAndEnlargeSmallOnesByAWholeFactor() {
-    Object[] big = SignedOverlay.displayCopy(new float[2000 * 1000], 1000, 2000, 1, 1024, 224);
-    assertThat((int[]) big[1]).containsExactly(512, 1024);
-    Object[] small = SignedOverlay.displayCopy(new float[56 * 56], 56, 56, 1, 1024, 224);
-    assertThat((int[]) small[1]).containsExactly(224, 224);
-    Object[] photo = SignedOverlay.displayCopy(new float[300 * 451 * 3], 300, 451, 3, 1024, 224);
-    assertThat((int[]) photo[1]).containsExactly(300, 451);
+    SignedOverlay.Picture big = SignedOverlay.displayCopy(new float[2000 * 1000], 1000, 2000, 1, 1024, 224, false);
+    assertThat(new int[] {big.height(), big.width()}).containsExactly(512, 1024);
+    SignedOverlay.Picture small = SignedOverlay.displayCopy(new float[56 * 56], 56, 56, 1, 1024, 224, false);
+    assertThat(new int[] {small.height(), small.width()}).containsExactly(224, 224);
+    SignedOverlay.Picture photo = SignedOverlay.displayCopy(new float[300 * 451 * 3], 300, 451, 3, 1024, 224, false);
+    assertThat(new int[] {photo.height(), photo.width()}).containsExactly(300, 451);
   }
 }
