@@ -2,7 +2,9 @@
 //
 // Work is split into (image, tile of TILE patches). A tile of E+ and E- rows (TILE * dim * 8 bytes)
 // stays in L2 while every requested W row is dotted with it, so E is read from memory exactly once
-// whatever K is. The micro-kernel dots one W row with four patch rows of E+ and four of E- at once:
+// whatever K is. When a whole image's rows are small (the embedded default's 64 KB) and there are
+// enough images to share out, a work item is the whole image and its maps are post-processed in
+// the same item while still in L1: no second pass over the maps, no barrier between the phases. The micro-kernel dots one W row with four patch rows of E+ and four of E- at once:
 // eight independent FMA chains, and each W vector is loaded once for eight products.
 #include <immintrin.h>
 #include <omp.h>
@@ -20,14 +22,12 @@ namespace {
 
 constexpr int GROUP = 4;   // patch rows per micro-kernel call
 constexpr int TILE = 16;   // patch rows per work item (L2-resident tile)
+constexpr int64_t WHOLE_IMAGE_BYTES = 256 << 10;  // E rows of one image that make one work item
 
-// Signature of a micro-kernel: sp[i] = w . ep[i], sn[i] = w . en[i] for i < GROUP.
-// ep / en are ignored when the template says the side is absent.
-using DotsFn = void (*)(const float* w, const float* const* ep, const float* const* en, int64_t dim,
-                        float* sp, float* sn);
-
+// Micro-kernels: sp[i] = w . ep[i], sn[i] = w . en[i] for i < GROUP; ep / en are ignored when the
+// template says the side is absent.
 template <bool POS, bool NEG>
-void dots_scalar(const float* w, const float* const* ep, const float* const* en, int64_t dim,
+inline void dots_scalar(const float* w, const float* const* ep, const float* const* en, int64_t dim,
                  float* sp, float* sn) {
   float ap[GROUP] = {0}, an[GROUP] = {0};
   for (int64_t d = 0; d < dim; ++d) {
@@ -43,18 +43,23 @@ void dots_scalar(const float* w, const float* const* ep, const float* const* en,
   }
 }
 
-__attribute__((target("avx2,fma"))) inline float hsum256(__m256 v) {
-  __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
-  lo = _mm_add_ps(lo, hi);
-  __m128 sh = _mm_movehdup_ps(lo);
-  __m128 s = _mm_add_ps(lo, sh);
-  sh = _mm_movehl_ps(sh, s);
-  s = _mm_add_ss(s, sh);
-  return _mm_cvtss_f32(s);
+// [sum(v[0]), sum(v[1]), sum(v[2]), sum(v[3])] of four 8-lane vectors.
+__attribute__((target("avx2,fma"))) inline __m128 hsum4(const __m256* v) {
+  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(v[0], v[1]), _mm256_hadd_ps(v[2], v[3]));
+  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+// The same for 16-lane vectors: halves added first, then as above.
+__attribute__((target("avx512f,avx2,fma"))) inline __m128 hsum4(const __m512* v) {
+  __m256 h[4];
+  for (int i = 0; i < 4; ++i)
+    h[i] = _mm256_add_ps(_mm512_castps512_ps256(v[i]),
+                         _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v[i]), 1)));
+  return hsum4(h);
 }
 
 template <bool POS, bool NEG>
-__attribute__((target("avx2,fma"))) void dots_avx2(const float* w, const float* const* ep,
+__attribute__((target("avx2,fma"))) inline void dots_avx2(const float* w, const float* const* ep,
                                                      const float* const* en, int64_t dim, float* sp,
                                                      float* sn) {
   __m256 ap[GROUP], an[GROUP];
@@ -77,14 +82,15 @@ __attribute__((target("avx2,fma"))) void dots_avx2(const float* w, const float* 
       if (NEG) an[i] = _mm256_fmadd_ps(wv, _mm256_maskload_ps(en[i] + d, m), an[i]);
     }
   }
-  for (int i = 0; i < GROUP; ++i) {
-    sp[i] = POS ? hsum256(ap[i]) : 0.f;
-    sn[i] = NEG ? hsum256(an[i]) : 0.f;
+  // The four sums of a side at once (3 hadd): per-row reductions cost as much as the dots at D = 128.
+  for (int q = 0; q < GROUP; q += 4) {
+    if (POS) _mm_storeu_ps(sp + q, hsum4(ap + q));
+    if (NEG) _mm_storeu_ps(sn + q, hsum4(an + q));
   }
 }
 
 template <bool POS, bool NEG>
-__attribute__((target("avx512f"))) void dots_avx512(const float* w, const float* const* ep,
+__attribute__((target("avx512f,avx2,fma"))) inline void dots_avx512(const float* w, const float* const* ep,
                                                       const float* const* en, int64_t dim, float* sp,
                                                       float* sn) {
   __m512 ap[GROUP], an[GROUP];
@@ -105,25 +111,104 @@ __attribute__((target("avx512f"))) void dots_avx512(const float* w, const float*
       if (NEG) an[i] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, en[i] + d), an[i]);
     }
   }
-  for (int i = 0; i < GROUP; ++i) {
-    sp[i] = POS ? _mm512_reduce_add_ps(ap[i]) : 0.f;
-    sn[i] = NEG ? _mm512_reduce_add_ps(an[i]) : 0.f;
+  // The four sums of a side at once: see dots_avx2.
+  for (int q = 0; q < GROUP; q += 4) {
+    if (POS) _mm_storeu_ps(sp + q, hsum4(ap + q));
+    if (NEG) _mm_storeu_ps(sn + q, hsum4(an + q));
   }
+}
+
+// One (image, target) over patch rows [p0, p1): each row dotted with w, the bias added once as
+// (lambda+ - lambda-) * c (added to each dot and then subtracted, a large c cancelled in float32:
+// relative error 3.7e-3 at c = 1000), written to out[p]. Returns whether every value is finite.
+// Inlined into one function per ISA with its micro-kernel, so that the per-group bookkeeping
+// (row pointers, the combine, the finiteness test) compiles together with the dots: at D = 128
+// a call through a pointer per group of rows cost as much as the dots themselves.
+template <bool POS, bool NEG, void (*DOTS)(const float*, const float* const*, const float* const*, int64_t, float*, float*)>
+__attribute__((always_inline)) inline bool rows(const float* w, float c, const float* ep_img, const float* en_img,
+                                                int64_t p0, int64_t p1, int64_t dim, float lp, float ln, float* out) {
+  const float cb = ((POS ? lp : 0.f) - (NEG ? ln : 0.f)) * c;
+  bool finite = true;
+  for (int64_t p = p0; p < p1; p += GROUP) {
+    const float* ep[GROUP];
+    const float* en[GROUP];
+    for (int i = 0; i < GROUP; ++i) {  // short groups repeat their last row
+      const int64_t q = std::min(p + i, p1 - 1);
+      ep[i] = POS ? ep_img + q * dim : nullptr;
+      en[i] = NEG ? en_img + q * dim : nullptr;
+    }
+    float sp[GROUP], sn[GROUP];
+    DOTS(w, ep, en, dim, sp, sn);
+    const int n = (int)std::min<int64_t>(GROUP, p1 - p);
+    for (int i = 0; i < n; ++i) {
+      const float v = (POS ? lp * sp[i] : 0.f) - (NEG ? ln * sn[i] : 0.f) + cb;
+      finite &= std::isfinite(v);
+      out[p + i] = v;
+    }
+  }
+  return finite;
+}
+
+using RowsFn = bool (*)(const float* w, float c, const float* ep_img, const float* en_img, int64_t p0, int64_t p1,
+                        int64_t dim, float lp, float ln, float* out);
+
+template <bool POS, bool NEG>
+bool rows_scalar(const float* w, float c, const float* ep, const float* en, int64_t p0, int64_t p1, int64_t dim,
+                 float lp, float ln, float* out) {
+  return rows<POS, NEG, dots_scalar<POS, NEG>>(w, c, ep, en, p0, p1, dim, lp, ln, out);
 }
 
 template <bool POS, bool NEG>
-DotsFn pick(int isa) {
+__attribute__((target("avx2,fma"))) bool rows_avx2(const float* w, float c, const float* ep, const float* en,
+                                                    int64_t p0, int64_t p1, int64_t dim, float lp, float ln,
+                                                    float* out) {
+  return rows<POS, NEG, dots_avx2<POS, NEG>>(w, c, ep, en, p0, p1, dim, lp, ln, out);
+}
+
+template <bool POS, bool NEG>
+__attribute__((target("avx512f,avx2,fma"))) bool rows_avx512(const float* w, float c, const float* ep,
+                                                               const float* en, int64_t p0, int64_t p1, int64_t dim,
+                                                               float lp, float ln, float* out) {
+  return rows<POS, NEG, dots_avx512<POS, NEG>>(w, c, ep, en, p0, p1, dim, lp, ln, out);
+}
+
+template <bool POS, bool NEG>
+RowsFn pick(int isa) {
   switch (isa) {
-    case TVE_ISA_AVX512: return dots_avx512<POS, NEG>;
-    case TVE_ISA_AVX2: return dots_avx2<POS, NEG>;
-    default: return dots_scalar<POS, NEG>;
+    case TVE_ISA_AVX512: return rows_avx512<POS, NEG>;
+    case TVE_ISA_AVX2: return rows_avx2<POS, NEG>;
+    default: return rows_scalar<POS, NEG>;
   }
 }
 
-DotsFn pick_dots(int isa, bool pos, bool neg) {
+RowsFn pick_rows(int isa, bool pos, bool neg) {
   if (pos && neg) return pick<true, true>(isa);
   if (pos) return pick<true, false>(isa);
   return pick<false, true>(isa);
+}
+
+// Post-processing with the grid as a compile-time constant for common grids (7: 224 px at patch
+// 32; 8: the embedded default; 14: 224 px at patch 16; 16: 256 px at patch 16): the box filter's
+// rows then unroll and vectorise, 5x faster at 8 x 8 than with g known only at run time.
+using PostFn = void (*)(float* map, int g, int s, int normalization, float eps, float* tmp);
+
+template <int G>
+void post_fixed(float* map, int, int s, int normalization, float eps, float* tmp) {
+  postprocess(map, G, s, normalization, eps, tmp);
+}
+
+void post_any(float* map, int g, int s, int normalization, float eps, float* tmp) {
+  postprocess(map, g, s, normalization, eps, tmp);
+}
+
+PostFn pick_post(int grid) {
+  switch (grid) {
+    case 7: return post_fixed<7>;
+    case 8: return post_fixed<8>;
+    case 14: return post_fixed<14>;
+    case 16: return post_fixed<16>;
+    default: return post_any;
+  }
 }
 
 bool row_finite(const float* v, int64_t n) {
@@ -171,7 +256,11 @@ int project_cpu(const tve_projection& a, tve_result* result) {
   // A side whose lambda is zero contributes nothing: it is not read.
   const bool pos = a.e_pos != nullptr && a.lambda_pos != 0.f;
   const bool neg = a.e_neg != nullptr && a.lambda_neg != 0.f;
-  const int threads = a.threads > 0 ? a.threads : tve_cpu_threads();
+  // Waking a second thread costs about a microsecond, the time to read some 100 KB: a call gets a
+  // thread per 128 KB of E at most, so small calls (an image or two) run on the caller's thread.
+  const int64_t image_bytes = P * D * (int64_t)sizeof(float) * ((pos ? 1 : 0) + (neg ? 1 : 0));
+  const int threads = (int)std::max<int64_t>(
+      1, std::min<int64_t>(a.threads > 0 ? a.threads : tve_cpu_threads(), B * image_bytes / (128 << 10)));
 
   // Per (image, target): the W row (or W_k - W_j for a foil) and its bias.
   std::vector<const float*> wrows(B * K);
@@ -209,57 +298,42 @@ int project_cpu(const tve_projection& a, tve_result* result) {
     return TVE_OK;
   }
 
-  const DotsFn dots = pick_dots(isa, pos, neg);
-  const int64_t tiles = (P + TILE - 1) / TILE;
+  const RowsFn rows_of = pick_rows(isa, pos, neg);
+  const PostFn post = pick_post(a.grid);
+  const bool whole = image_bytes <= WHOLE_IMAGE_BYTES && B >= 2 * (int64_t)threads;
+  const int64_t tile = whole ? P : TILE, tiles = (P + tile - 1) / tile;
   const float lp = a.lambda_pos, ln = a.lambda_neg;
   std::atomic<int64_t> first_bad(INT64_MAX);
   // One parallel region for both phases: waking the team costs tens of microseconds, which shows
   // on small batches. The implicit barrier after the first loop orders raw before post-processing.
 #pragma omp parallel num_threads(threads)
   {
+    std::vector<float> tmp(P);
+    const auto map_of = [&](int64_t m) {  // post-processed map m from raw map m
+      float* map = a.out_map + m * P;
+      std::memcpy(map, raw + m * P, P * sizeof(float));
+      post(map, a.grid, a.smooth_radius, a.normalization, a.epsilon, tmp.data());
+    };
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < B * tiles; ++item) {
-      const int64_t b = item / tiles, p0 = (item % tiles) * TILE, p1 = std::min(P, p0 + TILE);
+      const int64_t b = item / tiles, p0 = (item % tiles) * tile, p1 = std::min(P, p0 + tile);
       const float* ep_img = pos ? a.e_pos + (b * a.rows + r0) * D : nullptr;
       const float* en_img = neg ? a.e_neg + (b * a.rows + r0) * D : nullptr;
       bool finite = true;
-      for (int64_t t = 0; t < K; ++t) {
-        const float* w = wrows[b * K + t];
-        const float c = cbias[b * K + t];
-        float* out = raw + (b * K + t) * P;
-        for (int64_t p = p0; p < p1; p += GROUP) {
-          const float* ep[GROUP];
-          const float* en[GROUP];
-          for (int i = 0; i < GROUP; ++i) {  // short groups repeat their last row
-            const int64_t q = std::min(p + i, p1 - 1);
-            ep[i] = pos ? ep_img + q * D : nullptr;
-            en[i] = neg ? en_img + q * D : nullptr;
-          }
-          float sp[GROUP], sn[GROUP];
-          dots(w, ep, en, D, sp, sn);
-          for (int i = 0; i < GROUP && p + i < p1; ++i) {
-            // The bias once, as (lambda+ - lambda-) * c: added to each dot and then subtracted, a
-            // large c cancelled in float32 (relative error 3.7e-3 at c = 1000).
-            const float v = (pos ? lp * sp[i] : 0.f) - (neg ? ln * sn[i] : 0.f) + ((pos ? lp : 0.f) - (neg ? ln : 0.f)) * c;
-            finite &= std::isfinite(v);
-            out[p + i] = v;
-          }
-        }
-      }
+      for (int64_t t = 0; t < K; ++t)
+        finite &= rows_of(wrows[b * K + t], cbias[b * K + t], ep_img, en_img, p0, p1, D, lp, ln,
+                          raw + (b * K + t) * P);
       if (!finite) {
         int64_t cur = first_bad.load();
         while (b < cur && !first_bad.compare_exchange_weak(cur, b)) {
         }
+      } else if (whole && a.out_map) {
+        for (int64_t m = b * K; m < (b + 1) * K; ++m) map_of(m);
       }
     }
-    if (a.out_map) {
-      std::vector<float> tmp(P);
+    if (!whole && a.out_map) {
 #pragma omp for schedule(static)
-      for (int64_t m = 0; m < B * K; ++m) {
-        float* map = a.out_map + m * P;
-        std::memcpy(map, raw + m * P, P * sizeof(float));
-        postprocess(map, a.grid, a.smooth_radius, a.normalization, a.epsilon, tmp.data());
-      }
+      for (int64_t m = 0; m < B * K; ++m) map_of(m);
     }
   }
   if (first_bad.load() != INT64_MAX)

@@ -87,7 +87,7 @@ public class ProjectionBench {
 
     FloatBuffer ePos, eNeg, weight, bias;
     int[] targets;
-    ProjectionRequest request;
+    ProjectionRequest request, rawRequest;
     long eFloats;
 
     @Setup(Level.Trial)
@@ -105,6 +105,9 @@ public class ProjectionBench {
       request = ProjectionRequest.builder(FloatView.of(ePos), FloatView.of(eNeg), BATCH,
           HeadWeights.of(FloatView.of(weight), FloatView.of(bias), C, D), Targets.perImage(1, targets), opts)
           .optRaw(false).optMap(true).build();
+      rawRequest = ProjectionRequest.builder(FloatView.of(ePos), FloatView.of(eNeg), BATCH,
+          HeadWeights.of(FloatView.of(weight), FloatView.of(bias), C, D), Targets.perImage(1, targets), opts)
+          .optRaw(true).optMap(false).build();
     }
 
     static FloatBuffer direct(Random r, long n, float scale) {
@@ -343,6 +346,49 @@ public class ProjectionBench {
     p.kernelNs += t1 - t0;
     p.floorNs += t2 - t1;
     return s + c.map.get(0);
+  }
+
+  /** As {@link #cppPairedKernelAndFloor}, with the raw map only: the projection without post-processing. */
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public double cppPairedRawAndFloor(Data d, CppInto c, Paired p) {
+    long t0 = System.nanoTime();
+    c.kernel.projectInto(d.rawRequest, c.map, null);
+    long t1 = System.nanoTime();
+    double s = dev.tve.runtime.NativeRuntimeLibrary.tve_read_floor(new FloatPointer(d.ePos), new FloatPointer(d.eNeg), d.eFloats, THREADS);
+    long t2 = System.nanoTime();
+    p.kernelNs += t1 - t0;
+    p.floorNs += t2 - t1;
+    return s + c.map.get(0);
+  }
+
+  /**
+   * A call with almost no work (1 image, 1 patch, D = 16, no post-processing) through projectInto:
+   * what every call costs on top of its work (JNI, argument block, team start, result check).
+   */
+  @State(Scope.Benchmark)
+  public static class Tiny {
+    NativeKernel kernel;
+    ProjectionRequest request;
+    FloatBuffer raw;
+
+    @Setup(Level.Trial)
+    public void setup() {
+      Random r = new Random(2);
+      kernel = NativeKernel.cpu(Isa.AUTO, THREADS);
+      ProjectionOptions opts = ProjectionOptions.builder(1).optSmoothRadius(0)
+          .optNormalization(dev.tve.kernel.Normalization.NONE).build();
+      request = ProjectionRequest.builder(FloatView.of(Data.direct(r, 16, 1f)), FloatView.of(Data.direct(r, 16, 1f)), 1,
+          HeadWeights.of(FloatView.of(Data.direct(r, 16, 1f)), FloatView.of(Data.direct(r, 1, 1f)), 1, 16),
+          Targets.perImage(1, new int[] {0}), opts).optRaw(true).optMap(false).build();
+      raw = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+  }
+
+  @Benchmark
+  public FloatBuffer cppCallOverhead(Tiny t) {
+    t.kernel.projectInto(t.request, t.raw, null);
+    return t.raw;
   }
 
   @Benchmark

@@ -31,12 +31,14 @@ public final class ProjectionSuite {
   public static void main(String[] args) throws RunnerException, IOException {
     boolean quick = false;
     Path out = Path.of("benchmarks/results/projection.md");
-    for (String a : args) {
-      if (a.equals("--quick")) quick = true;
-      else out = Path.of(a);
+    String only = "";
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--quick")) quick = true;
+      else if (args[i].equals("--only")) only = args[++i];  // a regex of benchmark methods, e.g. 'cppPaired.*|cppCallOverhead'
+      else out = Path.of(args[i]);
     }
     OptionsBuilder ob = new OptionsBuilder();
-    ob.include(ProjectionBench.class.getName() + "\\.");
+    ob.include(ProjectionBench.class.getName() + "\\." + (only.isEmpty() ? "" : "(" + only + ")$"));
     if (quick) {
       ob.warmupIterations(1).warmupTime(TimeValue.milliseconds(500)).measurementIterations(2)
           .measurementTime(TimeValue.milliseconds(500)).forks(1);
@@ -57,7 +59,8 @@ public final class ProjectionSuite {
   static String table(Collection<RunResult> results, boolean quick) {
     Map<String, Map<String, Score>> byShape = new LinkedHashMap<>();
     double triadNs = Double.NaN, triadErr = Double.NaN, dramNs = Double.NaN, dramErr = Double.NaN;
-    Map<String, Double> paired = new LinkedHashMap<>();
+    Map<String, Double> paired = new LinkedHashMap<>(), pairedRaw = new LinkedHashMap<>();
+    double callNs = Double.NaN, callErr = Double.NaN;
     for (RunResult r : results) {
       String method = r.getParams().getBenchmark().replaceAll(".*\\.", "");
       double score = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
@@ -66,11 +69,16 @@ public final class ProjectionSuite {
         triadErr = err;
         continue;
       }
-      if (method.equals("cppPairedKernelAndFloor")) {
+      if (method.equals("cppPairedKernelAndFloor") || method.equals("cppPairedRawAndFloor")) {
         String shape = r.getParams().getParam("shape");
         double k = r.getSecondaryResults().get("kernelNs").getScore();
         double f = r.getSecondaryResults().get("floorNs").getScore();
-        paired.put(shape, f / k);
+        (method.equals("cppPairedRawAndFloor") ? pairedRaw : paired).put(shape, f / k);
+        continue;
+      }
+      if (method.equals("cppCallOverhead")) {
+        callNs = score;
+        callErr = err;
         continue;
       }
       if (method.equals("cppReadFloorDram")) {
@@ -128,6 +136,11 @@ public final class ProjectionSuite {
     } else {
       md.append(String.format("%n%n"));
     }
+    if (!Double.isNaN(callNs)) {
+      md.append(String.format(Locale.ROOT, "Per-call overhead: %.0f ns +- %.0f per call (projectInto on 1 image, 1 patch, "
+          + "D = 16, no post-processing, auto ISA, 2 threads: JNI, the argument block, waking the thread team, the result check).%n%n",
+          callNs, callErr));
+    }
     for (Map.Entry<String, Map<String, Score>> e : byShape.entrySet()) {
       ProjectionBench.Shape shape = ProjectionBench.Shape.valueOf(e.getKey());
       double bytes = shape.eBytesPerImage();
@@ -156,6 +169,10 @@ public final class ProjectionSuite {
             + "the machine's bandwidth drift%s.)%n",
             paired.get(e.getKey()), floor != null && best != null
                 ? String.format(Locale.ROOT, ": unpaired, best C++ row / floor row = %.2f", floor.ns / best.ns) : ""));
+      }
+      if (pairedRaw.containsKey(e.getKey())) {
+        md.append(String.format(Locale.ROOT,
+            "%nRaw map only (no post-processing), paired the same way: %.2f x the floor's bandwidth.%n%n", pairedRaw.get(e.getKey())));
       }
       if (torch != null && best != null) {
         md.append(String.format(Locale.ROOT,

@@ -13,6 +13,7 @@ import dev.tve.model.Head;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,9 +56,10 @@ public final class BatchPipeline {
   /** An image for display and the model's region in it (or null: all of it). */
   private record Display(dev.tve.render.SignedOverlay.Picture picture, int[] region) {}
 
-  private record Decoded(float[] x, List<InputFiles.Item> ok, List<Failure> failures, Display[] displays) {}
+  /** A decoded batch: its pixels [n, C, S, S] in a direct buffer (from {@link #buffers}), which becomes the encoder's tensor as it is. */
+  private record Decoded(FloatBuffer x, List<InputFiles.Item> ok, List<Failure> failures, Display[] displays) {}
 
-  private record Explained(float[] x, List<ImageResult> results, List<Failure> failures, Display[] displays) {}
+  private record Explained(FloatBuffer x, List<ImageResult> results, List<Failure> failures, Display[] displays) {}
 
   private static final Decoded END = new Decoded(null, List.of(), List.of(), null);
   private static final Explained END_EXPLAINED = new Explained(null, List.of(), List.of(), null);
@@ -73,6 +75,7 @@ public final class BatchPipeline {
   private final int verifyCentres, verifyRadius;
   private final double trustThreshold;
   private final Pictures pictures;
+  private final BatchBuffers buffers;
 
   /**
    * What the writing stage gets to draw on.
@@ -105,6 +108,8 @@ public final class BatchPipeline {
     verifyRadius = b.verifyRadius;
     trustThreshold = b.trustThreshold;
     pictures = b.pictures;
+    // Batches in flight at most: each queue full, one per decoder, one being explained, one being written.
+    buffers = new BatchBuffers(batchSize * pre.size(), 2 * queueDepth + decodeThreads + 2);
   }
 
   /**
@@ -201,7 +206,7 @@ public final class BatchPipeline {
   }
 
   private Decoded decode(List<InputFiles.Item> items, List<Failure> bad) throws IOException {
-    float[] x = new float[items.size() * pre.size()];
+    FloatBuffer x = buffers.take();
     List<Failure> failures = new ArrayList<>(bad);
     List<Path> paths = new ArrayList<>(items.size());
     for (InputFiles.Item it : items) paths.add(it.path());
@@ -256,13 +261,14 @@ public final class BatchPipeline {
       if (!d.ok().isEmpty()) {
         int n = d.ok().size();
         List<Attribution> maps;
+        Images images = Images.of(d.x(), n, c, s);
         try (PointerScope scope = new PointerScope()) {
-          maps = explainer.explain(Images.of(d.x(), n, c, s), heads, target);
+          maps = explainer.explain(images, heads, target);
         }
         float[] trust = null;
         if (verifyCentres > 0 && explainer instanceof TveExplainer tve) {
           // The self-check: real masked copies through the encoder against E+ / E- at random centres.
-          trust = Verification.measure(tve.network(), tve.model().encoder(), Verification.inMemory(d.x(), n, c, s), 0, n, verifyCentres,
+          trust = Verification.measure(tve.network(), tve.model().encoder(), Verification.inMemory(images.x(), n, c, s), 0, n, verifyCentres,
               verifyRadius, d.ok().get(0).key().hashCode()).cosine();
         }
         int perImage = maps.size() / n;
@@ -303,6 +309,7 @@ public final class BatchPipeline {
           ok.add(withPixels(r, e, i));
         }
         sink.done(ok);
+        buffers.give(e.x());                                            // nothing refers to the pixels now
         done.addAndGet(ok.size());
         if (progress != null) {
           double secs = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
@@ -349,13 +356,13 @@ public final class BatchPipeline {
   }
 
   /** What the model saw, back in 8-bit: x * std + mean, HWC. */
-  private byte[] displayPixels(float[] x, int image) {
+  private byte[] displayPixels(FloatBuffer x, int image) {
     int c = pre.channels(), h = pre.height(), w = pre.width(), size = pre.size();
     float[] mean = pre.mean(), std = pre.std();
     byte[] px = new byte[h * w * c];
     for (int ch = 0; ch < c; ch++) {
       for (int q = 0; q < h * w; q++) {
-        double v = (x[image * size + ch * h * w + q] * std[ch] + mean[ch]) * 255;
+        double v = (x.get(image * size + ch * h * w + q) * std[ch] + mean[ch]) * 255;
         px[q * c + ch] = (byte) Math.max(0, Math.min(255, Math.round(v)));
       }
     }

@@ -4,10 +4,7 @@ import dev.tve.model.Encoder;
 import dev.tve.model.Head;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /** Shared plumbing of {@link Explainer#explain}: embeddings, target resolution, ordering. */
 final class TargetResolution {
@@ -23,9 +20,7 @@ final class TargetResolution {
 
   static float[] embed(Encoder encoder, Images images) {
     try (PointerScope scope = new PointerScope()) {
-      FloatPointer ptr = new FloatPointer(images.x());
-      return encoder.embed(torch.from_blob(ptr, new long[] {images.n(), images.channels(), images.size(), images.size()},
-          new TensorOptions(torch.ScalarType.Float)));
+      return encoder.embed(images.tensor());
     }
   }
 

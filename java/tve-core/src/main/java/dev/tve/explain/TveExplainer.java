@@ -19,12 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * TVE at inference: one explainer pass gives E+ and E- for a batch; the transfer rule
@@ -223,8 +220,7 @@ public final class TveExplainer implements Explainer {
       throw new IllegalArgumentException("images are " + batch.channels() + " x " + batch.size() + "; the explainer takes " + cfg.channels() + " x "
           + cfg.imageSize());
     }
-    return torch.from_blob(new FloatPointer(batch.x()), new long[] {batch.n(), batch.channels(), batch.size(), batch.size()},
-        new TensorOptions(torch.ScalarType.Float));
+    return batch.tensor();  // a native batch (the CLI's decoded batches) without a copy
   }
 
   /** Raw [0] and display [1] maps [b, k, g, g] of rows (minus foils) of one head. */

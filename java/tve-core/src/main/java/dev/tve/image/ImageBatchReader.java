@@ -33,11 +33,10 @@ public final class ImageBatchReader {
 
   /** Reads the files into one batch (failures skipped and reported). */
   public ImageBatch read(List<Path> files) throws IOException {
-    float[] x = new float[files.size() * preprocessing.size()];
-    List<ImageDataException> failures = new ArrayList<>();
-    List<Path> ok = readInto(files, x, failures::add);
     FloatBuffer data = ImageBatch.allocate(files.size(), preprocessing.channels(), preprocessing.height(), preprocessing.width());
-    data.put(x, 0, ok.size() * preprocessing.size()).flip();
+    List<ImageDataException> failures = new ArrayList<>();
+    List<Path> ok = readInto(files, data, failures::add, null);
+    data.limit(ok.size() * preprocessing.size());
     return new ImageBatch(data.slice(), preprocessing.channels(), preprocessing.height(), preprocessing.width(), ok, failures);
   }
 
@@ -54,6 +53,15 @@ public final class ImageBatchReader {
    * as decoded (original size) to {@code onDecoded} with its index among the usable ones.
    */
   public List<Path> readInto(List<Path> files, float[] x, java.util.function.Consumer<ImageDataException> onFailure,
+      java.util.function.ObjIntConsumer<DecodedImage> onDecoded) throws IOException {
+    return readInto(files, FloatBuffer.wrap(x), onFailure, onDecoded);
+  }
+
+  /**
+   * As {@link #readInto(List, float[], java.util.function.Consumer, java.util.function.ObjIntConsumer)},
+   * into a buffer (absolute indices from 0): a direct one becomes the encoder's input without a copy.
+   */
+  public List<Path> readInto(List<Path> files, FloatBuffer x, java.util.function.Consumer<ImageDataException> onFailure,
       java.util.function.ObjIntConsumer<DecodedImage> onDecoded) throws IOException {
     int n = preprocessing.size();
     List<Path> ok = new ArrayList<>();

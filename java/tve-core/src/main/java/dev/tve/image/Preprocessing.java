@@ -79,7 +79,14 @@ public final class Preprocessing {
 
   /** Writes the image as normalised CHW floats into {@code out} at {@code offset}. */
   public void apply(DecodedImage img, float[] out, int offset) {
-    float[] hwc;
+    apply(img, java.nio.FloatBuffer.wrap(out), offset);
+  }
+
+  /**
+   * Writes the image as normalised CHW floats into {@code out} (absolute indices, from
+   * {@code offset}; a direct buffer is how a batch reaches libtorch without a copy).
+   */
+  public void apply(DecodedImage img, java.nio.FloatBuffer out, int offset) {
     try (PointerScope scope = new PointerScope()) {
       Mat m = new Mat(img.height(), img.width(), CV_32FC(img.channels()), new FloatPointer(img.pixels()));
       if (img.channels() == 3 && channels == 1) {
@@ -100,14 +107,12 @@ public final class Preprocessing {
         m = r;
       }
       int c = m.channels();
-      hwc = new float[height * width * c];
-      java.nio.FloatBuffer fb = (m.isContinuous() ? m : m.clone()).createBuffer();
-      fb.get(hwc);
+      java.nio.FloatBuffer hwc = (m.isContinuous() ? m : m.clone()).createBuffer();  // a view of the Mat
       for (int ch = 0; ch < channels; ch++) {
         int src = c == 1 ? 0 : channelOrder == ChannelOrder.BGR ? 2 - ch : ch;  // gray to RGB: replicate
         float mu = mean[ch], inv = 1f / std[ch], k = inputScale;
         int base = offset + ch * height * width;
-        for (int i = 0; i < height * width; i++) out[base + i] = (hwc[i * c + src] * k - mu) * inv;
+        for (int i = 0; i < height * width; i++) out.put(base + i, (hwc.get(i * c + src) * k - mu) * inv);
       }
     }
   }

@@ -2,9 +2,10 @@ package dev.tve.kernel;
 
 import static dev.tve.kernel.NativeKernelLibrary.*;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -19,9 +20,9 @@ import org.bytedeco.javacpp.PointerScope;
  * }</pre>
  *
  * <p>Zero-copy for direct buffers, native pointers and CPU tensors; arrays are copied into native
- * memory for the call. All native memory of a call lives in its own {@link PointerScope} and is
- * freed when the call returns. Stateless and reentrant: one instance may be called from many
- * threads at once.
+ * memory for the call, in its own {@link PointerScope}, freed when the call returns. The call's
+ * arguments go through a small per-thread block that is reused (a few KB a thread, freed with the
+ * thread). Reentrant: one instance may be called from many threads at once.
  */
 public final class NativeKernel implements ProjectionKernel {
   private static final Throwable LOAD_ERROR = tryLoad();
@@ -159,75 +160,116 @@ public final class NativeKernel implements ProjectionKernel {
     int n = Math.toIntExact(req.outputSize());
     int[] rows = req.targets().rowsUnsafe();
     int[] foils = req.targets().foilsUnsafe();
-    // One untracked block per call for the structs, targets and outputs: JavaCPP's tracked
-    // allocations cost microseconds each, which shows on small batches. Freed in finally.
-    long projBytes = align(Loader.sizeof(Projection.class)), resBytes = align(Loader.sizeof(Result.class));
-    long intBytes = align(4L * rows.length), outBytes = align(4L * n);
-    long total = projBytes + resBytes + intBytes * (foils == null ? 1 : 2)
-        + (into ? 0 : outBytes * ((req.wantRaw() ? 1 : 0) + (req.wantMap() ? 1 : 0)));
-    Pointer block = Pointer.malloc(total);
-    if (block == null || block.isNull()) throw new OutOfMemoryError("tve: cannot allocate " + total + " native bytes");
-    try (PointerScope scope = new PointerScope()) {
-      Pointer.memset(block, 0, projBytes + resBytes);
-      long at = 0;
-      Projection a = new Projection(slice(block, at));
-      at += projBytes;
-      Result r = new Result(slice(block, at));
-      at += resBytes;
-      IntPointer targets = new IntPointer(slice(block, at)).put(rows);
+    long intBytes = CallBlock.align(4L * rows.length), outBytes = CallBlock.align(4L * n);
+    int wantRaw = !into && req.wantRaw() ? 1 : 0, wantMap = !into && req.wantMap() ? 1 : 0;
+    CallBlock blk = CallBlock.get(CallBlock.FIXED + intBytes * (foils == null ? 1 : 2) + outBytes * (wantRaw + wantMap));
+    ByteBuffer m = blk.bytes;
+    long at = CallBlock.FIXED;
+    long targets = blk.address + at;
+    m.asIntBuffer().put((int) (at / 4), rows);
+    at += intBytes;
+    long foilAddr = 0;
+    if (foils != null) {
+      foilAddr = blk.address + at;
+      m.asIntBuffer().put((int) (at / 4), foils);
       at += intBytes;
-      IntPointer foilPtr = null;
-      if (foils != null) {
-        foilPtr = new IntPointer(slice(block, at)).put(foils);
-        at += intBytes;
-      }
-      FloatPointer outRaw = null, outMap = null;
+    }
+    long outRaw = 0, outMap = 0, rawAt = at, mapAt = at + outBytes * wantRaw;
+    try (PointerScope scope = new PointerScope()) {  // native copies of array-backed views, if any
       if (into) {
-        outRaw = rawInto == null ? null : new FloatPointer(rawInto);
-        outMap = mapInto == null ? null : new FloatPointer(mapInto);
+        outRaw = rawInto == null ? 0 : new FloatPointer(rawInto).address();
+        outMap = mapInto == null ? 0 : new FloatPointer(mapInto).address();
       } else {
-        if (req.wantRaw()) {
-          outRaw = new FloatPointer(slice(block, at));
-          at += outBytes;
-        }
-        if (req.wantMap()) outMap = new FloatPointer(slice(block, at));
+        outRaw = wantRaw == 1 ? blk.address + rawAt : 0;
+        outMap = wantMap == 1 ? blk.address + mapAt : 0;
       }
-      a.e_pos(req.ePos() == null ? null : req.ePos().nativePointer())
-          .e_neg(req.eNeg() == null ? null : req.eNeg().nativePointer())
-          .weight(req.head().weight().nativePointer())
-          .bias(req.head().bias() == null ? null : req.head().bias().nativePointer())
-          .targets(targets).foils(foilPtr)
-          .out_raw(outRaw).out_map(outMap)
-          .batch(req.batch()).rows(o.rows()).dim(req.dim()).classes(req.head().classes()).k(req.targets().k())
-          .grid(o.grid()).cls_row(o.clsRow().code)
-          .lambda_pos(o.lambdaPos()).lambda_neg(o.lambdaNeg())
-          .smooth_radius(o.smoothRadius()).normalization(o.normalization().code).epsilon(o.epsilon())
-          .memory(TVE_MEMORY_HOST).backend(backend).isa(isa.code).threads(threads);
-      int rc = tve_project(a, r);
-      if (rc != TVE_OK) throw error(rc, r, req);
-      if (into) return null;
-      float[] raw = null, map = null;
-      if (outRaw != null) {
-        raw = new float[n];
-        outRaw.get(raw);
-      }
-      if (outMap != null) {
-        map = new float[n];
-        outMap.get(map);
-      }
-      return new ProjectionResult(req.batch(), req.targets().k(), o.grid(), raw, map, name);
-    } finally {
-      Pointer.free(block);
+      // The struct is written from Java through the block's buffer: one field setter is one JNI
+      // call, and two dozen of them were most of a call's fixed cost.
+      Fields f = FIELDS;
+      m.putLong(f.ePos, address(req.ePos())).putLong(f.eNeg, address(req.eNeg()))
+          .putLong(f.weight, req.head().weight().nativePointer().address()).putLong(f.bias, address(req.head().bias()))
+          .putLong(f.targets, targets).putLong(f.foils, foilAddr).putLong(f.outRaw, outRaw).putLong(f.outMap, outMap)
+          .putLong(f.batch, req.batch()).putLong(f.rows, o.rows()).putLong(f.dim, req.dim()).putLong(f.classes, req.head().classes())
+          .putLong(f.k, req.targets().k()).putInt(f.grid, o.grid()).putInt(f.clsRow, o.clsRow().code)
+          .putFloat(f.lambdaPos, o.lambdaPos()).putFloat(f.lambdaNeg, o.lambdaNeg()).putInt(f.smoothRadius, o.smoothRadius())
+          .putInt(f.normalization, o.normalization().code).putFloat(f.epsilon, o.epsilon()).putInt(f.memory, TVE_MEMORY_HOST)
+          .putInt(f.backend, backend).putInt(f.isa, isa.code).putInt(f.threads, threads);
+      int rc = tve_project(blk.args, blk.result);
+      if (rc != TVE_OK) throw error(rc, blk.result, req);
+    }
+    if (into) return null;
+    float[] raw = null, map = null;
+    if (wantRaw == 1) {
+      raw = new float[n];
+      m.asFloatBuffer().get((int) (rawAt / 4), raw);
+    }
+    if (wantMap == 1) {
+      map = new float[n];
+      m.asFloatBuffer().get((int) (mapAt / 4), map);
+    }
+    return new ProjectionResult(req.batch(), req.targets().k(), o.grid(), raw, map, name);
+  }
+
+  private static long address(FloatView v) {
+    return v == null ? 0 : v.nativePointer().address();
+  }
+
+  /** Byte offsets of struct tve_projection's fields, from the generated binding. */
+  private record Fields(int ePos, int eNeg, int weight, int bias, int targets, int foils, int outRaw, int outMap, int batch,
+      int rows, int dim, int classes, int k, int grid, int clsRow, int lambdaPos, int lambdaNeg, int smoothRadius,
+      int normalization, int epsilon, int memory, int backend, int isa, int threads) {
+    static Fields load() {
+      java.util.function.ToIntFunction<String> at = name -> {
+        int off = Math.toIntExact(Loader.offsetof(Projection.class, name));
+        if (off < 0) throw new IllegalStateException("tve_projection." + name + ": no offset in the binding");
+        return off;
+      };
+      return new Fields(at.applyAsInt("e_pos"), at.applyAsInt("e_neg"), at.applyAsInt("weight"), at.applyAsInt("bias"),
+          at.applyAsInt("targets"), at.applyAsInt("foils"), at.applyAsInt("out_raw"), at.applyAsInt("out_map"),
+          at.applyAsInt("batch"), at.applyAsInt("rows"), at.applyAsInt("dim"), at.applyAsInt("classes"), at.applyAsInt("k"),
+          at.applyAsInt("grid"), at.applyAsInt("cls_row"), at.applyAsInt("lambda_pos"), at.applyAsInt("lambda_neg"),
+          at.applyAsInt("smooth_radius"), at.applyAsInt("normalization"), at.applyAsInt("epsilon"), at.applyAsInt("memory"),
+          at.applyAsInt("backend"), at.applyAsInt("isa"), at.applyAsInt("threads"));
     }
   }
 
-  private static long align(long bytes) {
-    return (bytes + 63) & ~63L;
-  }
+  private static final Fields FIELDS = LOAD_ERROR == null ? Fields.load() : null;
 
-  /** A pointer {@code offset} bytes into {@code block}, at position 0 (typed views copy it). */
-  private static Pointer slice(Pointer block, long offset) {
-    return new Offset(block, offset);
+  /**
+   * Per thread, native memory for a call's structs, target rows and outputs, reused from call to
+   * call (an allocation and a free per call showed on small batches) and grown when a call needs
+   * more. A direct buffer: the JVM frees it with the thread.
+   */
+  private static final class CallBlock {
+    static final long PROJECTION = align(Loader.sizeof(Projection.class)), RESULT = align(Loader.sizeof(Result.class));
+    static final long FIXED = PROJECTION + RESULT;
+    private static final ThreadLocal<CallBlock> BLOCKS = new ThreadLocal<>();
+
+    final ByteBuffer bytes;
+    final long address;
+    final Projection args;
+    final Result result;
+
+    private CallBlock(long capacity) {
+      bytes = ByteBuffer.allocateDirect(Math.toIntExact(capacity)).order(ByteOrder.nativeOrder());
+      Pointer p = new Pointer(bytes);
+      address = p.address();
+      args = new Projection(p);
+      result = new Result(new Offset(p, PROJECTION));
+    }
+
+    static CallBlock get(long bytes) {
+      CallBlock b = BLOCKS.get();
+      if (b == null || b.bytes.capacity() < bytes) {
+        b = new CallBlock(Math.max(bytes, 4096));
+        BLOCKS.set(b);
+      }
+      return b;
+    }
+
+    static long align(long bytes) {
+      return (bytes + 63) & ~63L;
+    }
   }
 
   private static final class Offset extends Pointer {
