@@ -138,7 +138,7 @@ public final class ProjectionSuite {
     }
     if (!Double.isNaN(callNs)) {
       md.append(String.format(Locale.ROOT, "Per-call overhead: %.0f ns +- %.0f per call (projectInto on 1 image, 1 patch, "
-          + "D = 16, no post-processing, auto ISA, 2 threads: JNI, the argument block, waking the thread team, the result check).%n%n",
+          + "D = 16, no post-processing, auto ISA, 2 threads asked for: a call this small runs on the calling thread; JNI, the argument block, the result check).%n%n",
           callNs, callErr));
     }
     for (Map.Entry<String, Map<String, Score>> e : byShape.entrySet()) {
