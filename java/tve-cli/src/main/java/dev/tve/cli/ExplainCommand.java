@@ -9,10 +9,8 @@ import dev.tve.explain.Methods;
 import dev.tve.explain.TargetSpec;
 import dev.tve.model.ExplainedOutput;
 import dev.tve.model.Head;
-import dev.tve.model.ModelCard;
 import dev.tve.runtime.Settings;
 import dev.tve.runtime.ThreadPolicy;
-import dev.tve.runtime.Version;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,18 +64,6 @@ public final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "7", description = "Seed of the methods' random draws (RISE masks, KernelSHAP coalitions; default 7).")
   long seed;
 
-  static java.util.Map<String, Object> provenance(ModelCard model, dev.tve.explain.ExplainerCard explainer) {
-    java.util.Map<String, Object> p = new java.util.LinkedHashMap<>();
-    p.put("modelWeightsSha256", model.weightsSha256());
-    if (explainer != null) {
-      p.put("explainerWeightsSha256", explainer.weightsSha256());
-      p.put("explainerSeed", explainer.training() == null ? null : explainer.training().seed());
-      p.put("verifySeed", "per batch: hash of its first file's path");
-    }
-    p.put("version", Version.VERSION);
-    return p;
-  }
-
   private static String choice(String v, String option, String... allowed) {
     for (String a : allowed) if (a.equalsIgnoreCase(v.strip())) return a;
     throw new IllegalArgumentException(option + " " + v + ": " + String.join(" or ", allowed));
@@ -127,7 +113,7 @@ public final class ExplainCommand implements Callable<Integer> {
             System.err.println("tve explain: failed " + f.key() + ": " + f.reason());
           })
           .optVerify(verify, ec == null ? 1 : ec.radius(), ec == null ? Double.NaN : ec.imageCosineP05())
-          .optProvenance(provenance(tve.model().card(), ec))
+          .optProvenance(dev.tve.batch.OutputSchema.provenance(tve.model().card(), ec))
           .build().run(inputs);
       bar.done();
       System.out.printf("done %d images, skipped %d (done before), failed %d, in %.1f s; wrote %s%s%n", s.explained(), s.skipped(), s.failed(),

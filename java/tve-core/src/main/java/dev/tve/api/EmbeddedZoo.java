@@ -27,8 +27,12 @@ import java.util.stream.Stream;
  * folder keyed by its content hash (setting {@code tve.cache.dir}, default {@code ~/.cache/tve}):
  * libtorch loads weights from files. Unpacking goes to a temporary folder renamed into place, so
  * processes starting together never see a half-written zoo.
+ *
+ * <pre>{@code
+ * Path model = EmbeddedZoo.locate().resolve("scene-vit");   // and .resolve("explainer")
+ * }</pre>
  */
-final class EmbeddedZoo {
+public final class EmbeddedZoo {
   static final String RESOURCE = "/dev/tve/zoo";
 
   private static Path located;
@@ -36,7 +40,7 @@ final class EmbeddedZoo {
   private EmbeddedZoo() {}
 
   /** @return the unpacked zoo folder (holding scene-vit/ and explainer/), found once per process */
-  static synchronized Path locate() {
+  public static synchronized Path locate() {
     if (located != null && Files.isRegularFile(located.resolve(".complete"))) return located;
     located = unpackEmbedded();
     return located;

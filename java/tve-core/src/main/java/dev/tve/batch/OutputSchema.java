@@ -44,6 +44,27 @@ public final class OutputSchema {
   private OutputSchema() {}
 
   /**
+   * The provenance every output records beside the run's method settings: the model's and the
+   * explainer's weight hashes, the explainer's training seed, how --verify seeds its draws, the
+   * engine's version.
+   *
+   * @param model the model's card
+   * @param explainer the explainer's card, or null (classic methods)
+   * @return the entries, in order
+   */
+  public static Map<String, Object> provenance(dev.tve.model.ModelCard model, dev.tve.explain.ExplainerCard explainer) {
+    Map<String, Object> p = new java.util.LinkedHashMap<>();
+    p.put("modelWeightsSha256", model.weightsSha256());
+    if (explainer != null) {
+      p.put("explainerWeightsSha256", explainer.weightsSha256());
+      p.put("explainerSeed", explainer.training() == null ? null : explainer.training().seed());
+      p.put("verifySeed", "per batch: hash of its first file's path");
+    }
+    p.put("version", dev.tve.runtime.Version.VERSION);
+    return p;
+  }
+
+  /**
    * The header line.
    *
    * @param settings the run's settings
