@@ -1,0 +1,127 @@
+package dev.tve.spark;
+
+import dev.tve.api.EncodedImage;
+import dev.tve.api.ExplainOptions;
+import dev.tve.api.Explanation;
+import dev.tve.api.Tve;
+import dev.tve.batch.Manifest;
+import dev.tve.batch.OutputSchema;
+import dev.tve.model.ExplainedOutput;
+import dev.tve.explain.Explainer;
+import dev.tve.explain.MethodSettings;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.function.Consumer;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.Row;
+
+/**
+ * One partition's rows through the executor's engine, a batch at a time as Spark pulls them: memory
+ * holds one batch of images and its rows, however large the partition.
+ */
+final class ExplainPartition implements Iterator<Row> {
+  /** Test hook: called with the task's context before a partition starts (to inject a failure). */
+  static volatile Consumer<TaskContext> beforePartition;
+
+  private final Iterator<Row> in;
+  private final JobSettings s;
+  private final int pathIdx, contentIdx;
+  private final ArrayDeque<Row> ready = new ArrayDeque<>();
+  private Tve tve;
+  private ExplainOptions options;
+  private String provenance;
+  private org.apache.hadoop.conf.Configuration hadoop;
+
+  /** Files larger than this are refused before they are read (an encoded image is far smaller). */
+  static final long MAX_BYTES = 1L << 30;
+
+  ExplainPartition(Iterator<Row> in, JobSettings s, int pathIdx, int contentIdx) {
+    this.in = in;
+    this.s = s;
+    this.pathIdx = pathIdx;
+    this.contentIdx = contentIdx;
+    Consumer<TaskContext> hook = beforePartition;
+    if (hook != null) hook.accept(TaskContext.get());
+  }
+
+  @Override
+  public boolean hasNext() {
+    while (ready.isEmpty() && in.hasNext()) nextBatch();
+    return !ready.isEmpty();
+  }
+
+  @Override
+  public Row next() {
+    if (!hasNext()) throw new NoSuchElementException();
+    return ready.poll();
+  }
+
+  private void nextBatch() {
+    if (tve == null) open();
+    List<EncodedImage> batch = new ArrayList<>(s.batchSize());
+    while (batch.size() < s.batchSize() && in.hasNext()) {
+      Row r = in.next();
+      String name = r.isNullAt(pathIdx) ? "(no path)" : r.get(pathIdx).toString();
+      try {
+        byte[] bytes = contentIdx >= 0 ? (byte[]) r.get(contentIdx) : read(name);
+        if (bytes == null) throw new IOException("no content");
+        batch.add(new EncodedImage(name, bytes));
+      } catch (IOException | RuntimeException e) {
+        ready.add(AttributionRows.failed(name, "cannot read: " + e.getMessage(), provenance));
+      }
+    }
+    for (Explanation e : tve.explainEncoded(batch, options)) ready.addAll(AttributionRows.of(e, provenance));
+  }
+
+  private void open() {
+    tve = ExecutorEngines.get(s);
+    options = ExplainOptions.builder().optMethod(s.method()).optHeads(s.heads()).optTarget(s.target())
+        .optSettings(MethodSettings.builder().optOutput(ExplainedOutput.valueOf(s.output().toUpperCase(Locale.ROOT))).optSeed(s.seed()).build())
+        .optBatchSize(s.batchSize()).build();
+    provenance = provenance(tve, options);
+  }
+
+  /** The manifest header's settings for this job: method and its parameters, target, heads, seed, hashes, version. */
+  static String provenance(Tve tve, ExplainOptions options) {
+    Explainer e = tve.explainer(options);
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("method", e.name());
+    p.put("target", options.target().toString());
+    List<String> heads = new ArrayList<>();
+    if (options.heads().isEmpty()) heads.add(tve.defaultHead().name());
+    else for (String h : options.heads()) heads.add(tve.model().head(h).name());
+    p.put("heads", heads);
+    p.putAll(e.parameters());
+    p.putAll(OutputSchema.provenance(tve.model().card(), tve.explainer() == null ? null : tve.explainer().card()));
+    try {
+      return Manifest.json().writeValueAsString(OutputSchema.header(p));
+    } catch (IOException ex) {
+      throw new IllegalStateException("tve-spark: provenance: " + ex.getMessage(), ex);
+    }
+  }
+
+  /** A path column's file, through its Hadoop file system (local, file:, hdfs:, s3a:, ...). */
+  private byte[] read(String name) throws IOException {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(name);
+    if (hadoop == null) hadoop = new org.apache.hadoop.conf.Configuration();
+    org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(hadoop);
+    org.apache.hadoop.fs.FileStatus st;
+    try {
+      st = fs.getFileStatus(p);
+    } catch (java.io.FileNotFoundException e) {
+      throw new IOException("no such file");
+    }
+    if (st.isDirectory()) throw new IOException("a folder");
+    if (st.getLen() > MAX_BYTES) throw new IOException(st.getLen() + " bytes (more than " + MAX_BYTES + ")");
+    try (java.io.InputStream in = fs.open(p)) {
+      return in.readAllBytes();
+    }
+  }
+}

@@ -1,0 +1,218 @@
+package dev.tve.spark;
+
+import dev.tve.batch.OutputSchema;
+import dev.tve.image.ImageFolder;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/**
+ * {@code tve spark-explain}: images (files and folders, local or any Hadoop file system) through
+ * {@link TveTransformer} on Spark, written as Parquet in the batch output schema. Runs in-process
+ * ({@code --master local[*]}, the launcher's way) or under {@code spark-submit --class
+ * dev.tve.spark.SparkExplain} on a cluster.
+ *
+ * <pre>
+ * tve spark-explain samples --out runs/spark-maps                 # local[*], the embedded zoo
+ * tve spark-explain hdfs:///images --out hdfs:///maps --model /shared/scene-vit --explainer /shared/explainer
+ * </pre>
+ *
+ * Exit status: 0 every image explained; 1 some images failed (each a row with its error, listed
+ * on stderr); 2 bad arguments or a failed job (nothing written, or Spark's output left uncommitted).
+ */
+public final class SparkExplain {
+  private SparkExplain() {}
+
+  static final String USAGE = String.join("\n",
+      "usage: tve spark-explain INPUT... --out OUT [options]",
+      "  INPUT              image files or folders (walked recursively), local paths or URIs (hdfs:, s3a:, file:)",
+      "  --out OUT          Parquet output folder (must not exist unless --overwrite)",
+      "  --master M         Spark master (default: local[*] when not under spark-submit)",
+      "  --model DIR        model folder (default: the embedded zoo); shipped files: its name, see README",
+      "  --explainer DIR    explainer folder (default: the zoo's with the embedded model)",
+      "  --method M         attribution method (default tve)",
+      "  --head H[,H...]    heads (default: the model's default head)",
+      "  --target T         pred, topk:K, all, class:N, ... (default pred)",
+      "  --output O         logit (default) or probability",
+      "  --seed S           seed of the methods' random draws (default 7)",
+      "  --batch N          images per explainer call (default 64)",
+      "  --threads N        libtorch threads per executor JVM (default 1)",
+      "  --partitions N     input partitions (default: 2 per core of the cluster)",
+      "  --partition-by C   output partition columns, comma-separated (e.g. head,status)",
+      "  --overwrite        replace OUT");
+
+  /** Parsed arguments. */
+  record Args(List<String> inputs, String out, String master, String model, String explainer, String method, String heads, String target,
+      String output, long seed, int batch, int threads, int partitions, List<String> partitionBy, boolean overwrite) {
+
+    static Args parse(String[] a) {
+      List<String> inputs = new ArrayList<>();
+      String out = null, master = null, model = "", explainer = "", method = "tve", heads = "", target = "pred", output = "logit";
+      long seed = 7;
+      int batch = 64, threads = 1, partitions = 0;
+      List<String> partitionBy = List.of();
+      boolean overwrite = false;
+      for (int i = 0; i < a.length; i++) {
+        String k = a[i];
+        if (!k.startsWith("--")) {
+          inputs.add(k);
+          continue;
+        }
+        if (k.equals("--overwrite")) {
+          overwrite = true;
+          continue;
+        }
+        if (i + 1 >= a.length) throw new IllegalArgumentException(k + ": needs a value");
+        String v = a[++i];
+        switch (k) {
+          case "--out" -> out = v;
+          case "--master" -> master = v;
+          case "--model" -> model = v;
+          case "--explainer" -> explainer = v;
+          case "--method" -> method = v;
+          case "--head", "--heads" -> heads = v;
+          case "--target" -> target = v;
+          case "--output" -> output = v.toLowerCase(Locale.ROOT);
+          case "--seed" -> seed = Long.parseLong(v);
+          case "--batch" -> batch = positive(k, v);
+          case "--threads" -> threads = Integer.parseInt(v);
+          case "--partitions" -> partitions = positive(k, v);
+          case "--partition-by" -> partitionBy = List.of(v.split(","));
+          default -> throw new IllegalArgumentException("unknown option " + k);
+        }
+      }
+      if (inputs.isEmpty()) throw new IllegalArgumentException("no INPUT");
+      if (out == null) throw new IllegalArgumentException("--out is required");
+      if (!output.equals("logit") && !output.equals("probability")) throw new IllegalArgumentException("--output " + output + ": logit or probability");
+      return new Args(inputs, out, master, model, explainer, method, heads, target, output, seed, batch, threads, partitions, partitionBy, overwrite);
+    }
+
+    private static int positive(String k, String v) {
+      int n = Integer.parseInt(v);
+      if (n < 1) throw new IllegalArgumentException(k + " " + v + ": at least 1");
+      return n;
+    }
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs the command; returns the exit status. */
+  static int run(String[] argv, PrintStream out, PrintStream err) {
+    if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h")) {
+      out.println(USAGE);
+      return argv.length == 0 ? 2 : 0;
+    }
+    Args a;
+    try {
+      a = Args.parse(argv);
+    } catch (IllegalArgumentException e) {
+      err.println("tve spark-explain: " + e.getMessage());
+      err.println(USAGE);
+      return 2;
+    }
+    if (!a.overwrite() && isLocal(a.out()) && Files.exists(Path.of(a.out()))) {
+      err.println("tve spark-explain: " + a.out() + " exists (--overwrite replaces it); nothing was written.");
+      return 2;
+    }
+    long t0 = System.nanoTime();
+    SparkSession.Builder b = SparkSession.builder().appName("tve spark-explain");
+    if (a.master() != null) b.master(a.master());
+    else if (System.getProperty("spark.master") == null) b.master("local[*]");
+    SparkSession spark = b.getOrCreate();
+    try {
+      spark.sparkContext().setLogLevel("WARN");
+      TveTransformer t = new TveTransformer().setContentCol("").setModelDir(a.model()).setExplainerDir(a.explainer()).setMethod(a.method()).setHeads(a.heads())
+          .setTarget(a.target()).setOutput(a.output()).setSeed(a.seed()).setBatchSize(a.batch()).setTorchThreads(a.threads());
+      Dataset<Row> images = images(spark, a.inputs());
+      int parts = a.partitions() > 0 ? a.partitions() : 2 * spark.sparkContext().defaultParallelism();
+      images = images.repartition(parts);
+      Dataset<Row> rows = t.transform(images);
+      var w = rows.write().mode(a.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
+      if (!a.partitionBy().isEmpty()) w = w.partitionBy(a.partitionBy().toArray(new String[0]));
+      w.parquet(a.out());
+      return summarise(spark.read().parquet(a.out()), a.out(), (System.nanoTime() - t0) / 1e9, out, err);
+    } catch (RuntimeException e) {
+      err.println("tve spark-explain: " + rootMessage(e) + "; the output is not complete.");
+      return 2;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /**
+   * The image files under the inputs (folders walked recursively, image extensions only; a file
+   * named directly is taken whatever its name), listed on the driver with the inputs' file systems,
+   * as rows of one column {@code path}: the executors read the bytes. Every file is a row, so every
+   * file gets an output row (Spark's binaryFile source drops empty files without a word); a missing
+   * input is a row too, and fails on its own. A file named twice is one row.
+   */
+  static Dataset<Row> images(SparkSession spark, List<String> inputs) {
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    java.util.LinkedHashSet<String> files = new java.util.LinkedHashSet<>();
+    for (String in : inputs) {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(in);
+      try {
+        org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
+        org.apache.hadoop.fs.Path q = fs.makeQualified(p);
+        if (!fs.exists(q) || !fs.getFileStatus(q).isDirectory()) {
+          files.add(q.toString());
+          continue;
+        }
+        org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(q, true);
+        List<String> found = new ArrayList<>();
+        while (it.hasNext()) {
+          org.apache.hadoop.fs.Path f = it.next().getPath();
+          if (ImageFolder.isImageName(Path.of(f.getName()))) found.add(f.toString());
+        }
+        java.util.Collections.sort(found);
+        files.addAll(found);
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("tve-spark: cannot list " + in + ": " + e.getMessage(), e);
+      }
+    }
+    List<Row> rows = new ArrayList<>(files.size());
+    for (String f : files) rows.add(org.apache.spark.sql.RowFactory.create(f));
+    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType().add("path", "string", false);
+    return spark.createDataFrame(rows, schema);
+  }
+
+  private static int summarise(Dataset<Row> written, String where, double seconds, PrintStream out, PrintStream err) {
+    Dataset<Row> perFile = written.groupBy(AttributionRows.FILE).agg(functions.first(AttributionRows.STATUS).as(AttributionRows.STATUS),
+        functions.first(AttributionRows.ERROR).as(AttributionRows.ERROR), functions.count("*").as("rows"));
+    long done = perFile.filter(functions.col(AttributionRows.STATUS).equalTo(OutputSchema.DONE)).count();
+    Dataset<Row> failed = perFile.filter(functions.col(AttributionRows.STATUS).equalTo(OutputSchema.FAILED));
+    long nFailed = failed.count();
+    for (Row r : failed.orderBy(AttributionRows.FILE).limit(20).collectAsList()) {
+      err.println("tve spark-explain: failed " + r.getString(0) + ": " + r.getString(2));
+    }
+    if (nFailed > 20) err.println("tve spark-explain: ... and " + (nFailed - 20) + " more failed (status = 'failed' in the output)");
+    long maps = written.filter(functions.col(AttributionRows.STATUS).equalTo(OutputSchema.DONE)).count();
+    out.printf(Locale.ROOT, "done %d images (%d maps), failed %d, in %.1f s; wrote %s%n", done, maps, nFailed, seconds, where);
+    return nFailed > 0 ? 1 : 0;
+  }
+
+  private static boolean isLocal(String out) {
+    return !out.contains("://") && !out.startsWith("hdfs:") && !out.startsWith("s3a:") && !out.startsWith("gs:");
+  }
+
+  /** Our own reason when an executor gave one (Spark wraps it in its job-abort text), else Spark's first line. */
+  static String rootMessage(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      int at = m == null ? -1 : m.indexOf("tve-spark: ");
+      if (at >= 0) return m.substring(at + "tve-spark: ".length()).lines().findFirst().orElse("");
+    }
+    String msg = e.getMessage();
+    return msg == null ? e.toString() : msg.lines().findFirst().orElse(msg);
+  }
+}
