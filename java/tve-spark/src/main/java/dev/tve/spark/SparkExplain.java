@@ -136,11 +136,13 @@ public final class SparkExplain {
       Dataset<Row> images = images(spark, a.inputs());
       int parts = a.partitions() > 0 ? a.partitions() : 2 * spark.sparkContext().defaultParallelism();
       images = images.repartition(parts);
+      long t1 = System.nanoTime();
       Dataset<Row> rows = t.transform(images);
       var w = rows.write().mode(a.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
       if (!a.partitionBy().isEmpty()) w = w.partitionBy(a.partitionBy().toArray(new String[0]));
       w.parquet(a.out());
-      return summarise(spark.read().parquet(a.out()), a.out(), (System.nanoTime() - t0) / 1e9, out, err);
+      double job = (System.nanoTime() - t1) / 1e9;
+      return summarise(spark.read().parquet(a.out()), a.out(), (System.nanoTime() - t0) / 1e9, job, out, err);
     } catch (RuntimeException e) {
       err.println("tve spark-explain: " + rootMessage(e) + "; the output is not complete.");
       return 2;
@@ -186,7 +188,8 @@ public final class SparkExplain {
     return spark.createDataFrame(rows, schema);
   }
 
-  private static int summarise(Dataset<Row> written, String where, double seconds, PrintStream out, PrintStream err) {
+  /** Counts and failures from the written output; {@code job}: the explain-and-write job alone (no session start, listing or summary). */
+  private static int summarise(Dataset<Row> written, String where, double seconds, double job, PrintStream out, PrintStream err) {
     Dataset<Row> perFile = written.groupBy(AttributionRows.FILE).agg(functions.first(AttributionRows.STATUS).as(AttributionRows.STATUS),
         functions.first(AttributionRows.ERROR).as(AttributionRows.ERROR), functions.count("*").as("rows"));
     long done = perFile.filter(functions.col(AttributionRows.STATUS).equalTo(OutputSchema.DONE)).count();
@@ -197,7 +200,8 @@ public final class SparkExplain {
     }
     if (nFailed > 20) err.println("tve spark-explain: ... and " + (nFailed - 20) + " more failed (status = 'failed' in the output)");
     long maps = written.filter(functions.col(AttributionRows.STATUS).equalTo(OutputSchema.DONE)).count();
-    out.printf(Locale.ROOT, "done %d images (%d maps), failed %d, in %.1f s; wrote %s%n", done, maps, nFailed, seconds, where);
+    out.printf(Locale.ROOT, "done %d images (%d maps), failed %d, in %.1f s (job %.1f s, %.1f img/s); wrote %s%n", done, maps, nFailed, seconds,
+        job, (done + nFailed) / job, where);
     return nFailed > 0 ? 1 : 0;
   }
 
