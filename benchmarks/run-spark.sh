@@ -22,11 +22,14 @@ rm -rf "$W/out-cli"
 ./tve explain "$W/scenes" --batch 64 --threads 1 --outputs maps --montage 0 --out "$W/out-cli" > "$W/cli.log" 2> "$W/cli.err"
 rm -rf "$W/out-cli"
 
-# Spark, local[2]: two task threads sharing one engine in one JVM; RSS of that JVM every 2 s.
+# Spark, local[2]: two task threads sharing one engine in one JVM, its heap bounded as an executor's
+# would be (spark.executor.memory); RSS of that JVM every 2 s.
+SPARK_HEAP="${SPARK_HEAP:--Xmx1g}"
 spark() {     # $1 label, then tve spark-explain options
   local label=$1; shift
   rm -rf "$W/out-$label"
-  ./tve spark-explain "$@" --out "$W/out-$label" --master 'local[2]' --batch 64 --threads 1 > "$W/$label.log" 2> "$W/$label.err" &
+  TVE_JAVA_OPTS="$SPARK_HEAP" ./tve spark-explain "$@" --out "$W/out-$label" --master 'local[2]' --batch 64 --threads 1 \
+    > "$W/$label.log" 2> "$W/$label.err" &
   local pid=$! t0
   t0=$(date +%s.%N)
   : > "$W/rss-$label.csv"
@@ -43,6 +46,6 @@ spark spark "$W/scenes"
 spark tve "$W/scenes-$K"
 spark kernel-shap "$W/scenes-$K" --method kernel-shap
 
-python3 benchmarks/spark/table.py "$W" "$N" "$K" > "$OUT.tmp"
+python3 benchmarks/spark/table.py "$W" "$N" "$K" "$SPARK_HEAP" > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 cat "$OUT"

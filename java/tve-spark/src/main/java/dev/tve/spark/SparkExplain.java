@@ -170,12 +170,8 @@ public final class SparkExplain {
           files.add(q.toString());
           continue;
         }
-        org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(q, true);
         List<String> found = new ArrayList<>();
-        while (it.hasNext()) {
-          org.apache.hadoop.fs.Path f = it.next().getPath();
-          if (ImageFolder.isImageName(Path.of(f.getName()))) found.add(f.toString());
-        }
+        walk(fs, q, found, 0);
         java.util.Collections.sort(found);
         files.addAll(found);
       } catch (java.io.IOException e) {
@@ -189,6 +185,22 @@ public final class SparkExplain {
   }
 
   /** Counts and failures from the written output; {@code job}: the explain-and-write job alone (no session start, listing or summary). */
+  /**
+   * Image files under a folder, recursively. Plain statuses, not {@code listFiles}' located ones:
+   * on the local file system those read each file's permissions by running a shell command (20,000
+   * files took about a minute).
+   */
+  private static void walk(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir, List<String> out, int depth)
+      throws java.io.IOException {
+    if (depth > 64) throw new java.io.IOException(dir + ": folders nested more than 64 deep (a link loop?)");
+    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.FileStatus> it = fs.listStatusIterator(dir);
+    while (it.hasNext()) {
+      org.apache.hadoop.fs.FileStatus st = it.next();
+      if (st.isDirectory()) walk(fs, st.getPath(), out, depth + 1);
+      else if (ImageFolder.isImageName(Path.of(st.getPath().getName()))) out.add(st.getPath().toString());
+    }
+  }
+
   private static int summarise(Dataset<Row> written, String where, double seconds, double job, PrintStream out, PrintStream err) {
     Dataset<Row> perFile = written.groupBy(AttributionRows.FILE).agg(functions.first(AttributionRows.STATUS).as(AttributionRows.STATUS),
         functions.first(AttributionRows.ERROR).as(AttributionRows.ERROR), functions.count("*").as("rows"));
