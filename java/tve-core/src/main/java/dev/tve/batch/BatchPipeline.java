@@ -223,6 +223,27 @@ public final class BatchPipeline {
 
   /** The decoded image at display size, with the region the model saw (its centre crop, when it crops). */
   private Display display(dev.tve.image.DecodedImage img) {
+    return display(img, pre, pictures);
+  }
+
+  /**
+   * The result with a decoded image as its display picture (within the pictures' size limits; grey
+   * for a grey model) and the region the model saw in it: what an overlay is drawn on.
+   *
+   * @param r a result without pixels
+   * @param img the image as decoded
+   * @param pre the model's preprocessing
+   * @param pictures the size limits
+   * @return the result with its picture
+   */
+  public static ImageResult withPicture(ImageResult r, dev.tve.image.DecodedImage img, Preprocessing pre, Pictures pictures) {
+    Display d = display(img, pre, pictures);
+    dev.tve.render.SignedOverlay.Picture p = d.picture();
+    return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), p.pixels(), p.channels(), p.height(), p.width(), d.region(), r.verifyCentres(),
+        r.verifyCosine(), r.trusted());
+  }
+
+  private static Display display(dev.tve.image.DecodedImage img, Preprocessing pre, Pictures pictures) {
     // A colour photo for a grey model is shown grey.
     dev.tve.render.SignedOverlay.Picture d = dev.tve.render.SignedOverlay.displayCopy(img.pixels(), img.height(), img.width(), img.channels(),
         pictures.maxSide(), pictures.minSide(), pre.channels() == 1);

@@ -180,32 +180,54 @@ public final class FileSink implements ResultSink {
 
   /** Draws and encodes one result's overlay (any thread). */
   private Rendered render(ImageResult r) throws IOException {
-    if (r.pixels() == null) throw new IllegalStateException("an overlay needs the result's display image (BatchPipeline.Builder#optPictures)");
     try (PointerScope scope = new PointerScope()) {
-      List<float[]> raws = new ArrayList<>();
-      List<String> captions = new ArrayList<>();
-      for (Attribution a : r.targets()) {
-        raws.add(centred(a.raw()));
-        captions.add(String.format(Locale.ROOT, "%s: %s%s %.2f", a.head(), a.targetName(), a.foil() >= 0 ? " vs " + a.foil() : "", a.targetProbability()));
-      }
-      float[] scales;
-      if (sharedScale) {
-        scales = new float[] {SignedOverlay.sharedScale(raws)};
-      } else {
-        scales = new float[raws.size()];
-        for (int i = 0; i < scales.length; i++) {
-          scales[i] = SignedOverlay.sharedScale(List.of(raws.get(i)));
-          captions.set(i, captions.get(i) + " (+-" + SignedOverlay.label(scales[i]).substring(1) + ")");   // each tile its own scale
-        }
-      }
-      int[] reg = r.region();
-      Mat row = overlay.row(r.pixels(), r.height(), r.width(), r.channels(), reg == null ? null : new org.bytedeco.opencv.opencv_core.Rect(reg[0],
-          reg[1], reg[2], reg[3]), raws, captions, r.grid(), scales, unit + " - median");
+      Mat row = row(overlay, r, sharedScale, unit);
       byte[] png = PngFiles.encode(row, out.resolve(overlayName(r.name())));
       if (montageTiles <= 0) return new Rendered(png, null);
       row.retainReference();                 // kept past this scope for the montage; released after writing
       return new Rendered(png, row);
     }
+  }
+
+  /**
+   * One result's overlay as PNG bytes, as {@code tve explain} draws it: every target side by side on
+   * the result's picture ({@link BatchPipeline#withPicture}), each map minus its median, diverging
+   * colours on one scale per image (or per target), captions and a colour bar. Any thread.
+   *
+   * @param r a result with its picture
+   * @param sharedScale one scale for all of the image's targets (else one per target)
+   * @param unit the explained output's name (for the colour bar)
+   * @return the PNG file's bytes
+   * @throws IOException when OpenCV cannot encode it
+   */
+  public static byte[] overlayPng(ImageResult r, boolean sharedScale, String unit) throws IOException {
+    try (PointerScope scope = new PointerScope()) {
+      return PngFiles.encode(row(new SignedOverlay(0.6), r, sharedScale, unit), Path.of(overlayName(r.name())));
+    }
+  }
+
+  /** The overlay image (in the caller's PointerScope). */
+  private static Mat row(SignedOverlay overlay, ImageResult r, boolean sharedScale, String unit) {
+    if (r.pixels() == null) throw new IllegalStateException("an overlay needs the result's display image (BatchPipeline.Builder#optPictures)");
+    List<float[]> raws = new ArrayList<>();
+    List<String> captions = new ArrayList<>();
+    for (Attribution a : r.targets()) {
+      raws.add(centred(a.raw()));
+      captions.add(String.format(Locale.ROOT, "%s: %s%s %.2f", a.head(), a.targetName(), a.foil() >= 0 ? " vs " + a.foil() : "", a.targetProbability()));
+    }
+    float[] scales;
+    if (sharedScale) {
+      scales = new float[] {SignedOverlay.sharedScale(raws)};
+    } else {
+      scales = new float[raws.size()];
+      for (int i = 0; i < scales.length; i++) {
+        scales[i] = SignedOverlay.sharedScale(List.of(raws.get(i)));
+        captions.set(i, captions.get(i) + " (+-" + SignedOverlay.label(scales[i]).substring(1) + ")");   // each tile its own scale
+      }
+    }
+    int[] reg = r.region();
+    return overlay.row(r.pixels(), r.height(), r.width(), r.channels(), reg == null ? null : new org.bytedeco.opencv.opencv_core.Rect(reg[0],
+        reg[1], reg[2], reg[3]), raws, captions, r.grid(), scales, unit + " - median");
   }
 
   /**

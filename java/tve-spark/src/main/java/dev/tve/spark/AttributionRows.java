@@ -1,6 +1,6 @@
 package dev.tve.spark;
 
-import dev.tve.api.Explanation;
+import dev.tve.batch.ImageResult;
 import dev.tve.batch.OutputSchema;
 import dev.tve.explain.Attribution;
 import java.util.ArrayList;
@@ -25,6 +25,7 @@ import org.apache.spark.sql.types.StructType;
  *       output's units (what {@code tve explain} writes to {@code .maps.npy});
  *   <li>{@code target_index}: the target's position among the image's targets (the map order of
  *       {@code .maps.npy});
+ *   <li>{@code overlay}: the image's overlay PNG (all its targets), when the job writes overlays;
  *   <li>{@code provenance}: the run's settings and hashes as JSON (the manifest header's {@code settings}).
  * </ul>
  */
@@ -34,7 +35,7 @@ public final class AttributionRows {
   public static final String FILE = OutputSchema.FILE, STATUS = OutputSchema.STATUS, ERROR = OutputSchema.ERROR, HEAD = OutputSchema.HEAD,
       CLASS = OutputSchema.CLASS, NAME = OutputSchema.NAME, FOIL = OutputSchema.FOIL, PROBABILITY = OutputSchema.PROBABILITY,
       TOP_PATCH = "top_patch", PREDICTED = "predicted", PREDICTED_NAME = "predicted_name", PREDICTED_PROBABILITY = "predicted_probability",
-      GRID = OutputSchema.GRID, MAP = "map", TARGET_INDEX = "target_index", PROVENANCE = "provenance";
+      GRID = OutputSchema.GRID, MAP = "map", TARGET_INDEX = "target_index", OVERLAY = OutputSchema.OVERLAY, PROVENANCE = "provenance";
 
   /** The rows' schema. */
   public static final StructType SCHEMA = new StructType(new StructField[] {
@@ -53,25 +54,23 @@ public final class AttributionRows {
       DataTypes.createStructField(PREDICTED_PROBABILITY, DataTypes.FloatType, true),
       DataTypes.createStructField(GRID, DataTypes.IntegerType, true),
       DataTypes.createStructField(MAP, DataTypes.createArrayType(DataTypes.FloatType, false), true),
+      DataTypes.createStructField(OVERLAY, DataTypes.StringType, true),
       DataTypes.createStructField(PROVENANCE, DataTypes.StringType, false)});
 
   /**
-   * The rows of one image: one per target, or one failed row (its error, or a non-finite value
-   * found in a map or probability: never a NaN in the output).
+   * The rows of one explained image, one per target.
    *
-   * @param e the image's explanation
+   * @param r the image's result (its maps finite: {@link ImageResult#nonFinite()} is null)
    * @param provenance the run's settings as JSON
+   * @param overlay the overlay written for it, or null
    * @return its rows
    */
-  public static List<Row> of(Explanation e, String provenance) {
-    if (!e.ok()) return List.of(failed(e.source(), e.error(), provenance));
-    String bad = nonFinite(e.attributions());
-    if (bad != null) return List.of(failed(e.source(), bad, provenance));
-    List<Row> rows = new ArrayList<>(e.attributions().size());
+  public static List<Row> done(ImageResult r, String provenance, String overlay) {
+    List<Row> rows = new ArrayList<>(r.targets().size());
     int t = 0;
-    for (Attribution a : e.attributions()) {
-      rows.add(RowFactory.create(e.source(), OutputSchema.DONE, null, a.head(), t++, a.target(), a.targetName(), a.foil() >= 0 ? a.foil() : null,
-          a.targetProbability(), a.topPatch(), a.predicted(), a.predictedName(), a.probability(), a.grid(), a.raw(), provenance));
+    for (Attribution a : r.targets()) {
+      rows.add(RowFactory.create(r.key(), OutputSchema.DONE, null, a.head(), t++, a.target(), a.targetName(), a.foil() >= 0 ? a.foil() : null,
+          a.targetProbability(), a.topPatch(), a.predicted(), a.predictedName(), a.probability(), a.grid(), a.raw(), overlay, provenance));
     }
     return rows;
   }
@@ -83,16 +82,7 @@ public final class AttributionRows {
    * @return its failed row
    */
   public static Row failed(String file, String reason, String provenance) {
-    return RowFactory.create(file, OutputSchema.FAILED, reason, null, null, null, null, null, null, null, null, null, null, null, null, provenance);
-  }
-
-  private static String nonFinite(List<Attribution> attributions) {
-    for (Attribution a : attributions) {
-      if (!Float.isFinite(a.targetProbability()) || !Float.isFinite(a.probability())) return "non-finite probability (head " + a.head() + ")";
-      for (float v : a.raw()) {
-        if (!Float.isFinite(v)) return "non-finite map value (head " + a.head() + ", class " + a.target() + ")";
-      }
-    }
-    return null;
+    return RowFactory.create(file, OutputSchema.FAILED, reason, null, null, null, null, null, null, null, null, null, null, null, null, null,
+        provenance);
   }
 }

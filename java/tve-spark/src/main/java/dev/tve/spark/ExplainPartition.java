@@ -4,6 +4,10 @@ import dev.tve.api.EncodedImage;
 import dev.tve.api.ExplainOptions;
 import dev.tve.api.Explanation;
 import dev.tve.api.Tve;
+import dev.tve.batch.BatchPipeline;
+import dev.tve.batch.FileSink;
+import dev.tve.batch.ImageResult;
+import dev.tve.batch.InputFiles;
 import dev.tve.batch.Manifest;
 import dev.tve.batch.OutputSchema;
 import dev.tve.model.ExplainedOutput;
@@ -38,6 +42,7 @@ final class ExplainPartition implements Iterator<Row> {
   private ExplainOptions options;
   private String provenance;
   private org.apache.hadoop.conf.Configuration hadoop;
+  private dev.tve.image.ImageDecoder decoder;
 
   /** Files larger than this are refused before they are read (an encoded image is far smaller). */
   static final long MAX_BYTES = 1L << 30;
@@ -77,7 +82,58 @@ final class ExplainPartition implements Iterator<Row> {
         ready.add(AttributionRows.failed(name, "cannot read: " + e.getMessage(), provenance));
       }
     }
-    for (Explanation e : tve.explainEncoded(batch, options)) ready.addAll(AttributionRows.of(e, provenance));
+    List<Explanation> explained = tve.explainEncoded(batch, options);
+    for (int i = 0; i < explained.size(); i++) {
+      Explanation e = explained.get(i);
+      if (!e.ok()) {
+        ready.add(AttributionRows.failed(e.source(), e.error(), provenance));
+        continue;
+      }
+      List<dev.tve.explain.Attribution> targets = e.attributions();
+      ImageResult r = new ImageResult(e.source(), InputFiles.outputName(e.source()), targets, targets.isEmpty() ? 0 : targets.get(0).grid(), null,
+          0, 0, 0, null, 0, Double.NaN, null);
+      String bad = r.nonFinite();
+      if (bad != null) {
+        ready.add(AttributionRows.failed(e.source(), bad, provenance));  // never a NaN in the output
+        continue;
+      }
+      String overlay = null;
+      if (!s.overlayDir().isEmpty()) {
+        try {
+          overlay = writeOverlay(r, batch.get(i).bytes());
+        } catch (IOException | RuntimeException ex) {
+          ready.add(AttributionRows.failed(e.source(), "overlay: " + ex.getMessage(), provenance));
+          continue;
+        }
+      }
+      ready.addAll(AttributionRows.done(r, provenance, overlay));
+    }
+  }
+
+  /**
+   * Draws the image's overlay as {@code tve explain} does (on the original image) and writes it
+   * under overlayDir as {@code NAME.overlay.png}: to a temporary file first, then renamed, so a
+   * killed or retried task never leaves a half-written picture.
+   */
+  private String writeOverlay(ImageResult r, byte[] encoded) throws IOException {
+    if (decoder == null) decoder = dev.tve.image.ImageDecoder.create();
+    dev.tve.image.DecodedImage img = decoder.decode(encoded, java.nio.file.Path.of(r.name()));
+    byte[] png = FileSink.overlayPng(BatchPipeline.withPicture(r, img, tve.preprocessing(), BatchPipeline.Pictures.ORIGINAL), true, s.output());
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(s.overlayDir());
+    if (hadoop == null) hadoop = new org.apache.hadoop.conf.Configuration();
+    org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(hadoop);
+    fs.setWriteChecksum(false);             // the local file system would add a .crc file beside each picture
+    org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(dir, r.name() + ".overlay.png");
+    TaskContext ctx = TaskContext.get();
+    org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, "." + r.name() + ".overlay.png." + (ctx == null ? 0 : ctx.taskAttemptId()) + ".tmp");
+    try (java.io.OutputStream out = fs.create(tmp, true)) {
+      out.write(png);
+    }
+    if (!fs.rename(tmp, dst)) {           // HDFS does not replace: a retried task's picture goes first
+      fs.delete(dst, false);
+      if (!fs.rename(tmp, dst)) throw new IOException("cannot rename " + tmp + " to " + dst);
+    }
+    return fs.makeQualified(dst).toString();
   }
 
   private void open() {

@@ -20,9 +20,10 @@ import java.util.List;
  * @param torchThreads libtorch threads per executor JVM
  * @param contentCol the column of encoded bytes ("" to read pathCol's files)
  * @param pathCol the column naming each image
+ * @param overlayDir where executors write overlay PNGs ("" for none)
  */
 record JobSettings(String modelDir, String explainerDir, String modelSha256, String explainerSha256, String method, List<String> heads,
-    String target, String output, long seed, int batchSize, int torchThreads, String contentCol, String pathCol)
+    String target, String output, long seed, int batchSize, int torchThreads, String contentCol, String pathCol, String overlayDir)
     implements Serializable {
 
   /** One engine per JVM per these. */

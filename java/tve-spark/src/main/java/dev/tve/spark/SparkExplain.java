@@ -47,11 +47,12 @@ public final class SparkExplain {
       "  --threads N        libtorch threads per executor JVM (default 1)",
       "  --partitions N     input partitions (default: 2 per core of the cluster)",
       "  --partition-by C   output partition columns, comma-separated (e.g. head,status)",
+      "  --overlays DIR     also write each image's overlay PNG into DIR (any Hadoop file system)",
       "  --overwrite        replace OUT");
 
   /** Parsed arguments. */
   record Args(List<String> inputs, String out, String master, String model, String explainer, String method, String heads, String target,
-      String output, long seed, int batch, int threads, int partitions, List<String> partitionBy, boolean overwrite) {
+      String output, long seed, int batch, int threads, int partitions, List<String> partitionBy, String overlays, boolean overwrite) {
 
     static Args parse(String[] a) {
       List<String> inputs = new ArrayList<>();
@@ -59,6 +60,7 @@ public final class SparkExplain {
       long seed = 7;
       int batch = 64, threads = 1, partitions = 0;
       List<String> partitionBy = List.of();
+      String overlays = "";
       boolean overwrite = false;
       for (int i = 0; i < a.length; i++) {
         String k = a[i];
@@ -86,13 +88,15 @@ public final class SparkExplain {
           case "--threads" -> threads = Integer.parseInt(v);
           case "--partitions" -> partitions = positive(k, v);
           case "--partition-by" -> partitionBy = List.of(v.split(","));
+          case "--overlays" -> overlays = v;
           default -> throw new IllegalArgumentException("unknown option " + k);
         }
       }
       if (inputs.isEmpty()) throw new IllegalArgumentException("no INPUT");
       if (out == null) throw new IllegalArgumentException("--out is required");
       if (!output.equals("logit") && !output.equals("probability")) throw new IllegalArgumentException("--output " + output + ": logit or probability");
-      return new Args(inputs, out, master, model, explainer, method, heads, target, output, seed, batch, threads, partitions, partitionBy, overwrite);
+      return new Args(inputs, out, master, model, explainer, method, heads, target, output, seed, batch, threads, partitions, partitionBy, overlays,
+          overwrite);
     }
 
     private static int positive(String k, String v) {
@@ -132,7 +136,8 @@ public final class SparkExplain {
     try {
       spark.sparkContext().setLogLevel("WARN");
       TveTransformer t = new TveTransformer().setContentCol("").setModelDir(a.model()).setExplainerDir(a.explainer()).setMethod(a.method()).setHeads(a.heads())
-          .setTarget(a.target()).setOutput(a.output()).setSeed(a.seed()).setBatchSize(a.batch()).setTorchThreads(a.threads());
+          .setTarget(a.target()).setOutput(a.output()).setSeed(a.seed()).setBatchSize(a.batch()).setTorchThreads(a.threads())
+          .setOverlayDir(a.overlays());
       Dataset<Row> images = images(spark, a.inputs());
       int parts = a.partitions() > 0 ? a.partitions() : 2 * spark.sparkContext().defaultParallelism();
       images = images.repartition(parts);

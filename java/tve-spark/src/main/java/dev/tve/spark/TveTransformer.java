@@ -60,6 +60,7 @@ public final class TveTransformer extends Transformer {
   private final Param<String> pathCol;
   private final Param<String> modelSha256;
   private final Param<String> explainerSha256;
+  private final Param<String> overlayDir;
 
   public TveTransformer() {
     this(Identifiable.randomUID("tve"));
@@ -83,6 +84,7 @@ public final class TveTransformer extends Transformer {
       "expected model weights hash; \"\" = the driver's (executors must match it)");
     explainerSha256 = new Param<>(this, "explainerSha256",
       "expected explainer weights hash; \"\" = the driver's (executors must match it)");
+    overlayDir = new Param<>(this, "overlayDir", "folder (any Hadoop file system) for each image's overlay PNG; \"\" = none");
     setDefault(modelDir, "");
     setDefault(explainerDir, "");
     setDefault(method, "tve");
@@ -96,6 +98,7 @@ public final class TveTransformer extends Transformer {
     setDefault(pathCol, "path");
     setDefault(modelSha256, "");
     setDefault(explainerSha256, "");
+    setDefault(overlayDir, "");
   }
 
   @Override
@@ -117,6 +120,7 @@ public final class TveTransformer extends Transformer {
   public Param<String> pathCol() { return pathCol; }
   public Param<String> modelSha256() { return modelSha256; }
   public Param<String> explainerSha256() { return explainerSha256; }
+  public Param<String> overlayDir() { return overlayDir; }
 
   public TveTransformer setModelDir(String v) { set(modelDir, v); return this; }
   public TveTransformer setExplainerDir(String v) { set(explainerDir, v); return this; }
@@ -131,6 +135,7 @@ public final class TveTransformer extends Transformer {
   public TveTransformer setPathCol(String v) { set(pathCol, v); return this; }
   public TveTransformer setModelSha256(String v) { set(modelSha256, v); return this; }
   public TveTransformer setExplainerSha256(String v) { set(explainerSha256, v); return this; }
+  public TveTransformer setOverlayDir(String v) { set(overlayDir, v); return this; }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
@@ -185,6 +190,7 @@ public final class TveTransformer extends Transformer {
     List<String> hs = new ArrayList<>();
     for (String h : getOrDefault(heads).split(",")) if (!h.isBlank()) hs.add(h.strip());
     return new JobSettings(m, x, ms, xs, meth, hs, getOrDefault(target), getOrDefault(output), (Long) getOrDefault(seed),
-        (Integer) getOrDefault(batchSize), (Integer) getOrDefault(torchThreads), getOrDefault(contentCol), getOrDefault(pathCol));
+        (Integer) getOrDefault(batchSize), (Integer) getOrDefault(torchThreads), getOrDefault(contentCol), getOrDefault(pathCol),
+        getOrDefault(overlayDir));
   }
 }

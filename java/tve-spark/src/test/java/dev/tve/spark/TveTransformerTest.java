@@ -151,6 +151,27 @@ class TveTransformerTest {
   }
 
   @Test
+  void overlaysAreWrittenByTheExecutorsCompleteAndNamedInTheRows(@TempDir Path tmp) throws Exception {
+    Path dir = tmp.resolve("overlays");
+    List<Row> rows = onPaths().setOverlayDir(dir.toString()).setHeads("ten-class,coarse").transform(images(samples).limit(3).repartition(2))
+        .collectAsList();
+    assertThat(rows).hasSize(6);
+    java.util.Set<String> named = new java.util.HashSet<>();
+    for (Row r : rows) named.add(Path.of(URI.create(r.getAs(AttributionRows.OVERLAY))).getFileName().toString());
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      List<String> written = files.map(p -> p.getFileName().toString()).sorted().toList();
+      assertThat(written).hasSize(3).allMatch(n -> n.endsWith(".overlay.png")).containsExactlyInAnyOrderElementsOf(named);  // no temp left
+    }
+    for (String n : named) {
+      byte[] png = Files.readAllBytes(dir.resolve(n));
+      assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+      org.bytedeco.opencv.opencv_core.Mat m = org.bytedeco.opencv.global.opencv_imgcodecs.imdecode(new org.bytedeco.opencv.opencv_core.Mat(
+          new org.bytedeco.javacpp.BytePointer(png)), org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR);
+      assertThat(m.cols()).isGreaterThan(2 * m.rows());  // two targets side by side, with a colour bar
+    }
+  }
+
+  @Test
   void aModelWhoseHashDiffersOnAnExecutorFailsTheJobSayingSo() {
     String other = "0".repeat(64);
     TveTransformer t = onPaths().setModelSha256(other);
