@@ -353,7 +353,9 @@ public final class Tve implements AutoCloseable {
   /** One explainer call for the decoded images of a batch; the others become error explanations, in order. */
   private List<Explanation> explainDecoded(List<Decoded> images, Explainer e, List<Head> heads, ExplainOptions options) {
     int f = pre.size();
-    float[] x = new float[images.size() * f];
+    // Native memory from the start: the batch becomes the encoder's tensor without a copy.
+    FloatBuffer x = java.nio.ByteBuffer.allocateDirect(Math.multiplyExact(4 * Math.max(1, images.size()), f))
+        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
     int n = 0;
     for (Decoded d : images) {
       if (d.image() == null) continue;
