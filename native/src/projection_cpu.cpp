@@ -2,10 +2,11 @@
 //
 // Work is split into (image, tile of TILE patches). A tile of E+ and E- rows (TILE * dim * 8 bytes)
 // stays in L2 while every requested W row is dotted with it, so E is read from memory exactly once
-// whatever K is. When a whole image's rows are small (the embedded default's 64 KB) and there are
+// whatever K is. When a whole image's rows are small (the embedded default's 50 KB) and there are
 // enough images to share out, a work item is the whole image and its maps are post-processed in
-// the same item while still in L1: no second pass over the maps, no barrier between the phases. The micro-kernel dots one W row with four patch rows of E+ and four of E- at once:
-// eight independent FMA chains, and each W vector is loaded once for eight products.
+// the same item while still in L1: no second pass over the maps, no barrier between the phases.
+// The micro-kernel dots one W row with four patch rows of E+ and four of E- at once: eight
+// independent FMA chains, and each W vector is loaded once for eight products.
 #include <immintrin.h>
 #include <omp.h>
 
@@ -187,9 +188,10 @@ RowsFn pick_rows(int isa, bool pos, bool neg) {
   return pick<false, true>(isa);
 }
 
-// Post-processing with the grid as a compile-time constant for common grids (7: 224 px at patch
-// 32; 8: the embedded default; 14: 224 px at patch 16; 16: 256 px at patch 16): the box filter's
-// rows then unroll and vectorise, 5x faster at 8 x 8 than with g known only at run time.
+// Post-processing with the grid as a compile-time constant for common grids (7: the embedded
+// default, 56 px at patch 8, and 224 px at patch 32; 8; 14: 224 px at patch 16; 16: 256 px at
+// patch 16): the box filter's short rows then unroll and vectorise, which they do not with g known
+// only at run time.
 using PostFn = void (*)(float* map, int g, int s, int normalization, float eps, float* tmp);
 
 template <int G>

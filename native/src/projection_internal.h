@@ -58,7 +58,7 @@ TVE_HD inline void box_filter(float* map, int g, int s, float* tmp) {
   // Separable: columns, then rows as columns of the transpose; each pass divides by the in-bounds
   // count of its own axis, which equals dividing by the 2-D in-bounds count because the window is
   // a product of intervals. (Per-cell loops with clipped bounds did not vectorise and were most of
-  // the post-processing's cost at the embedded default's 8 x 8.)
+  // the post-processing's cost on small grids.)
   box_columns(map, g, s, tmp);
   transpose(tmp, g, map);
   box_columns(map, g, s, tmp);
@@ -67,7 +67,7 @@ TVE_HD inline void box_filter(float* map, int g, int s, float* tmp) {
 
 // Min-max to [0, 1]; a map whose range is at most eps * max|value| is constant and becomes 0.
 TVE_HD inline void minmax(float* map, int64_t n, float eps) {
-  // Eight running minima and maxima: one chain of dependent compares took ~4 cycles a cell.
+  // Eight running minima and maxima: with one, each compare waited for the one before.
   constexpr int L = 8;
   float mns[L], mxs[L];
   for (int j = 0; j < L; ++j) mns[j] = mxs[j] = map[0];

@@ -354,8 +354,7 @@ public final class Tve implements AutoCloseable {
   private List<Explanation> explainDecoded(List<Decoded> images, Explainer e, List<Head> heads, ExplainOptions options) {
     int f = pre.size();
     // Native memory from the start: the batch becomes the encoder's tensor without a copy.
-    FloatBuffer x = java.nio.ByteBuffer.allocateDirect(Math.multiplyExact(4 * Math.max(1, images.size()), f))
-        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+    FloatBuffer x = dev.tve.image.ImageBatch.allocate(Math.max(1, images.size()), pre.channels(), pre.height(), pre.width());
     int n = 0;
     for (Decoded d : images) {
       if (d.image() == null) continue;

@@ -1,7 +1,7 @@
 package dev.tve.batch;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.tve.image.ImageBatch;
+import dev.tve.image.Preprocessing;
 import java.nio.FloatBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -13,18 +13,21 @@ import java.util.concurrent.BlockingQueue;
  * collector's), and at most {@code keep} wait for reuse.
  */
 final class BatchBuffers {
-  private final int floats;
+  private final int batch, channels, height, width;
   private final BlockingQueue<FloatBuffer> free;
 
-  BatchBuffers(int floats, int keep) {
-    this.floats = floats;
+  BatchBuffers(int batch, Preprocessing pre, int keep) {
+    this.batch = batch;
+    this.channels = pre.channels();
+    this.height = pre.height();
+    this.width = pre.width();
     this.free = new ArrayBlockingQueue<>(Math.max(1, keep));
   }
 
-  /** A buffer of {@code floats} floats, native order, contents undefined. */
+  /** A buffer for a batch [batch, C, H, W], contents undefined. */
   FloatBuffer take() {
     FloatBuffer b = free.poll();
-    return b != null ? b : ByteBuffer.allocateDirect(Math.multiplyExact(4, floats)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    return b != null ? b : ImageBatch.allocate(batch, channels, height, width);
   }
 
   /** Back for reuse; the caller no longer reads or writes it. */

@@ -109,7 +109,7 @@ public final class BatchPipeline {
     trustThreshold = b.trustThreshold;
     pictures = b.pictures;
     // Batches in flight at most: each queue full, one per decoder, one being explained, one being written.
-    buffers = new BatchBuffers(batchSize * pre.size(), 2 * queueDepth + decodeThreads + 2);
+    buffers = new BatchBuffers(batchSize, pre, 2 * queueDepth + decodeThreads + 2);
   }
 
   /**
@@ -237,7 +237,10 @@ public final class BatchPipeline {
    * @return the result with its picture
    */
   public static ImageResult withPicture(ImageResult r, dev.tve.image.DecodedImage img, Preprocessing pre, Pictures pictures) {
-    Display d = display(img, pre, pictures);
+    return withDisplay(r, display(img, pre, pictures));
+  }
+
+  private static ImageResult withDisplay(ImageResult r, Display d) {
     dev.tve.render.SignedOverlay.Picture p = d.picture();
     return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), p.pixels(), p.channels(), p.height(), p.width(), d.region(), r.verifyCentres(),
         r.verifyCosine(), r.trusted());
@@ -355,12 +358,7 @@ public final class BatchPipeline {
   /** The result with its display image: the original, or what the model saw enlarged; none for maps-only runs. */
   private ImageResult withPixels(ImageResult r, Explained e, int i) {
     if (pictures == Pictures.NONE || pictures.maxSide() == 0) return r;
-    if (e.displays() != null) {
-      Display d = e.displays()[i];
-      dev.tve.render.SignedOverlay.Picture p = d.picture();
-      return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), p.pixels(), p.channels(), p.height(), p.width(), d.region(), r.verifyCentres(),
-          r.verifyCosine(), r.trusted());
-    }
+    if (e.displays() != null) return withDisplay(r, e.displays()[i]);
     int s = pre.height(), f = Math.max(1, Math.min(pictures.maxSide() / s, (pictures.minSide() + s - 1) / s));
     byte[] px = displayPixels(e.x(), i);
     if (f > 1) px = enlarge(px, s, s, pre.channels(), f);

@@ -39,8 +39,11 @@ public final class ImageBatch {
     this.failures = List.copyOf(failures);
   }
 
-  /** A direct buffer for {@code batch} images of the given shape. */
-  static FloatBuffer allocate(int batch, int channels, int height, int width) {
+  /**
+   * A direct, native-order buffer for {@code batch} images of the given shape: what libtorch reads
+   * without a copy ({@code dev.tve.explain.Images#of(FloatBuffer, int, int, int)}).
+   */
+  public static FloatBuffer allocate(int batch, int channels, int height, int width) {
     return ByteBuffer.allocateDirect(Math.multiplyExact(4 * batch, channels * height * width))
         .order(ByteOrder.nativeOrder()).asFloatBuffer();
   }

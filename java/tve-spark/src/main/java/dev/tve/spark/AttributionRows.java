@@ -82,7 +82,11 @@ public final class AttributionRows {
    * @return its failed row
    */
   public static Row failed(String file, String reason, String provenance) {
-    return RowFactory.create(file, OutputSchema.FAILED, reason, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        provenance);
+    Object[] v = new Object[SCHEMA.size()];  // every other column null
+    v[SCHEMA.fieldIndex(FILE)] = file;
+    v[SCHEMA.fieldIndex(STATUS)] = OutputSchema.FAILED;
+    v[SCHEMA.fieldIndex(ERROR)] = reason;
+    v[SCHEMA.fieldIndex(PROVENANCE)] = provenance;
+    return RowFactory.create(v);
   }
 }

@@ -23,6 +23,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
 
@@ -41,7 +44,7 @@ final class ExplainPartition implements Iterator<Row> {
   private Tve tve;
   private ExplainOptions options;
   private String provenance;
-  private org.apache.hadoop.conf.Configuration hadoop;
+  private Configuration hadoop;
   private dev.tve.image.ImageDecoder decoder;
 
   /** Files larger than this are refused before they are read (an encoded image is far smaller). */
@@ -120,8 +123,8 @@ final class ExplainPartition implements Iterator<Row> {
     dev.tve.image.DecodedImage img = decoder.decode(encoded, java.nio.file.Path.of(r.name()));
     byte[] png = FileSink.overlayPng(BatchPipeline.withPicture(r, img, tve.preprocessing(), BatchPipeline.Pictures.ORIGINAL), true, s.output());
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(s.overlayDir());
-    if (hadoop == null) hadoop = new org.apache.hadoop.conf.Configuration();
-    org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(hadoop);
+    if (hadoop == null) hadoop = new Configuration();
+    FileSystem fs = dir.getFileSystem(hadoop);
     fs.setWriteChecksum(false);             // the local file system would add a .crc file beside each picture
     org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(dir, r.name() + ".overlay.png");
     TaskContext ctx = TaskContext.get();
@@ -166,9 +169,9 @@ final class ExplainPartition implements Iterator<Row> {
   /** A path column's file, through its Hadoop file system (local, file:, hdfs:, s3a:, ...). */
   private byte[] read(String name) throws IOException {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(name);
-    if (hadoop == null) hadoop = new org.apache.hadoop.conf.Configuration();
-    org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(hadoop);
-    org.apache.hadoop.fs.FileStatus st;
+    if (hadoop == null) hadoop = new Configuration();
+    FileSystem fs = p.getFileSystem(hadoop);
+    FileStatus st;
     try {
       st = fs.getFileStatus(p);
     } catch (java.io.FileNotFoundException e) {

@@ -8,6 +8,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -164,12 +168,12 @@ public final class SparkExplain {
    * input is a row too, and fails on its own. A file named twice is one row.
    */
   static Dataset<Row> images(SparkSession spark, List<String> inputs) {
-    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
     java.util.LinkedHashSet<String> files = new java.util.LinkedHashSet<>();
     for (String in : inputs) {
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(in);
       try {
-        org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
+        FileSystem fs = p.getFileSystem(conf);
         org.apache.hadoop.fs.Path q = fs.makeQualified(p);
         if (!fs.exists(q) || !fs.getFileStatus(q).isDirectory()) {
           files.add(q.toString());
@@ -195,12 +199,12 @@ public final class SparkExplain {
    * on the local file system those read each file's permissions by running a shell command (20,000
    * files took about a minute).
    */
-  private static void walk(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir, List<String> out, int depth)
+  private static void walk(FileSystem fs, org.apache.hadoop.fs.Path dir, List<String> out, int depth)
       throws java.io.IOException {
     if (depth > 64) throw new java.io.IOException(dir + ": folders nested more than 64 deep (a link loop?)");
-    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.FileStatus> it = fs.listStatusIterator(dir);
+    RemoteIterator<FileStatus> it = fs.listStatusIterator(dir);
     while (it.hasNext()) {
-      org.apache.hadoop.fs.FileStatus st = it.next();
+      FileStatus st = it.next();
       if (st.isDirectory()) walk(fs, st.getPath(), out, depth + 1);
       else if (ImageFolder.isImageName(Path.of(st.getPath().getName()))) out.add(st.getPath().toString());
     }
