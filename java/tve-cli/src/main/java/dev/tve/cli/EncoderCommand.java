@@ -24,6 +24,8 @@ public final class EncoderCommand implements Callable<Integer> {
   @Option(names = "--probe-scenes", defaultValue = "20000", description = "Train scenes the linear probe learns from.") int probeScenes;
   @Option(names = "--test-scenes", defaultValue = "10000") int testScenes;
   @Option(names = "--validation", defaultValue = "5000", description = "Train items held out for validation.") int validation;
+  @Option(names = "--no-augment", description = "Train on clean scenes only (default: a random canvas variant per scene: "
+      + "background level, noise, clutter count).") boolean noAugment;
   @Option(names = "--data", description = "Fashion-MNIST folder (default: the Debian package's).") Path data;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
   @Option(names = "--out", required = true) Path out;
@@ -36,13 +38,14 @@ public final class EncoderCommand implements Callable<Integer> {
     ProgressBar bar = new ProgressBar("train");
     EncoderRecipe.Result r = EncoderRecipe.builder().optArch(arch).optEpochs(epochs).optScenesPerEpoch(scenesPerEpoch).optBatchSize(batch)
         .optLearningRate(lr).optPatch(patch).optDim(dim).optLayers(layers).optSeed(seed).optProbeScenes(probeScenes).optTestScenes(testScenes)
-        .optValidation(validation).build()
+        .optValidation(validation).optAugmentation(!noAugment).build()
         .run(dir, out, p -> bar.update(p.step(), p.steps(), String.format("epoch %d/%d loss %.3f %.0f img/s", p.epoch(), p.epochs(), p.loss(),
             p.imagesPerSecond())));
     bar.done();
     System.out.printf("%s: trained in %.0f s (%d threads); linear probe accuracy: validation %.4f, test %.4f (%d test scenes); "
         + "pointing-game chance level on %dx%d: %.4f%n", arch, r.card().training().seconds(), t, r.validationAccuracy(), r.testAccuracy(), testScenes,
         r.grid(), r.grid(), r.pointingChance());
+    r.variantAccuracy().forEach((v, a) -> System.out.printf("  test accuracy, %s: %.4f%n", v, a));
     return 0;
   }
 }

@@ -26,6 +26,8 @@ public final class SceneGenerator {
   private final int clutterMin;
   private final int clutterMax;
   private final long seed;
+  private final SceneVariant variant;
+  private final boolean augment;
 
   private SceneGenerator(Builder b) {
     this.source = b.source;
@@ -36,6 +38,8 @@ public final class SceneGenerator {
     this.clutterMin = b.clutterMin;
     this.clutterMax = b.clutterMax;
     this.seed = b.seed;
+    this.variant = b.variant;
+    this.augment = b.augment;
   }
 
   /**
@@ -55,6 +59,18 @@ public final class SceneGenerator {
   public long seed() { return seed; }
   /** How many distinct items the scenes draw from. */
   public int items() { return items.length; }
+  /** The variant every scene is drawn in (ignored when {@link #augmented()}). */
+  public SceneVariant variant() { return variant; }
+  /** Whether each scene draws its own variant (the training augmentation). */
+  public boolean augmented() { return augment; }
+
+  /** This generator with every scene drawn in {@code v} instead (same items, seed and placements). */
+  public SceneGenerator withVariant(SceneVariant v) {
+    Builder b = new Builder(source, items).optClutter(clutterCount, clutterMin, clutterMax).optSeed(seed).optVariant(v);
+    b.clutterSources = clutterSources;
+    b.canvas = canvas;
+    return b.build();
+  }
 
   /** Scene {@code index}. */
   public Scene scene(long index) {
@@ -62,6 +78,10 @@ public final class SceneGenerator {
     int h = source.height(), w = source.width();
     int item = items[r.nextInt(items.length)];
     Box tight = tightBox(item);
+    // The variant's draws come from a stream of their own: clean scenes stay what they always were.
+    SplittableRandom vr = new SplittableRandom((seed ^ 0x5DEECE66DL) * 0xC2B2AE3D27D4EB4FL + index);
+    SceneVariant v = augment ? SceneVariant.draw(vr) : variant;
+    int clutterCount = v.clutter() >= 0 ? v.clutter() : this.clutterCount;
     for (int attempt = 0; attempt < 1000; attempt++) {
       int ox = r.nextInt(canvas - w + 1), oy = r.nextInt(canvas - h + 1);
       Box box = new Box(ox + tight.x0(), oy + tight.y0(), ox + tight.x1(), oy + tight.y1());
@@ -86,6 +106,7 @@ public final class SceneGenerator {
       }
       if (clutter.size() < clutterCount) continue;  // no room beside the item here: move it
       byte[] px = new byte[canvas * canvas];
+      if (v.paintsBackground()) v.paint(px, vr);
       for (int c = 0; c < clutter.size(); c++) {
         Box b = clutter.get(c);
         int[] cr = crops.get(c);
@@ -98,6 +119,7 @@ public final class SceneGenerator {
       for (int y = 0; y < h; y++) {
         for (int x = 0; x < w; x++) blend(px, oy + y, ox + x, source.pixel(item, y, x));
       }
+      v.blur(px, canvas);
       return new Scene(index, canvas, px, source.label(item), item, box, List.copyOf(clutter));
     }
     throw new IllegalStateException("scene " + index + ": no placement of " + clutterCount + " clutter pieces of "
@@ -166,6 +188,8 @@ public final class SceneGenerator {
     private int clutterMin = 12;
     private int clutterMax = 16;
     private long seed = 0;
+    private SceneVariant variant = SceneVariant.CLEAN;
+    private boolean augment;
 
     private Builder(LabeledImages source, int[] items) {
       if (source == null) throw new IllegalArgumentException("source: null");
@@ -189,6 +213,17 @@ public final class SceneGenerator {
     /** Indices clutter is cropped from (default: the items). */
     public Builder optClutterSources(int[] v) { this.clutterSources = v; return this; }
     public Builder optSeed(long v) { this.seed = v; return this; }
+    /** Every scene in this variant (default {@link SceneVariant#CLEAN}). */
+    public Builder optVariant(SceneVariant v) {
+      if (v == null) throw new IllegalArgumentException("variant: null");
+      this.variant = v;
+      return this;
+    }
+    /**
+     * A random variant per scene, drawn from the scene's seed and index (default off): the
+     * augmentation that trains the zoo's encoder and heads (see {@code SceneVariant.draw}).
+     */
+    public Builder optAugmentation(boolean v) { this.augment = v; return this; }
 
     public SceneGenerator build() {
       int h = source.height(), w = source.width();

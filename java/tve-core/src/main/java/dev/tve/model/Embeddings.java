@@ -14,7 +14,7 @@ public record Embeddings(float[] values, int[] labels, int dim) {
   }
 
   /** Embeds scenes [first, first + n) with an encoder in eval mode. */
-  public static Embeddings of(EncoderModule encoder, SceneBatches scenes, long first, int n, int batchSize) {
+  public static Embeddings of(Encoder encoder, SceneBatches scenes, long first, int n, int batchSize) {
     int size = scenes.imageFloats(), canvas = scenes.generator().canvas(), dim = encoder.dim();
     float[] out = new float[n * dim];
     int[] labels = new int[n];

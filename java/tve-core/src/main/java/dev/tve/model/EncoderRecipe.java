@@ -34,15 +34,19 @@ public final class EncoderRecipe {
    * @param testAccuracy its test accuracy
    * @param pointingChance the pointing game's chance level on the test scenes
    * @param grid the grid it was measured on
+   * @param variantAccuracy the 10-class test accuracy on each scene variant ({@link VariantAccuracy#standard()})
    */
-  public record Result(ModelCard card, double validationAccuracy, double testAccuracy, double pointingChance, int grid) {}
+  public record Result(ModelCard card, double validationAccuracy, double testAccuracy, double pointingChance, int grid,
+      Map<String, Double> variantAccuracy) {}
 
   private final String arch;
   private final int epochs, scenesPerEpoch, batch, patch, dim, layers, probeScenes, testScenes, validation;
   private final double lr;
   private final long seed;
+  private final boolean augment;
 
   private EncoderRecipe(Builder b) {
+    augment = b.augment;
     arch = b.arch;
     epochs = b.epochs;
     scenesPerEpoch = b.scenesPerEpoch;
@@ -75,7 +79,7 @@ public final class EncoderRecipe {
     LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
     LabeledImages test = FashionMnist.load(data, FashionMnist.Split.TEST);
     Splits splits = Splits.carve(train.size(), validation, seed);
-    SceneGenerator trainGen = SceneGenerator.builder(train, splits.train()).optSeed(seed).build();
+    SceneGenerator trainGen = SceneGenerator.builder(train, splits.train()).optSeed(seed).optAugmentation(augment).build();
     SceneGenerator valGen = SceneGenerator.builder(train, splits.validation()).optSeed(seed + 1).build();
     SceneGenerator testGen = SceneGenerator.builder(test, Splits.all(test.size())).optSeed(seed + 2).build();
     float[] stats = SceneBatches.statistics(trainGen, 0, 2000);
@@ -92,6 +96,7 @@ public final class EncoderRecipe {
     Embeddings tst = Embeddings.of(encoder, new SceneBatches(testGen, stats[0], stats[1]), 0, testScenes, 128);
     LinearHead head = Probe.builder().optSeed(seed).build().trainLinear("ten-class", probe.values(), probe.labels(), FashionMnist.CLASSES);
     double valAcc = head.accuracy(val.values(), val.labels()), testAcc = head.accuracy(tst.values(), tst.labels());
+    Map<String, Double> variants = VariantAccuracy.measure(encoder, head, testGen, stats[0], stats[1], testScenes, VariantAccuracy.standard());
     int grid = arch.equals("cnn") ? 7 : 56 / patch;
     double chance = testGen.randomPointingRate(grid, 0, testScenes);
     Map<String, String> hashes = new LinkedHashMap<>();
@@ -100,7 +105,10 @@ public final class EncoderRecipe {
     }
     Map<String, Object> notes = new LinkedHashMap<>();
     notes.put("canvas", 56);
-    notes.put("scenes", "SceneGenerator canvas 56, 2 clutter pieces of 12..16 px");
+    notes.put("scenes", "SceneGenerator canvas 56, 2 clutter pieces of 12..16 px" + (augment
+        ? "; training scenes augmented (SceneVariant.draw: clutter 0, 1 or 2, background 0..56, noise up to 0..20; never blurred)" : ""));
+    notes.put("augmented", augment);
+    notes.put("testAccuracyByVariant", variants);
     notes.put("pointingChanceOnTestScenes", Map.of("grid", grid, "rate", chance));
     ModelCard.Training training = new ModelCard.Training(epochs, scenesPerEpoch, batch, lr, ThreadPolicy.current(), r.seconds(), r.lastEpochLoss(),
         probeScenes, validation);
@@ -111,7 +119,7 @@ public final class EncoderRecipe {
     model.save(out);     // the card gets the weights' hash here
     ModelCard written = ModelCard.read(out.resolve("encoder.card.json"));
     model.close();
-    return new Result(written, valAcc, testAcc, chance, grid);
+    return new Result(written, valAcc, testAcc, chance, grid, variants);
   }
 
   /** Builder of {@link EncoderRecipe}; defaults are tve encoder-train's. */
@@ -121,6 +129,7 @@ public final class EncoderRecipe {
         validation = 5000;
     private double lr = 2e-3;
     private long seed = 1;
+    private boolean augment = true;
 
     private Builder() {}
 
@@ -150,6 +159,12 @@ public final class EncoderRecipe {
     public Builder optProbeScenes(int v) { probeScenes = v; return this; }
     /** @param v test scenes (default 10,000) @return this */
     public Builder optTestScenes(int v) { testScenes = v; return this; }
+    /**
+     * @param v train on augmented scenes (default on): a random canvas variant per scene, so the
+     *     encoder and its probe hold up under background noise, brightness and missing clutter
+     * @return this
+     */
+    public Builder optAugmentation(boolean v) { augment = v; return this; }
     /** @param v train items carved out for validation (default 5,000) @return this */
     public Builder optValidation(int v) { validation = v; return this; }
 

@@ -179,7 +179,10 @@ public final class ZooRecipe {
       return acc;
     }
     listener.note("zoo: step 2/4, heads");
-    Embeddings all = Embeddings.of(encoder, new SceneBatches(SceneGenerator.builder(train, splits.train()).optSeed(seed).build(), mean, std), first, n, 128);
+    // The heads see the scenes the encoder was trained on: augmented when it was.
+    boolean augmented = Boolean.TRUE.equals(card.notes().get("augmented"));
+    Embeddings all = Embeddings.of(encoder, new SceneBatches(SceneGenerator.builder(train, splits.train()).optSeed(seed).optAugmentation(augmented).build(),
+        mean, std), first, n, 128);
     Embeddings tst = Embeddings.of(encoder, new SceneBatches(SceneGenerator.builder(test, Splits.all(test.size())).optSeed(seed + 2).build(), mean, std), 0, nTest, 128);
     Probe probe = Probe.builder().optSeed(seed).build();
     int[] coarse = map(all.labels(), COARSE_OF), coarseTest = map(tst.labels(), COARSE_OF);
@@ -200,8 +203,8 @@ public final class ZooRecipe {
     acc.put("shuffled-labels", s.accuracy(tst.values(), tst.labels()));
     Head ten = model.head("ten-class");
     acc.put("ten-class", ten.accuracy(tst.values(), tst.labels()));
-    String trainedOn = String.format("frozen embeddings of %d train-split scenes (indices %d.., generator seed %d) that neither the encoder "
-        + "nor its probe saw", n, first, seed);
+    String trainedOn = String.format("frozen embeddings of %d %strain-split scenes (indices %d.., generator seed %d) that neither the encoder "
+        + "nor its probe saw", n, augmented ? "augmented " : "", first, seed);
     String testedOn = String.format("%d test-split scenes (generator seed %d)", nTest, seed + 2);
     Heads.save(modelDir, ten, headCard(card, "the 10 Fashion-MNIST classes", "tve encoder-train: linear probe on " + card.training().probeScenes()
         + " train scenes after the encoder", "linear", testedOn, acc.get("ten-class")));
