@@ -66,6 +66,9 @@ public final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--centres", defaultValue = "4", description = "Centres per image per step (2 x centres encoder images per image).") int centres;
   @Option(names = "--radius", defaultValue = "1", description = "Mask radius r in patches ((2r+1)^2 window).") int radius;
   @Option(names = "--lr", defaultValue = "1e-3") double lr;
+  @Option(names = "--fill", defaultValue = "zero", description = "What masked pixels become: zero (normalised zero, the dataset mean: the "
+      + "reference's), black (pixel 0) or mixed (the two alternating). Default: ${DEFAULT-VALUE}.") String fill;
+  @Option(names = "--mixer-layers", description = "Mixer layers per explainer head (default: 2).") Integer mixerLayers;
   @Option(names = "--lambda-minus", defaultValue = "1", description = "lambda- recorded in the card for explaining (default 1, the reference's; "
       + "choose it on validation scenes with tve faithfulness --split validation --lambda-minus X).") double lambdaMinus;
   @Option(names = "--standardise", description = "Predict every embedding dimension in units of its spread over the targets, so the loss weighs "
@@ -126,6 +129,7 @@ public final class PretrainCommand implements Callable<Integer> {
       d = PretrainRecipe.folder(enc, dev.tve.model.ModelCard.sha256(u.encoder), in, u.patch, images, shape, fromEncoder, trunkDim, trunkLayers,
           validationImages, batch, listener);
     }
+    if (mixerLayers != null) d = d.withMixerLayers(mixerLayers);
     if (init.equals("encoder") && d.initFrom() == null && d.copyFrom() == null) {
       throw new IllegalArgumentException("--init encoder: " + d.init() + "; use --init auto or random");
     }
@@ -135,7 +139,7 @@ public final class PretrainCommand implements Callable<Integer> {
         shape.name().toLowerCase(), config.grid(), config.grid(), radius, 100 * Masks.coverage(config.grid(), radius), config.dim(),
         d.init(), steps, batch, centres, t);
     PretrainRecipe.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius).optLearningRate(lr).optLambdaMinus(lambdaMinus).optStandardised(standardise)
-        .optSeed(seed).build().run(d, out, listener);
+        .optFill(dev.tve.explain.MaskedTargets.Fill.parse(fill)).optSeed(seed).build().run(d, out, listener);
     bar.done();
     return failures.get() > 0 ? 1 : 0;
   }

@@ -75,14 +75,18 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
    * @param resumedFromStep the step a resumed run started from (0: none)
    * @param unreadableImages images of a folder that could not be read (0 for scenes)
    * @param heldOutCurve held-out R² as training went: rows [step, R² keep, R² remove] (empty when not measured)
+   * @param fill what masked pixels became ({@link MaskedTargets.Fill}: zero, black, mixed; null in cards from before: zero)
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Training(int steps, int batch, int centres, double lr, long seed, String init, int threads, int blasThreads, double seconds,
-      double lastLoss, double meanLossLast100, long resumedFromStep, long unreadableImages, List<double[]> heldOutCurve) {
+      double lastLoss, double meanLossLast100, long resumedFromStep, long unreadableImages, List<double[]> heldOutCurve, String fill) {
     /** Null reads as empty. */
     public Training {
       heldOutCurve = heldOutCurve == null ? List.of() : List.copyOf(heldOutCurve);
     }
+
+    /** @return the fill pre-training used (zero for cards from before fills) */
+    public MaskedTargets.Fill maskFill() { return MaskedTargets.Fill.parse(fill); }
   }
 
   /**

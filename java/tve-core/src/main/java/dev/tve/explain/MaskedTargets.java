@@ -9,9 +9,10 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * What the explainer learns to predict: the frozen encoder's embeddings of x * M_c (only the window
- * around centre c kept) and of x * (1 - M_c) (the window removed). Masking is zero in normalised
- * pixel space (the reference's perturbation: the dataset mean). Encoder calls are batched in chunks
- * of {@code chunk} images.
+ * around centre c kept) and of x * (1 - M_c) (the window removed). What a masked pixel becomes is the
+ * {@link Fill}: zero in normalised pixel space (the reference's perturbation: the dataset mean, the
+ * default), black (pixel value 0), or the two alternating row by row. Encoder calls are batched in
+ * chunks of {@code chunk} images.
  *
  * <pre>{@code
  * MaskedTargets t = new MaskedTargets(encoder, 7, 1, 256);
@@ -24,9 +25,58 @@ public final class MaskedTargets {
   private final int radius;
   private final int chunk;
   private final float[][] masks;
+  private final float[][] fills;
 
+  /** What a masked pixel becomes. */
+  public enum Fill {
+    /** Zero in normalised space: the dataset mean (the reference's). */
+    ZERO,
+    /** Pixel value 0: black, the canvas of the deletion measure with black filling. */
+    BLACK,
+    /** Zero and black alternating by target row (each image's centres get both). */
+    MIXED;
+
+    /**
+     * @param mean the model's per-channel mean of pixels in [0, 1]
+     * @param std its per-channel standard deviation
+     * @return the fill vectors, per channel, that rows cycle through
+     */
+    public float[][] values(float[] mean, float[] std) {
+      float[] zero = new float[mean.length], black = new float[mean.length];
+      for (int c = 0; c < mean.length; c++) black[c] = -mean[c] / std[c];
+      return switch (this) {
+        case ZERO -> new float[][] {zero};
+        case BLACK -> new float[][] {black};
+        case MIXED -> new float[][] {zero, black};
+      };
+    }
+
+    /** @return the name as cards and flags write it */
+    public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+
+    /** @param s zero, black or mixed; null reads as zero (cards from before fills) @return the fill */
+    public static Fill parse(String s) {
+      if (s == null) return ZERO;
+      for (Fill f : values()) if (f.label().equals(s)) return f;
+      throw new IllegalArgumentException("fill '" + s + "': zero, black or mixed");
+    }
+  }
+
+  /** Masking with zero in normalised space (the reference's). */
   public MaskedTargets(Encoder encoder, int grid, int radius, int chunk) {
+    this(encoder, grid, radius, chunk, new float[][] {new float[encoder.channels()]});
+  }
+
+  /**
+   * @param fills per-channel fill vectors; target row j uses {@code fills[j % fills.length]}
+   */
+  public MaskedTargets(Encoder encoder, int grid, int radius, int chunk, float[][] fills) {
     if (chunk < 1) throw new IllegalArgumentException("chunk: " + chunk);
+    if (fills == null || fills.length == 0) throw new IllegalArgumentException("fills: none");
+    for (float[] f : fills) {
+      if (f.length != encoder.channels()) throw new IllegalArgumentException("a fill of " + f.length + " channels for an encoder of " + encoder.channels());
+    }
+    this.fills = fills;
     this.encoder = encoder;
     this.grid = grid;
     this.radius = radius;
@@ -54,13 +104,14 @@ public final class MaskedTargets {
       int k = Math.min(rows, total - first);
       for (int j = 0; j < k; j++) {
         int row = first + j, image = row / m;
-        float[] mask = masks[centres[row]];
+        float[] mask = masks[centres[row]], fill = fills[row % fills.length];
         for (int ch = 0; ch < c; ch++) {
           int src = image * img + ch * plane, a = j * img + ch * plane, b = (k + j) * img + ch * plane;
+          float f = fill[ch];
           for (int q = 0; q < plane; q++) {
             float v = x[src + q], w = mask[q];
-            in[a + q] = v * w;
-            in[b + q] = v - v * w;
+            in[a + q] = w != 0 ? v : f;
+            in[b + q] = w != 0 ? f : v;
           }
         }
       }

@@ -36,10 +36,16 @@ public final class Verification {
   /** Images [first, first + n) of {@code images}, {@code centres} random centres each (seeded). */
   public static Report measure(ExplainerNetwork net, Encoder encoder, ImageSource images, long first, int n, int centres, int radius,
       long seed) {
+    return measure(net, encoder, images, first, n, centres, radius, seed, new float[][] {new float[encoder.channels()]});
+  }
+
+  /** As above, with masked pixels filled as pre-training filled them ({@link MaskedTargets.Fill#values}). */
+  public static Report measure(ExplainerNetwork net, Encoder encoder, ImageSource images, long first, int n, int centres, int radius,
+      long seed, float[][] fills) {
     int batch = 32;
     ExplainerNetwork.Config cfg = net.config();
     int g = cfg.grid(), p = g * g, d = cfg.dim();
-    MaskedTargets targets = new MaskedTargets(encoder, g, radius, 256);
+    MaskedTargets targets = new MaskedTargets(encoder, g, radius, 256, fills);
     SplittableRandom r = new SplittableRandom(seed);
     int total = n * centres;
     float[] predK = new float[total * d], predR = new float[total * d], trueK = new float[total * d], trueR = new float[total * d];

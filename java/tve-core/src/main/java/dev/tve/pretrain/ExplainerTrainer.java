@@ -90,8 +90,10 @@ public final class ExplainerTrainer {
   private final Path checkpointDir;
   private final HeldOut heldOut;
   private final int heldOutEvery;
+  private final float[][] fills;
 
   private ExplainerTrainer(Builder b) {
+    fills = b.fills;
     heldOut = b.heldOut;
     heldOutEvery = b.heldOutEvery;
     steps = b.steps;
@@ -135,7 +137,8 @@ public final class ExplainerTrainer {
     AdamW opt = new AdamW(net.trainableParameters(), options);
     float[] losses = new float[steps];
     final long start = checkpointDir != null ? resume(net, opt, losses) : 0;
-    MaskedTargets targets = new MaskedTargets(encoder, cfg.grid(), radius, encoderChunk);
+    MaskedTargets targets = fills == null ? new MaskedTargets(encoder, cfg.grid(), radius, encoderChunk)
+        : new MaskedTargets(encoder, cfg.grid(), radius, encoderChunk, fills);
     long warmup = Math.min(200, steps / 10);
     int grid = cfg.grid(), p = grid * grid, d = cfg.dim(), s = cfg.imageSize(), c = cfg.channels();
     int torchThreads = torch.get_num_threads();
@@ -278,8 +281,17 @@ public final class ExplainerTrainer {
     private Path checkpointDir;
     private HeldOut heldOut;
     private int heldOutEvery = 100;
+    private float[][] fills;
 
     private Builder() {}
+
+    /**
+     * What masked pixels become (default: zero in normalised space).
+     *
+     * @param v per-channel fill vectors that target rows cycle through ({@link MaskedTargets.Fill#values})
+     * @return this
+     */
+    public Builder optFill(float[][] v) { fills = v; return this; }
 
     /**
      * Measures held-out fit as training goes.

@@ -67,10 +67,19 @@ public final class PretrainRecipe {
    * @param excluded classes kept out of pre-training
    * @param excludedNote what that exclusion means
    * @param unreadable images of a folder that could not be read so far
+   * @param input the encoder's input (its normalisation gives the black fill)
    */
   public record Data(Encoder encoder, String encoderSha256, ExplainerNetwork.Config config, VitEncoder initFrom, TorchScriptEncoder copyFrom,
       String init, ImageSource train, Map<String, ImageSource> heldOut, int heldOutLimit, List<String> excluded, String excludedNote,
-      AtomicLong unreadable) {}
+      AtomicLong unreadable, InputSpec input) {
+    /** @return a copy with the explainer's mixer layers per head set to {@code n} */
+    public Data withMixerLayers(int n) {
+      ExplainerNetwork.Config c = config;
+      ExplainerNetwork.Config m = new ExplainerNetwork.Config(c.shape(), c.channels(), c.imageSize(), c.patch(), c.trunkDim(), c.trunkLayers(),
+          c.trunkHeads(), n, c.dim(), c.trunk(), c.trunkMethod(), c.constantOutputs(), c.standardised());
+      return new Data(encoder, encoderSha256, m, initFrom, copyFrom, init, train, heldOut, heldOutLimit, excluded, excludedNote, unreadable, input);
+    }
+  }
 
   /** What the recipe reports as it goes. */
   public interface Listener {
@@ -88,8 +97,10 @@ public final class PretrainRecipe {
   private final double lr, lambdaMinus;
   private final long seed;
   private final boolean standardised;
+  private final MaskedTargets.Fill fill;
 
   private PretrainRecipe(Builder b) {
+    fill = b.fill;
     steps = b.steps;
     batch = b.batch;
     centres = b.centres;
@@ -153,7 +164,7 @@ public final class PretrainRecipe {
     }
     String note = "the encoder was trained on all " + images.classes().size() + " classes; the explainer's pre-training saw no image of " + excluded;
     return new Data(encoder, card.weightsSha256(), config, initFrom, null, initFrom != null ? "encoder" : "random", train, heldOut, validation,
-        excluded, note, new AtomicLong());
+        excluded, note, new AtomicLong(), in);
   }
 
   /**
@@ -232,7 +243,7 @@ public final class PretrainRecipe {
     Map<String, ImageSource> heldOut = new LinkedHashMap<>();
     heldOut.put("validation", all.range(n - v, v));
     return new Data(encoder, encoderSha256, config, initFrom, copyFrom, init, all.range(0, n - v), heldOut, Integer.MAX_VALUE, List.of(),
-        "user images; no classes", failures);
+        "user images; no classes", failures, input);
   }
 
   /**
@@ -305,10 +316,11 @@ public final class PretrainRecipe {
     // Held-out R² as training goes, on up to 64 held-out images x 2 centres (the final fit below uses them all).
     Map.Entry<String, ImageSource> first = data.heldOut().entrySet().iterator().next();
     int curveImages = (int) Math.min(64, Math.min(first.getValue().count(), data.heldOutLimit()));
+    float[][] fills = fill.values(data.input().mean(), data.input().std());
     ExplainerTrainer.Result r = ExplainerTrainer.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius)
-        .optLearningRate(lr).optSeed(seed).optCheckpointDir(out.resolve("checkpoint")).optProgress(listener::progress)
+        .optLearningRate(lr).optSeed(seed).optFill(fills).optCheckpointDir(out.resolve("checkpoint")).optProgress(listener::progress)
         .optHeldOut(Math.max(1, steps / 10), (n, step) -> {
-          Verification.Report rep = Verification.measure(n, data.encoder(), first.getValue(), 0, curveImages, 2, radius, seed + 200);
+          Verification.Report rep = Verification.measure(n, data.encoder(), first.getValue(), 0, curveImages, 2, radius, seed + 200, fills);
           listener.note(String.format("step %d: held-out R^2 keep %.3f, remove %.3f (%s, %d images x 2 centres)", step, rep.r2Keep(), rep.r2Remove(),
               first.getKey(), curveImages));
           return new double[] {rep.r2Keep(), rep.r2Remove()};
@@ -318,7 +330,7 @@ public final class PretrainRecipe {
     for (Map.Entry<String, ImageSource> e : data.heldOut().entrySet()) {
       ImageSource src = e.getValue();
       int n = (int) Math.min(src.count(), data.heldOutLimit());
-      Verification.Report rep = Verification.measure(net, data.encoder(), src, 0, n, 4, radius, seed + 100);
+      Verification.Report rep = Verification.measure(net, data.encoder(), src, 0, n, 4, radius, seed + 100, fills);
       fit.put(e.getKey() + ".r2Keep", rep.r2Keep());
       fit.put(e.getKey() + ".r2Remove", rep.r2Remove());
       fit.put(e.getKey() + ".r2WithinKeep", rep.r2WithinKeep());
@@ -336,7 +348,7 @@ public final class PretrainRecipe {
     int from = Math.max(0, r.losses().length - 100);
     for (int i = from; i < r.losses().length; i++) tail += r.losses()[i] / (r.losses().length - from);
     ExplainerCard.Training training = new ExplainerCard.Training(steps, batch, centres, lr, seed, data.init(), ThreadPolicy.current(), blas, r.seconds(),
-        r.lastLoss(), tail, r.resumedFromStep(), data.unreadable().get(), r.heldOut());
+        r.lastLoss(), tail, r.resumedFromStep(), data.unreadable().get(), r.heldOut(), fill.label());
     String lambdaChoice = lambdaMinus == 1.0 ? "reference default (lambda+ = lambda- = 1); on validation scenes lambda- 0 was less faithful "
         + "and 0.5 and 2 no more faithful (benchmarks/results/explainer-comparisons.md)"
         : "lambda- " + lambdaMinus + " set by --lambda-minus (chosen on validation scenes with tve faithfulness)";
@@ -369,8 +381,12 @@ public final class PretrainRecipe {
     private double lr = 1e-3, lambdaMinus = 1;
     private long seed = 1;
     private boolean standardised;
+    private MaskedTargets.Fill fill = MaskedTargets.Fill.ZERO;
 
     private Builder() {}
+
+    /** @param v what masked pixels become (default zero in normalised space, the reference's) @return this */
+    public Builder optFill(MaskedTargets.Fill v) { fill = java.util.Objects.requireNonNull(v, "fill"); return this; }
 
     /** @param v optimizer steps (default 2000) @return this */
     public Builder optSteps(int v) { steps = v; return this; }

@@ -85,6 +85,38 @@ class ExplainerTest {
   }
 
   @Test
+  void blackAndMixedFillsPutPixelZeroWhereTheMaskRemoves() {
+    VitEncoder enc = tinyEncoder();
+    int n = 2, m = 2;
+    float[] x = new float[n * scenes.imageFloats()];
+    scenes.fill(3, n, x);
+    int[] centres = {10, 40, 3, 24};
+    float mean = 0.2f, std = 0.3f, black = -mean / std;
+    float[][] fills = MaskedTargets.Fill.MIXED.values(new float[] {mean}, new float[] {std});
+    assertThat(fills).hasDimensions(2, 1);
+    assertThat(fills[1][0]).isEqualTo(black);
+    assertThat(MaskedTargets.Fill.BLACK.values(new float[] {mean}, new float[] {std})).isDeepEqualTo(new float[][] {{black}});
+    float[][] t = new MaskedTargets(enc, 7, 1, 4, fills).compute(x, n, centres, m);
+    for (int row = 0; row < n * m; row++) {
+      float f = row % 2 == 0 ? 0f : black;     // mixed: rows alternate zero and black
+      float[] mask = Masks.pixels(7, 56, centres[row], 1), keep = new float[3136], remove = new float[3136];
+      for (int q = 0; q < 3136; q++) {
+        float v = x[(row / m) * 3136 + q];
+        keep[q] = mask[q] == 1 ? v : f;
+        remove[q] = mask[q] == 1 ? f : v;
+      }
+      float[] ek = enc.embed(torch.from_blob(new FloatPointer(keep), new long[] {1, 1, 56, 56}, new TensorOptions(torch.ScalarType.Float)));
+      float[] er = enc.embed(torch.from_blob(new FloatPointer(remove), new long[] {1, 1, 56, 56}, new TensorOptions(torch.ScalarType.Float)));
+      for (int d = 0; d < 32; d++) {
+        assertThat(t[0][row * 32 + d]).as("keep row %d dim %d", row, d).isCloseTo(ek[d], within(1e-4f));
+        assertThat(t[1][row * 32 + d]).as("remove row %d dim %d", row, d).isCloseTo(er[d], within(1e-4f));
+      }
+    }
+    assertThat(MaskedTargets.Fill.parse(null)).isEqualTo(MaskedTargets.Fill.ZERO);
+    assertThatThrownBy(() -> MaskedTargets.Fill.parse("grey")).hasMessageContaining("zero, black or mixed");
+  }
+
+  @Test
   void sharedAndSeparateShapesPredictPerPatchEmbeddings() {
     VitEncoder enc = tinyEncoder();
     ExplainerNetwork shared = new ExplainerNetwork(ExplainerNetwork.Config.matching(enc.architecture(), ExplainerNetwork.Shape.SHARED));

@@ -203,7 +203,7 @@ class ModelImportTest {
       assertThat(config.trunkMethod()).isEqualTo("features");
       assertThat(config.trunkDim()).isEqualTo(24);
       PretrainRecipe.Data data = new PretrainRecipe.Data(enc, m.card().weightsSha256(), config, null, enc, "encoder (copy)", noise(),
-          java.util.Map.of("validation", noise()), 8, List.of(), "noise", new java.util.concurrent.atomic.AtomicLong());
+          java.util.Map.of("validation", noise()), 8, List.of(), "noise", new java.util.concurrent.atomic.AtomicLong(), m.input());
       List<String> notes = new java.util.ArrayList<>();
       ExplainerCard card = PretrainRecipe.builder().optSteps(6).optBatchSize(4).optCentres(2).build().run(data, dir.resolve("explainer"),
           new PretrainRecipe.Listener() {
