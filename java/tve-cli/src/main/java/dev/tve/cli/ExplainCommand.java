@@ -39,8 +39,10 @@ public final class ExplainCommand implements Callable<Integer> {
   String target;
   @Option(names = "--out", defaultValue = "tve-out", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
   @Option(names = "--batch", defaultValue = "32", description = "Images per explainer pass.") int batch;
-  @Option(names = "--verify", defaultValue = "0", description = "Self-check: N random centres per image through the real encoder; "
-      + "the manifest gets the mean cosine of E+/E- against them and whether it passes the explainer's validation 5th percentile.")
+  @Option(names = "--verify", defaultValue = "0", description = "Self-check with N random centres per image: the manifest gets verify.explainerFit "
+      + "(E+/E- against the encoder's real masked embeddings, within the explainer's calibrated fit threshold) and verify.inDistribution "
+      + "(the embedding's distance to the model's training data within its calibrated threshold), each calibrated to flag 5 % of validation "
+      + "images, with the scores behind them.")
   int verify;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
   @Option(names = "--outputs", defaultValue = "both", description = "What is written per image: maps, overlays or both (default: ${DEFAULT-VALUE}).")
@@ -112,7 +114,7 @@ public final class ExplainCommand implements Callable<Integer> {
             bar.clear();
             System.err.println("tve explain: failed " + f.key() + ": " + f.reason());
           })
-          .optVerify(verify, ec == null ? 1 : ec.radius(), ec == null ? Double.NaN : ec.imageCosineP05())
+          .optVerify(verify > 0 ? tve.verifier(verify) : null)
           .optProvenance(dev.tve.batch.OutputSchema.provenance(tve.model().card(), ec))
           .build().run(inputs);
       bar.done();

@@ -38,16 +38,28 @@ public final class PredictCommand implements Callable<Integer> {
   @Option(names = "--model", description = "Model folder (default: zoo/scene-vit).") Path model;
   @Option(names = "--head", split = ",", description = "Head name(s) (default: all of the model's).") List<String> heads;
   @Option(names = "--batch", defaultValue = "64") int batch;
+  @Option(names = "--verify", defaultValue = "0", description = "Add tve explain's verify flags: inDistribution (from the model's calibration) "
+      + "and, with N > 0 centres, explainerFit (from the explainer's: --explainer, default the zoo's beside the zoo's model). "
+      + "0 (default): no verify; -1: inDistribution only.") int verify;
+  @Option(names = "--explainer", description = "Explainer folder for --verify N (default: zoo/explainer with the zoo's model).") Path explainer;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private dev.tve.explain.Verifier verifier;
 
   @Override
   public Integer call() throws Exception {
     if (batch < 1) throw new IllegalArgumentException("--batch " + batch + ": at least 1");
     if (threads != null) ThreadPolicy.apply(threads);
     else ThreadPolicy.apply();
-    try (TargetModel m = TargetModel.load(model != null ? model : ExplainCommand.home().resolve("zoo/scene-vit"))) {
+    if (verify < -1) throw new IllegalArgumentException("--verify " + verify + ": N > 0 centres, 0 or -1");
+    Path modelDir = model != null ? model : ExplainCommand.home().resolve("zoo/scene-vit");
+    Path explainerDir = explainer != null ? explainer : model == null && verify > 0 ? ExplainCommand.home().resolve("zoo/explainer") : null;
+    if (verify > 0 && explainerDir == null) throw new IllegalArgumentException("--verify " + verify + " checks an explainer: name it with --explainer");
+    try (dev.tve.api.Tve tve = dev.tve.api.Tve.builder().optModel(modelDir).optExplainer(verify > 0 ? explainerDir : null)
+        .optTorchThreads(threads != null ? threads : 0).build()) {
+      TargetModel m = tve.model();
+      verifier = verify != 0 ? tve.verifier(Math.max(1, verify)) : null;
       List<Head> chosen = new ArrayList<>();
       if (heads == null || heads.isEmpty()) chosen.addAll(m.heads().values());
       else for (String h : heads) chosen.add(m.head(h));
@@ -80,10 +92,13 @@ public final class PredictCommand implements Callable<Integer> {
     java.util.Map<Path, String> bad = new java.util.IdentityHashMap<>();
     List<Path> ok = reader.readInto(readable, x, e -> bad.put(e.file(), e.reason()));
     float[] emb = new float[0];
+    List<dev.tve.explain.Verifier.Verdict> verdicts = null;
     if (!ok.isEmpty()) {
       try (PointerScope scope = new PointerScope()) {
         emb = m.encoder().embed(torch.from_blob(new FloatPointer(x), new long[] {ok.size(), pre.channels(), s, s},
             new TensorOptions(torch.ScalarType.Float)));
+        // Seeded as tve explain seeds its batches: the first file's key.
+        if (verifier != null) verdicts = verifier.check(dev.tve.explain.Images.of(x, ok.size(), pre.channels(), s), items.get(0).key().hashCode());
       }
     }
     int failed = 0, row = 0;
@@ -91,8 +106,10 @@ public final class PredictCommand implements Callable<Integer> {
       String reason = it.error() != null ? it.error() : bad.get(it.path());
       ObjectNode line = null;
       if (reason == null) {
-        line = prediction(it.key(), chosen, emb, row++);
+        line = prediction(it.key(), chosen, emb, row);
         if (line == null) reason = "the model's output is not finite (NaN or infinite logits)";
+        else if (verdicts != null) OutputSchema.verdict(line, verdicts.get(row));
+        row++;
       }
       if (reason != null) {
         failed++;

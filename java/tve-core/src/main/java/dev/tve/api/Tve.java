@@ -69,11 +69,16 @@ public final class Tve implements AutoCloseable {
   private final ProjectionEngine engine;
   private final Device device;
   private final ConcurrentHashMap<String, Explainer> explainers = new ConcurrentHashMap<>();
+  private final dev.tve.model.InDistribution density;
+  private final dev.tve.explain.FitCalibration fit;
   private volatile boolean closed;
 
-  private Tve(TargetModel model, ExplainerFiles.Loaded explainer, Device device, ImageDecoder decoder) {
+  private Tve(TargetModel model, ExplainerFiles.Loaded explainer, Device device, ImageDecoder decoder, dev.tve.model.InDistribution density,
+      dev.tve.explain.FitCalibration fit) {
     this.model = model;
     this.explainer = explainer;
+    this.density = density;
+    this.fit = fit;
     this.pre = model.input().preprocessing();
     this.decoder = decoder;
     this.device = device;
@@ -112,6 +117,24 @@ public final class Tve implements AutoCloseable {
 
   /** @return how images are turned into the model's input */
   public Preprocessing preprocessing() { return pre; }
+
+  /**
+   * The --verify check on this engine's model and explainer, with their calibrations where the
+   * folders carry them ({@code in-distribution.json} beside the model, {@code fit-calibration.json}
+   * beside the explainer); a flag without its calibration is null.
+   *
+   * <pre>{@code
+   * List<Verifier.Verdict> v = tve.verifier(8).check(images, 7);   // v.get(i).inDistribution(), .explainerFit()
+   * }</pre>
+   *
+   * @param centres random centres per image of the explainer's fit check (ignored without an explainer)
+   * @return the verifier
+   */
+  public dev.tve.explain.Verifier verifier(int centres) {
+    check();
+    return new dev.tve.explain.Verifier(model, explainer == null ? null : explainer.network(), explainer == null ? null : explainer.card(), fit,
+        density, centres);
+  }
 
   /** @return where the projection kernel runs */
   public Device device() { return device; }
@@ -458,7 +481,9 @@ public final class Tve implements AutoCloseable {
       ExplainerFiles.Loaded loaded = null;
       try {
         if (x != null) loaded = ExplainerFiles.load(x, model.card() == null ? null : model.card().weightsSha256());
-        return new Tve(model, loaded, device, decoder != null ? decoder : ImageDecoder.create());
+        dev.tve.model.InDistribution density = dev.tve.model.InDistribution.load(m, model.card() == null ? null : model.card().weightsSha256());
+        dev.tve.explain.FitCalibration fit = loaded == null ? null : dev.tve.explain.FitCalibration.load(x, loaded.card());
+        return new Tve(model, loaded, device, decoder != null ? decoder : ImageDecoder.create(), density, fit);
       } catch (IOException e) {
         model.close();
         throw new dev.tve.runtime.ModelFileException(x, "cannot read (" + e.getMessage() + ")", e);

@@ -5,7 +5,7 @@ import dev.tve.explain.Explainer;
 import dev.tve.explain.Images;
 import dev.tve.explain.TargetSpec;
 import dev.tve.explain.TveExplainer;
-import dev.tve.explain.Verification;
+import dev.tve.explain.Verifier;
 import dev.tve.image.ImageBatchReader;
 import dev.tve.image.ImageDataException;
 import dev.tve.image.Preprocessing;
@@ -72,8 +72,7 @@ public final class BatchPipeline {
   private final ImageBatchReader reader;
   private final Consumer<Progress> progress;
   private final Consumer<Failure> onFailure;
-  private final int verifyCentres, verifyRadius;
-  private final double trustThreshold;
+  private final Verifier verifier;
   private final Pictures pictures;
   private final BatchBuffers buffers;
 
@@ -104,9 +103,7 @@ public final class BatchPipeline {
     reader = new ImageBatchReader(b.decoder, b.pre);
     progress = b.progress;
     onFailure = b.onFailure;
-    verifyCentres = b.verifyCentres;
-    verifyRadius = b.verifyRadius;
-    trustThreshold = b.trustThreshold;
+    verifier = b.verifier;
     pictures = b.pictures;
     // Batches in flight at most: each queue full, one per decoder, one being explained, one being written.
     buffers = new BatchBuffers(batchSize, pre, 2 * queueDepth + decodeThreads + 2);
@@ -242,8 +239,7 @@ public final class BatchPipeline {
 
   private static ImageResult withDisplay(ImageResult r, Display d) {
     dev.tve.render.SignedOverlay.Picture p = d.picture();
-    return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), p.pixels(), p.channels(), p.height(), p.width(), d.region(), r.verifyCentres(),
-        r.verifyCosine(), r.trusted());
+    return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), p.pixels(), p.channels(), p.height(), p.width(), d.region(), r.verdict());
   }
 
   private static Display display(dev.tve.image.DecodedImage img, Preprocessing pre, Pictures pictures) {
@@ -289,18 +285,13 @@ public final class BatchPipeline {
         try (PointerScope scope = new PointerScope()) {
           maps = explainer.explain(images, heads, target);
         }
-        float[] trust = null;
-        if (verifyCentres > 0 && explainer instanceof TveExplainer tve) {
-          // The self-check: real masked copies through the encoder against E+ / E- at random centres.
-          trust = Verification.measure(tve.network(), tve.model().encoder(), Verification.inMemory(images.x(), n, c, s), 0, n, verifyCentres,
-              verifyRadius, d.ok().get(0).key().hashCode()).cosine();
-        }
+        // The self-check: real masked copies through the encoder against E+ / E- at random centres; the embedding's distance.
+        List<Verifier.Verdict> verdicts = verifier == null ? null : verifier.check(images, d.ok().get(0).key().hashCode());
         int perImage = maps.size() / n;
         for (int i = 0; i < n; i++) {
           InputFiles.Item it = d.ok().get(i);
           results.add(new ImageResult(it.key(), it.name(), maps.subList(i * perImage, (i + 1) * perImage), explainer.grid(), null, c, s, s, null,
-              trust == null ? 0 : verifyCentres, trust == null ? Double.NaN : trust[i],
-              trust == null || !Double.isFinite(trustThreshold) ? null : trust[i] >= trustThreshold));
+              verdicts == null ? null : verdicts.get(i)));
         }
       }
       if (!put(explained, new Explained(d.x(), results, d.failures(), d.displays()), error)) return;
@@ -362,8 +353,7 @@ public final class BatchPipeline {
     int s = pre.height(), f = Math.max(1, Math.min(pictures.maxSide() / s, (pictures.minSide() + s - 1) / s));
     byte[] px = displayPixels(e.x(), i);
     if (f > 1) px = enlarge(px, s, s, pre.channels(), f);
-    return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), px, r.channels(), s * f, s * f, null, r.verifyCentres(), r.verifyCosine(),
-        r.trusted());
+    return new ImageResult(r.key(), r.name(), r.targets(), r.grid(), px, r.channels(), s * f, s * f, null, r.verdict());
   }
 
   private static byte[] enlarge(byte[] px, int h, int w, int c, int f) {
@@ -430,8 +420,7 @@ public final class BatchPipeline {
     private dev.tve.image.ImageDecoder decoder = dev.tve.image.ImageDecoder.create();
     private Consumer<Progress> progress;
     private Consumer<Failure> onFailure = f -> {};
-    private int verifyCentres, verifyRadius = 1;
-    private double trustThreshold = Double.NaN;
+    private Verifier verifier;
     private Pictures pictures = Pictures.NONE;
 
     private Builder(Explainer explainer, Preprocessing pre, List<? extends Head> heads) {
@@ -460,15 +449,13 @@ public final class BatchPipeline {
     public Builder optPictures(Pictures v) { pictures = v; return this; }
 
     /**
-     * The self-check: for {@code centres} random centres per image, the encoder on the real masked
-     * copies against E+ / E- (mean cosine), untrusted below {@code threshold} (NaN: no flag).
+     * The self-check (--verify): every image's {@link Verifier.Verdict} in its result.
      *
+     * @param v the verifier, or null for none (the default)
      * @return this
      */
-    public Builder optVerify(int centres, int radius, double threshold) {
-      verifyCentres = centres;
-      verifyRadius = radius;
-      trustThreshold = threshold;
+    public Builder optVerify(Verifier v) {
+      verifier = v;
       return this;
     }
 
@@ -477,7 +464,6 @@ public final class BatchPipeline {
       if (batchSize < 1) throw new IllegalArgumentException("batch: " + batchSize);
       if (decodeThreads < 1) throw new IllegalArgumentException("decode threads: " + decodeThreads);
       if (queueDepth < 1) throw new IllegalArgumentException("queue depth: " + queueDepth);
-      if (verifyCentres < 0) throw new IllegalArgumentException("verify centres: " + verifyCentres);
       return new BatchPipeline(this);
     }
   }

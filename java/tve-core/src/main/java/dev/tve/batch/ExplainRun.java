@@ -74,7 +74,7 @@ public final class ExplainRun {
       p.put("overlayScale", b.sharedScale ? "shared" : "per-target");
       p.put("overlayImage", b.pictures.original() ? "original" : "model");
     }
-    p.put("verify", b.verifyCentres);
+    p.put("verify", b.verifier == null ? 0 : Math.max(1, b.verifier.centres()));
     p.putAll(b.provenance);
     settings = java.util.Collections.unmodifiableMap(p);
   }
@@ -149,7 +149,7 @@ public final class ExplainRun {
     private BatchPipeline.Pictures pictures = BatchPipeline.Pictures.ORIGINAL;
     private FileSink.Outputs outputs = FileSink.Outputs.BOTH;
     private int montageTiles = 32;
-    private int verifyCentres;
+    private dev.tve.explain.Verifier verifier;
     private boolean recompute;
     private final Map<String, Object> provenance = new LinkedHashMap<>();
 
@@ -190,9 +190,9 @@ public final class ExplainRun {
      *
      * @return this
      */
-    public Builder optVerify(int centres, int radius, double threshold) {
-      verifyCentres = centres;
-      pipeline.optVerify(centres, radius, threshold);
+    public Builder optVerify(dev.tve.explain.Verifier v) {
+      verifier = v;
+      pipeline.optVerify(v);
       return this;
     }
 

@@ -17,12 +17,10 @@ import java.util.List;
  * @param height the display image's height
  * @param width the display image's width
  * @param region where in the display image the maps lie {x, y, w, h} (the model's crop), or null for all of it
- * @param verifyCentres centres of the self-check, 0 when not asked
- * @param verifyCosine mean cosine of E+/E- against the real masked embeddings (NaN when not asked)
- * @param trusted whether that passes the explainer's threshold (null when there is none)
+ * @param verdict the --verify flags and scores, or null when not asked
  */
 public record ImageResult(String key, String name, List<Attribution> targets, int grid, byte[] pixels, int channels, int height, int width,
-    int[] region, int verifyCentres, double verifyCosine, Boolean trusted) {
+    int[] region, dev.tve.explain.Verifier.Verdict verdict) {
   public ImageResult {
     targets = List.copyOf(targets);
   }

@@ -20,7 +20,8 @@ import java.util.Set;
  *       {@code foil} (when contrastive), {@code probability}, {@code topPatch} (row-major grid index);
  *   <li>{@code grid}: g; {@code maps}: the {@code .npy} file, float32 [targets, g, g], row-major, signed,
  *       in the explained output's units; {@code overlay}: the PNG, when written; {@code outputs}: both names;
- *   <li>{@code verify}: {@code centres}, {@code cosine}, {@code trusted} (when asked).
+ *   <li>{@code verify} (when asked): {@code explainerFit} and {@code inDistribution} (each present when calibrated), {@code trusted}
+ *       (both), the scores behind them ({@code centres}, {@code cosine}, {@code fitError}, {@code distance}).
  * </ul>
  * Every number is a JSON number: a non-finite value fails the file instead.
  */
@@ -129,12 +130,24 @@ public final class OutputSchema {
       e.put(OVERLAY, overlay);
       outputs.add(overlay);
     }
-    if (result.verifyCentres() > 0) {
-      ObjectNode v = e.putObject(VERIFY);
-      v.put("centres", result.verifyCentres());
-      v.put("cosine", result.verifyCosine());
-      if (result.trusted() != null) v.put("trusted", result.trusted());
-    }
+    if (result.verdict() != null) verdict(e, result.verdict());
     return e;
+  }
+
+  /**
+   * Writes a --verify verdict under {@value #VERIFY}: the flags where calibrated, and the finite scores.
+   *
+   * @param line the manifest or predict line
+   * @param v the verdict
+   */
+  public static void verdict(ObjectNode line, dev.tve.explain.Verifier.Verdict v) {
+    ObjectNode o = line.putObject(VERIFY);
+    if (v.explainerFit() != null) o.put("explainerFit", v.explainerFit());
+    if (v.inDistribution() != null) o.put("inDistribution", v.inDistribution());
+    if (v.trusted() != null) o.put("trusted", v.trusted());
+    if (v.centres() > 0) o.put("centres", v.centres());
+    if (Double.isFinite(v.cosine())) o.put("cosine", v.cosine());
+    if (Double.isFinite(v.fitError())) o.put("fitError", v.fitError());
+    if (Double.isFinite(v.distance())) o.put("distance", v.distance());
   }
 }

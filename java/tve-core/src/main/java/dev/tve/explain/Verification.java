@@ -29,9 +29,11 @@ public final class Verification {
    *     centres and both signs
    * @param r2WithinKeep R^2 of E+ around each image's mean over its centres (NaN with one centre)
    * @param r2WithinRemove the same for E-
+   * @param fitError per image, the mean squared error of predicted against true embeddings over its
+   *     centres, both signs and every dimension (what {@code --verify}'s explainerFit flag thresholds)
    */
   public record Report(double r2Keep, double r2Remove, double cosineKeep, double cosineRemove, int images, int centres, float[] cosine,
-      double r2WithinKeep, double r2WithinRemove) {}
+      double r2WithinKeep, double r2WithinRemove, float[] fitError) {}
 
   /** Images [first, first + n) of {@code images}, {@code centres} random centres each (seeded). */
   public static Report measure(ExplainerNetwork net, Encoder encoder, ImageSource images, long first, int n, int centres, int radius,
@@ -66,14 +68,19 @@ public final class Verification {
       System.arraycopy(t[0], 0, trueK, done * centres * d, b * centres * d);
       System.arraycopy(t[1], 0, trueR, done * centres * d, b * centres * d);
     }
-    float[] cosK = cosines(predK, trueK, d), cosR = cosines(predR, trueR, d), perImage = new float[n];
+    float[] cosK = cosines(predK, trueK, d), cosR = cosines(predR, trueR, d), perImage = new float[n], mse = new float[n];
     for (int i = 0; i < n; i++) {
-      double s = 0;
+      double s = 0, e = 0;
       for (int j = 0; j < centres; j++) s += cosK[i * centres + j] + cosR[i * centres + j];
       perImage[i] = (float) (s / (2 * centres));
+      for (int q = i * centres * d; q < (i + 1) * centres * d; q++) {
+        double a = predK[q] - trueK[q], b = predR[q] - trueR[q];
+        e += a * a + b * b;
+      }
+      mse[i] = (float) (e / (2.0 * centres * d));
     }
     return new Report(r2(predK, trueK, d), r2(predR, trueR, d), mean(cosK), mean(cosR), n, centres, perImage,
-        r2(centred(predK, d, centres), centred(trueK, d, centres), d), r2(centred(predR, d, centres), centred(trueR, d, centres), d));
+        r2(centred(predK, d, centres), centred(trueK, d, centres), d), r2(centred(predR, d, centres), centred(trueR, d, centres), d), mse);
   }
 
   /** Rows [n * m, d] with each group of m rows' own mean taken out. */

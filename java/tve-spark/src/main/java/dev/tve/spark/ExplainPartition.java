@@ -94,7 +94,7 @@ final class ExplainPartition implements Iterator<Row> {
       }
       List<dev.tve.explain.Attribution> targets = e.attributions();
       ImageResult r = new ImageResult(e.source(), InputFiles.outputName(e.source()), targets, targets.isEmpty() ? 0 : targets.get(0).grid(), null,
-          0, 0, 0, null, 0, Double.NaN, null);
+          0, 0, 0, null, null);
       String bad = r.nonFinite();
       if (bad != null) {
         ready.add(AttributionRows.failed(e.source(), bad, provenance));  // never a NaN in the output

@@ -1,0 +1,115 @@
+package dev.tve.explain;
+
+import dev.tve.model.InDistribution;
+import dev.tve.model.TargetModel;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+
+/**
+ * {@code --verify}: two separate per-image flags. {@code explainerFit}: can the explainer's E+ / E-
+ * be trusted on this image (its fit error at {@code centres} random centres against the encoder's
+ * real masked embeddings, within the {@link FitCalibration} threshold); {@code inDistribution}: is the
+ * image like the model's training data (its embedding's distance within the {@link InDistribution}
+ * threshold). Each flag is null where its calibration is missing or, for the fit, where there is no
+ * explainer; the raw scores are always reported.
+ *
+ * <pre>{@code
+ * Verifier v = new Verifier(model, explainer.network(), explainer.card(), fit, density, 8);
+ * List<Verifier.Verdict> verdicts = v.check(images, seed);
+ * }</pre>
+ *
+ * Thread-safe as its networks are (inference only).
+ */
+public final class Verifier {
+  /**
+   * One image's verdict.
+   *
+   * @param centres centres of the fit check (0: not checked)
+   * @param cosine mean cosine of E+ / E- against the real masked embeddings (NaN when not checked)
+   * @param fitError mean squared error of E+ / E- against them (lower is better; NaN when not checked)
+   * @param explainerFit fitError within the explainer's calibrated threshold; null without calibration
+   * @param distance squared Mahalanobis distance of the embedding to the nearest class mean (lower is
+   *     more typical; NaN without a calibration)
+   * @param inDistribution distance within the model's calibrated threshold; null without calibration
+   */
+  public record Verdict(int centres, double cosine, double fitError, Boolean explainerFit, double distance, Boolean inDistribution) {
+    /** @return both flags true; null when either is unknown */
+    public Boolean trusted() {
+      return explainerFit == null || inDistribution == null ? null : explainerFit && inDistribution;
+    }
+  }
+
+  private final TargetModel model;
+  private final ExplainerNetwork net;
+  private final ExplainerCard card;
+  private final FitCalibration fit;
+  private final InDistribution density;
+  private final int centres;
+  private final float[][] fills;
+
+  /**
+   * @param model the model (its encoder embeds the images)
+   * @param net the explainer network, or null (then only inDistribution is checked)
+   * @param card its card (radius, fill), or null with net
+   * @param fit the explainer's calibration, or null
+   * @param density the model's calibration, or null
+   * @param centres random centres per image for the fit check (ignored without an explainer)
+   */
+  public Verifier(TargetModel model, ExplainerNetwork net, ExplainerCard card, FitCalibration fit, InDistribution density, int centres) {
+    if (net != null && centres < 1) throw new IllegalArgumentException("verify centres: " + centres);
+    if (density != null && density.dim() != model.encoder().dim()) {
+      throw new IllegalArgumentException("the in-distribution calibration is for D " + density.dim() + ", the encoder has D " + model.encoder().dim());
+    }
+    this.model = model;
+    this.net = net;
+    this.card = card;
+    this.fit = fit;
+    this.density = density;
+    this.centres = net == null ? 0 : centres;
+    float[] mean = model.input().mean(), std = model.input().std();
+    this.fills = card == null || card.training() == null ? MaskedTargets.Fill.ZERO.values(mean, std) : card.training().maskFill().values(mean, std);
+  }
+
+  /** @return centres per image of the fit check (0 without an explainer) */
+  public int centres() { return centres; }
+
+  /** @return the explainer's fit threshold (NaN without one) */
+  public double fitThreshold() { return fit == null || net == null ? Double.NaN : fit.threshold(); }
+
+  /** @return the model's distance threshold (NaN without one) */
+  public double distanceThreshold() { return density == null ? Double.NaN : density.threshold(); }
+
+  /** @return whether both flags can be given */
+  public boolean calibrated() { return density != null && (net == null || fit != null); }
+
+  /**
+   * @param images a batch in the model's input format
+   * @param seed the fit check's centres
+   * @return one verdict per image, in order
+   */
+  public List<Verdict> check(Images images, long seed) {
+    int n = images.n();
+    float[] cos = null, err = null;
+    if (net != null) {
+      Verification.Report r = Verification.measure(net, model.encoder(), Verification.inMemory(images.x(), n, images.channels(), images.size()), 0, n,
+          centres, card.radius(), seed, fills);
+      cos = r.cosine();
+      err = r.fitError();
+    }
+    float[] emb = null;
+    if (density != null) {
+      try (PointerScope scope = new PointerScope()) {
+        emb = model.encoder().embed(images.tensor());
+      }
+    }
+    List<Verdict> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      double e = err == null ? Double.NaN : err[i], d = emb == null ? Double.NaN : density.distance(emb, i);
+      Boolean fits = err == null || fit == null ? null : Double.isFinite(e) && e <= fit.threshold();
+      Boolean typical = emb == null ? null : Double.isFinite(d) && d <= density.threshold();
+      out.add(new Verdict(centres, cos == null ? Double.NaN : cos[i], e, fits, d, typical));
+    }
+    return out;
+  }
+}
