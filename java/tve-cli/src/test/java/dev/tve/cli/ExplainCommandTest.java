@@ -1,6 +1,7 @@
 package dev.tve.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -364,21 +365,83 @@ class ExplainCommandTest {
   }
 
   @Test
-  void verifyRecordsHowWellTheExplainerPredictedTheRealMaskedEmbeddings() throws Exception {
-    // An explainer whose card demands a cosine above 1: every image is flagged untrusted.
-    Path strict = dir.resolve("strict-explainer");
-    ExplainerCard card = ExplainerCard.read(explainer.resolve("explainer.card.json"));
-    ExplainerFiles.Loaded loaded = ExplainerFiles.load(explainer, null);
-    ExplainerFiles.save(strict, loaded.network(), ExplainerCard.of("explainer", card.config(), card.encoderWeightsSha256(), 1, 1, 1, "t",
-        Map.of("validation.imageCosineP05", 1.5), List.of(), "", null, null, null, "t"));
-    Path out = dir.resolve("out-verify");
-    String[] r = CliTest.capture("explain", images.resolve("a").toString(), "--model", model.toString(), "--explainer", strict.toString(),
-        "--out", out.toString(), "--verify", "3");
+  void calibrateThenVerifyGivesBothFlagsInTheManifestAndInPredict() throws Exception {
+    // A copy of the model and explainer (calibration writes into their folders), 60 in-distribution scenes to calibrate on.
+    Path m2 = dir.resolve("cal-model"), x2 = dir.resolve("cal-explainer"), scenes = dir.resolve("cal-scenes");
+    copy(model, m2);
+    copy(explainer, x2);
+    Path fixture = Path.of(ExplainCommandTest.class.getResource("/fashion-mnist-fixture/train-images-idx3-ubyte.gz").toURI()).getParent();
+    LabeledImages train = FashionMnist.load(fixture, FashionMnist.Split.TRAIN);
+    SceneGenerator gen = SceneGenerator.builder(train, Splits.all(train.size())).optSeed(9).build();
+    Files.createDirectories(scenes);
+    for (int i = 0; i < 60; i++) {
+      try (Mat m = new Mat(56, 56, org.bytedeco.opencv.global.opencv_core.CV_8UC1, new BytePointer(gen.scene(i).pixels()))) {
+        opencv_imgcodecs.imwrite(scenes.resolve(String.format("s%02d.png", i)).toString(), m);
+      }
+    }
+    // Before calibration the flags are absent, the scores there.
+    Path before = dir.resolve("out-verify-uncalibrated");
+    String[] r = CliTest.capture("explain", images.resolve("a").toString(), "--model", m2.toString(), "--explainer", x2.toString(),
+        "--out", before.toString(), "--verify", "3");
     assertThat(r[0]).as(r[2]).isEqualTo("0");
-    for (JsonNode e : manifest(out)) {
-      assertThat(e.path("verify").path("centres").asInt()).isEqualTo(3);
+    for (JsonNode e : manifest(before)) {
+      assertThat(e.path("verify").has("explainerFit")).isFalse();
+      assertThat(e.path("verify").path("fitError").asDouble(-1)).isGreaterThanOrEqualTo(0);
       assertThat(e.path("verify").path("cosine").asDouble()).isBetween(-1.0, 1.0);
-      assertThat(e.path("verify").path("trusted").asBoolean(true)).isFalse();
+    }
+    r = CliTest.capture("calibrate", "--model", m2.toString(), "--explainer", x2.toString(), "--images", scenes.toString(), "--fit", "45",
+        "--held-out", "12", "--centres", "2");
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(m2.resolve(dev.tve.model.InDistribution.CARD)).exists();
+    assertThat(x2.resolve(dev.tve.explain.FitCalibration.FILE)).exists();
+    Path out = dir.resolve("out-verify");
+    r = CliTest.capture("explain", images.resolve("a").toString(), "--model", m2.toString(), "--explainer", x2.toString(), "--out", out.toString(),
+        "--verify", "3");
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    Map<String, JsonNode> fromExplain = new java.util.HashMap<>();
+    for (JsonNode e : manifest(out)) {
+      JsonNode v = e.path("verify");
+      assertThat(v.path("centres").asInt()).isEqualTo(3);
+      assertThat(v.path("explainerFit").isBoolean()).as(v.toString()).isTrue();
+      assertThat(v.path("inDistribution").isBoolean()).isTrue();
+      assertThat(v.path("trusted").asBoolean()).isEqualTo(v.path("explainerFit").asBoolean() && v.path("inDistribution").asBoolean());
+      assertThat(v.path("distance").asDouble(-1)).isGreaterThanOrEqualTo(0);
+      fromExplain.put(e.path("file").asText(), v);
+    }
+    // Uniform noise is far from the calibration scenes' embeddings: flagged out of distribution.
+    Path noise = dir.resolve("noise");
+    Files.createDirectories(noise);
+    Random rnd = new Random(2);
+    byte[] px = new byte[56 * 56];
+    rnd.nextBytes(px);
+    try (Mat m = new Mat(56, 56, org.bytedeco.opencv.global.opencv_core.CV_8UC1, new BytePointer(px))) {
+      opencv_imgcodecs.imwrite(noise.resolve("noise.png").toString(), m);
+    }
+    // tve predict carries the same flags, with the same centres for the same batch.
+    List<String> args = new ArrayList<>(List.of("predict"));
+    for (String f : fromExplain.keySet()) args.add(f);
+    args.addAll(List.of("--model", m2.toString(), "--explainer", x2.toString(), "--verify", "3"));
+    r = CliTest.capture(args.toArray(String[]::new));
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    for (String line : r[1].strip().split("\n")) {
+      JsonNode p = new ObjectMapper().readTree(line);
+      JsonNode v = p.path("verify"), e = fromExplain.get(p.path("file").asText());
+      assertThat(v.path("inDistribution")).isEqualTo(e.path("inDistribution"));
+      assertThat(v.path("distance").asDouble()).isCloseTo(e.path("distance").asDouble(), within(1e-3 * (1 + e.path("distance").asDouble())));
+      assertThat(v.path("centres").asInt()).isEqualTo(3);
+      assertThat(v.path("explainerFit").isBoolean()).isTrue();
+    }
+    r = CliTest.capture("predict", noise.resolve("noise.png").toString(), "--model", m2.toString(), "--verify", "-1");
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    JsonNode v = new ObjectMapper().readTree(r[1].strip()).path("verify");
+    assertThat(v.path("inDistribution").asBoolean(true)).as(v.toString()).isFalse();
+    assertThat(v.has("explainerFit")).isFalse();
+  }
+
+  static void copy(Path from, Path to) throws java.io.IOException {
+    Files.createDirectories(to);
+    try (java.util.stream.Stream<Path> s = Files.list(from)) {
+      for (Path f : s.filter(Files::isRegularFile).toList()) Files.copy(f, to.resolve(f.getFileName()));
     }
   }
 
