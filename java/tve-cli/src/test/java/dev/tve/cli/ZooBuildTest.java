@@ -41,10 +41,12 @@ class ZooBuildTest {
       }
       assertThat(zoo.resolve("explainer/explainer.card.json")).exists();
       assertThat(zoo.resolve("explainer/loss.png")).exists();
+      assertThat(zoo.resolve("scene-vit/in-distribution.json")).exists();
+      assertThat(zoo.resolve("explainer/fit-calibration.json")).exists();
       assertThat(samples.resolve("scenes.json")).exists();
       assertThat(samples.resolve("scene-03.png")).exists();
       Map<String, String> h = hashes(zoo);
-      assertThat(h).containsKeys("scene-vit/encoder.pt", "explainer/explainer.pt", "scene-vit/coarse.w1.npy");
+      assertThat(h).containsKeys("scene-vit/encoder.pt", "explainer/explainer.pt", "scene-vit/coarse.w1.npy", "scene-vit/in-distribution.npy");
       if (first == null) first = h;
       else assertThat(h).isEqualTo(first);
       // A build started again over a complete zoo does nothing and changes nothing.
@@ -52,7 +54,7 @@ class ZooBuildTest {
         String[] again = CliTest.capture("zoo", "build", "--smoke", "--data", data.toString(), "--out", zoo.toString(), "--samples",
             samples.toString(), "--threads", "1");
         assertThat(again[0]).isEqualTo("0");
-        assertThat(again[2]).contains("step 1/4 done already").contains("step 3/4 done already");
+        assertThat(again[2]).contains("step 1/5 done already").contains("step 3/5 done already").contains("step 4/5 done already");
         assertThat(hashes(zoo)).isEqualTo(first);
       }
     }

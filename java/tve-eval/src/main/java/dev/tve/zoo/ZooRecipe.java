@@ -34,9 +34,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
  * The zoo recipe ({@code tve zoo build}): regenerates the embedded default from the Fashion-MNIST
- * package with recorded settings: (1) the scene encoder and its 10-class head ({@link EncoderRecipe}),
- * (2) the coarse, held-out-class and shuffled-label heads, (3) the TVE explainer with two classes left
- * out of its pre-training ({@link PretrainRecipe}), (4) the sample scenes; then {@code recipe.json}.
+ * package with recorded settings: (1) the scene encoder and its 10-class head, trained on augmented
+ * scenes ({@link EncoderRecipe}), (2) the coarse, held-out-class and shuffled-label heads, (3) the TVE
+ * explainer with two classes left out of its pre-training ({@link PretrainRecipe}), (4) the
+ * {@code --verify} calibration ({@link VerifyCalibration}), (5) the sample scenes; then {@code recipe.json}.
  * Each step checkpoints or is skipped when its output is complete, so a build cut off goes on later
  * from where it stopped. Same machine kind and thread count: the same bytes. Prints nothing.
  *
@@ -50,6 +51,9 @@ public final class ZooRecipe {
   static final int[] COARSE_OF = {0, 1, 0, 0, 0, 2, 0, 2, 3, 2};
   /** Classes left out of the explainer's pre-training (Bag, Ankle boot). */
   static final int[] HELD_OUT = {8, 9};
+  /** The explainer's recipe, chosen on validation scenes (benchmarks/results/explainer-arms.md). */
+  static final int EXPLAINER_STEPS = 2000, EXPLAINER_RADIUS = 1, EXPLAINER_CENTRES = 4, EXPLAINER_MIXER_LAYERS = 2;
+  static final dev.tve.explain.MaskedTargets.Fill EXPLAINER_FILL = dev.tve.explain.MaskedTargets.Fill.ZERO;
 
   /** What the recipe reports as it goes. */
   public interface Listener {
@@ -105,35 +109,53 @@ public final class ZooRecipe {
     }
     recipe.put("encoder", encCmd);
     if (!Files.isRegularFile(modelDir.resolve("encoder.card.json"))) {
-      listener.note("zoo: step 1/4, the scene encoder");
+      listener.note("zoo: step 1/5, the scene encoder");
       enc.build().run(data, modelDir, listener::encoderProgress);
     } else {
-      listener.note("zoo: step 1/4 done already (" + modelDir + ")");
+      listener.note("zoo: step 1/5 done already (" + modelDir + ")");
     }
 
     recipe.put("heads", "coarse (MLP 64, 4 groups), held-out (Bag vs Ankle boot), shuffled-labels (10 classes, labels permuted, seed 7)");
     Map<String, Double> headAccuracy = heads(modelDir, data, listener);
 
-    String preCmd = "tve pretrain --model " + shown(modelDir) + " --seed 1 --threads " + t + " --exclude 8,9 --out " + shown(explainerDir);
-    PretrainRecipe.Builder pre = PretrainRecipe.builder().optSeed(1);
+    String preCmd = "tve pretrain --model " + shown(modelDir) + " --seed 1 --threads " + t + " --exclude 8,9 --steps " + EXPLAINER_STEPS
+        + " --radius " + EXPLAINER_RADIUS + " --centres " + EXPLAINER_CENTRES + " --fill " + EXPLAINER_FILL.label() + " --mixer-layers "
+        + EXPLAINER_MIXER_LAYERS + " --out " + shown(explainerDir);
+    PretrainRecipe.Builder pre = PretrainRecipe.builder().optSeed(1).optSteps(EXPLAINER_STEPS).optRadius(EXPLAINER_RADIUS).optCentres(EXPLAINER_CENTRES)
+        .optFill(EXPLAINER_FILL);
     int validation = 1000;
     if (smoke) {
       pre.optSteps(12).optBatchSize(8).optCentres(2);
       validation = 40;
-      preCmd += " --steps 12 --batch 8 --centres 2 --validation 40";
+      preCmd += " (smoke: --steps 12 --batch 8 --centres 2 --validation 40)";
     }
     recipe.put("explainer", preCmd);
     if (!Files.isRegularFile(explainerDir.resolve("explainer.card.json"))) {
-      listener.note("zoo: step 3/4, the TVE explainer");
+      listener.note("zoo: step 3/5, the TVE explainer");
       try (TargetModel model = TargetModel.load(modelDir)) {
-        PretrainRecipe.Data d = PretrainRecipe.scenes(model, data, ExplainerNetwork.Shape.SHARED, true, HELD_OUT, 1, validation);
+        PretrainRecipe.Data d = PretrainRecipe.scenes(model, data, ExplainerNetwork.Shape.SHARED, true, HELD_OUT, 1, validation)
+            .withMixerLayers(EXPLAINER_MIXER_LAYERS);
         pre.build().run(d, explainerDir, new PretrainRecipe.Listener() {
           @Override public void progress(ExplainerTrainer.Progress p) { listener.explainerProgress(p); }
           @Override public void note(String line) { listener.note(line); }
         });
       }
     } else {
-      listener.note("zoo: step 3/4 done already (" + explainerDir + ")");
+      listener.note("zoo: step 3/5 done already (" + explainerDir + ")");
+    }
+
+    int nFit = smoke ? 100 : 10_000, nHeld = smoke ? 40 : 2_000;
+    recipe.put("verify", "tve calibrate --model " + shown(modelDir) + " --explainer " + shown(explainerDir) + " --fit " + nFit + " --held-out " + nHeld
+        + " --flag 0.05 --centres 4");
+    if (!Files.isRegularFile(modelDir.resolve(dev.tve.model.InDistribution.CARD))
+        || !Files.isRegularFile(explainerDir.resolve(dev.tve.explain.FitCalibration.FILE))) {
+      listener.note("zoo: step 4/5, the --verify calibration");
+      try (TargetModel model = TargetModel.load(modelDir);
+           dev.tve.explain.ExplainerFiles.Loaded x = dev.tve.explain.ExplainerFiles.load(explainerDir, model.card().weightsSha256())) {
+        dev.tve.pretrain.VerifyCalibration.builder().build().scenes(model, modelDir, model.head("ten-class"), x, explainerDir, data, nFit, nHeld);
+      }
+    } else {
+      listener.note("zoo: step 4/5 done already (" + modelDir.resolve(dev.tve.model.InDistribution.CARD) + ")");
     }
 
     samples(samplesDir, data, smoke ? 4 : 16, listener);
@@ -147,6 +169,7 @@ public final class ZooRecipe {
       recipe.put("headAccuracy", headAccuracy);
       recipe.put("threads", t);
       recipe.put("encoderSeconds", built.card().training().seconds());
+      recipe.put("testAccuracyByVariant", built.card().notes().get("testAccuracyByVariant"));
     }
     recipe.put("explainerSeconds", ExplainerCard.read(explainerDir.resolve("explainer.card.json")).trainingSeconds());
     recipe.put("secondsThisRun", (System.nanoTime() - t0) / 1e9);
@@ -175,10 +198,10 @@ public final class ZooRecipe {
     EncoderModule encoder = (EncoderModule) model.encoder();
     Map<String, Double> acc = new LinkedHashMap<>();
     if (model.heads().keySet().containsAll(List.of("coarse", "held-out", "shuffled-labels"))) {
-      listener.note("zoo: step 2/4 done already (heads in " + modelDir + ")");
+      listener.note("zoo: step 2/5 done already (heads in " + modelDir + ")");
       return acc;
     }
-    listener.note("zoo: step 2/4, heads");
+    listener.note("zoo: step 2/5, heads");
     // The heads see the scenes the encoder was trained on: augmented when it was.
     boolean augmented = Boolean.TRUE.equals(card.notes().get("augmented"));
     Embeddings all = Embeddings.of(encoder, new SceneBatches(SceneGenerator.builder(train, splits.train()).optSeed(seed).optAugmentation(augmented).build(),
@@ -257,7 +280,7 @@ public final class ZooRecipe {
 
   /** Step 4: sample scenes from the test split as PNG, with their labels and boxes. */
   private static void samples(Path dir, Path data, int count, Listener listener) throws Exception {
-    listener.note("zoo: step 4/4, " + count + " sample scenes");
+    listener.note("zoo: step 5/5, " + count + " sample scenes");
     LabeledImages test = FashionMnist.load(data, FashionMnist.Split.TEST);
     SceneGenerator gen = SceneGenerator.builder(test, Splits.all(test.size())).optSeed(2024).build();
     Files.createDirectories(dir);
