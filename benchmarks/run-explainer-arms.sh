@@ -21,6 +21,7 @@ settings() {            # the one change from the zoo's recipe (shared trunk fro
     mixed) echo "--fill mixed" ;;
     centres8) echo "--centres 8" ;;
     mixer4) echo "--mixer-layers 4" ;;
+    augment) echo "--augment" ;;
     *) echo "${ARM_SETTINGS[$1]:?unknown arm $1}" ;;
   esac
 }

@@ -68,6 +68,8 @@ public final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--lr", defaultValue = "1e-3") double lr;
   @Option(names = "--fill", defaultValue = "zero", description = "What masked pixels become: zero (normalised zero, the dataset mean: the "
       + "reference's), black (pixel 0) or mixed (the two alternating). Default: ${DEFAULT-VALUE}.") String fill;
+  @Option(names = "--augment", description = "Scenes only: pre-train on scenes in random canvas variants (background level, noise, clutter), "
+      + "as the zoo's encoder was trained.") boolean augment;
   @Option(names = "--mixer-layers", description = "Mixer layers per explainer head (default: 2).") Integer mixerLayers;
   @Option(names = "--lambda-minus", defaultValue = "1", description = "lambda- recorded in the card for explaining (default 1, the reference's; "
       + "choose it on validation scenes with tve faithfulness --split validation --lambda-minus X).") double lambdaMinus;
@@ -114,7 +116,7 @@ public final class PretrainCommand implements Callable<Integer> {
       boolean vit = model.encoder() instanceof dev.tve.model.VitEncoder;
       if (init.equals("encoder") && !vit) throw new IllegalArgumentException("--init encoder: the trunk starts from a ViT encoder only; this one is "
           + model.card().architecture().name());
-      d = PretrainRecipe.scenes(model, data != null ? data : FashionMnist.locate(), shape, fromEncoder && vit, exclude, seed, validation);
+      d = PretrainRecipe.scenes(model, data != null ? data : FashionMnist.locate(), shape, fromEncoder && vit, exclude, seed, validation, augment);
     } else if (source.model != null) {
       TargetModel model = TargetModel.load(source.model);
       d = PretrainRecipe.folder(model, images, shape, fromEncoder, trunkDim, trunkLayers, validationImages, batch, listener);

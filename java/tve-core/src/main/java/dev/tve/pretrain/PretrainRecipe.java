@@ -133,6 +133,18 @@ public final class PretrainRecipe {
    */
   public static Data scenes(TargetModel model, Path fashionDir, ExplainerNetwork.Shape shape, boolean initFromEncoder, int[] exclude, long seed,
       int validation) throws IOException {
+    return scenes(model, fashionDir, shape, initFromEncoder, exclude, seed, validation, false);
+  }
+
+  /**
+   * As above; with {@code augmented} the training scenes are drawn in random canvas variants as the
+   * zoo's encoder was trained ({@link SceneGenerator.Builder#optAugmentation}); held-out scenes stay clean.
+   *
+   * @return the data
+   * @throws IOException when the data cannot be read
+   */
+  public static Data scenes(TargetModel model, Path fashionDir, ExplainerNetwork.Shape shape, boolean initFromEncoder, int[] exclude, long seed,
+      int validation, boolean augmented) throws IOException {
     ModelCard card = model.card();
     Encoder encoder = model.encoder();
     ExplainerNetwork.Config config = ExplainerNetwork.Config.matching(card.architecture(), shape);
@@ -154,7 +166,8 @@ public final class PretrainRecipe {
     InputSpec in = card.input();
     float mean = in.mean()[0], std = in.std()[0];
     // Items and clutter both come from the kept classes: no pixel of an excluded class is seen.
-    ImageSource train = new SceneBatches(SceneGenerator.builder(images, kept).optClutterSources(kept).optSeed(seed + 10).build(), mean, std);
+    ImageSource train = new SceneBatches(SceneGenerator.builder(images, kept).optClutterSources(kept).optSeed(seed + 10).optAugmentation(augmented)
+        .build(), mean, std);
     Map<String, ImageSource> heldOut = new LinkedHashMap<>();
     int[] valKept = Splits.withLabels(splits.validation(), images, l -> !ex.contains(l));
     heldOut.put("validation", new SceneBatches(SceneGenerator.builder(images, valKept).optSeed(seed + 11).build(), mean, std));
@@ -162,7 +175,8 @@ public final class PretrainRecipe {
     if (valEx.length > 0) {
       heldOut.put("excludedClasses", new SceneBatches(SceneGenerator.builder(images, valEx).optClutterSources(valEx).optSeed(seed + 12).build(), mean, std));
     }
-    String note = "the encoder was trained on all " + images.classes().size() + " classes; the explainer's pre-training saw no image of " + excluded;
+    String note = "the encoder was trained on all " + images.classes().size() + " classes; the explainer's pre-training saw no image of " + excluded
+        + (augmented ? "; its training scenes were augmented (random canvas variants)" : "");
     return new Data(encoder, card.weightsSha256(), config, initFrom, null, initFrom != null ? "encoder" : "random", train, heldOut, validation,
         excluded, note, new AtomicLong(), in);
   }

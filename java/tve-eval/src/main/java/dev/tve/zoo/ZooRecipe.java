@@ -54,6 +54,7 @@ public final class ZooRecipe {
   /** The explainer's recipe, chosen on validation scenes (benchmarks/results/explainer-arms.md). */
   static final int EXPLAINER_STEPS = 2000, EXPLAINER_RADIUS = 1, EXPLAINER_CENTRES = 4, EXPLAINER_MIXER_LAYERS = 2;
   static final dev.tve.explain.MaskedTargets.Fill EXPLAINER_FILL = dev.tve.explain.MaskedTargets.Fill.ZERO;
+  static final boolean EXPLAINER_AUGMENT = false;
 
   /** What the recipe reports as it goes. */
   public interface Listener {
@@ -120,7 +121,7 @@ public final class ZooRecipe {
 
     String preCmd = "tve pretrain --model " + shown(modelDir) + " --seed 1 --threads " + t + " --exclude 8,9 --steps " + EXPLAINER_STEPS
         + " --radius " + EXPLAINER_RADIUS + " --centres " + EXPLAINER_CENTRES + " --fill " + EXPLAINER_FILL.label() + " --mixer-layers "
-        + EXPLAINER_MIXER_LAYERS + " --out " + shown(explainerDir);
+        + EXPLAINER_MIXER_LAYERS + (EXPLAINER_AUGMENT ? " --augment" : "") + " --out " + shown(explainerDir);
     PretrainRecipe.Builder pre = PretrainRecipe.builder().optSeed(1).optSteps(EXPLAINER_STEPS).optRadius(EXPLAINER_RADIUS).optCentres(EXPLAINER_CENTRES)
         .optFill(EXPLAINER_FILL);
     int validation = 1000;
@@ -133,7 +134,7 @@ public final class ZooRecipe {
     if (!Files.isRegularFile(explainerDir.resolve("explainer.card.json"))) {
       listener.note("zoo: step 3/5, the TVE explainer");
       try (TargetModel model = TargetModel.load(modelDir)) {
-        PretrainRecipe.Data d = PretrainRecipe.scenes(model, data, ExplainerNetwork.Shape.SHARED, true, HELD_OUT, 1, validation)
+        PretrainRecipe.Data d = PretrainRecipe.scenes(model, data, ExplainerNetwork.Shape.SHARED, true, HELD_OUT, 1, validation, EXPLAINER_AUGMENT)
             .withMixerLayers(EXPLAINER_MIXER_LAYERS);
         pre.build().run(d, explainerDir, new PretrainRecipe.Listener() {
           @Override public void progress(ExplainerTrainer.Progress p) { listener.explainerProgress(p); }
