@@ -52,6 +52,10 @@ public class ExplainBench {
   @Param({"shared", "separate"})
   public String shape;
 
+  /** Mixer layers per explainer head (the zoo's: 2). */
+  @Param({"2"})
+  public int mixer;
+
   TargetModel model;
   TveExplainer tve;
   LinearHead head;
@@ -70,8 +74,9 @@ public class ExplainBench {
     head = new LinearHead("ten-class", w, b, names);
     model = new TargetModel(enc, ModelCard.of(enc.architecture(), names, dev.tve.model.InputSpec.of(enc.architecture().imageSize(), enc.architecture().channels(), 0f, 1f, 7)),
         List.of(head));
-    ExplainerNetwork net = new ExplainerNetwork(ExplainerNetwork.Config.matching(enc.architecture(),
-        ExplainerNetwork.Shape.valueOf(shape.toUpperCase(java.util.Locale.ROOT))));
+    ExplainerNetwork.Config c = ExplainerNetwork.Config.matching(enc.architecture(), ExplainerNetwork.Shape.valueOf(shape.toUpperCase(java.util.Locale.ROOT)));
+    ExplainerNetwork net = new ExplainerNetwork(new ExplainerNetwork.Config(c.shape(), c.channels(), c.imageSize(), c.patch(), c.trunkDim(),
+        c.trunkLayers(), c.trunkHeads(), mixer, c.dim()));
     net.eval();
     ExplainerCard card = ExplainerCard.of("explainer", net.config(), "bench", 1, 1, 1, "bench", Map.of(), List.of(), "", null, null, null, "bench");
     tve = TveExplainer.builder(model, net, card).build();
