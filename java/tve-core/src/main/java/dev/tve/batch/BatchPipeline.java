@@ -4,7 +4,6 @@ import dev.tve.explain.Attribution;
 import dev.tve.explain.Explainer;
 import dev.tve.explain.Images;
 import dev.tve.explain.TargetSpec;
-import dev.tve.explain.TveExplainer;
 import dev.tve.explain.Verifier;
 import dev.tve.image.ImageBatchReader;
 import dev.tve.image.ImageDataException;

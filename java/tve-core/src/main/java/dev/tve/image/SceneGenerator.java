@@ -64,7 +64,7 @@ public final class SceneGenerator {
   /** Whether each scene draws its own variant (the training augmentation). */
   public boolean augmented() { return augment; }
 
-  /** This generator with every scene drawn in {@code v} instead (same items, seed and placements). */
+  /** This generator with every scene drawn in {@code v} instead: the same items and seed, so the same places unless {@code v} changes the clutter. */
   public SceneGenerator withVariant(SceneVariant v) {
     Builder b = new Builder(source, items).optClutter(clutterCount, clutterMin, clutterMax).optSeed(seed).optVariant(v);
     b.clutterSources = clutterSources;
