@@ -45,6 +45,6 @@ done
 # The classic methods that lead the full table, on the same scenes (their maps do not depend on the explainer).
 if [ ! -f "$OUT/references/rows.jsonl" ]; then
   ./tve faithfulness "${faith[@]}" --explainer "$OUT/control/explainer" \
-    --maps random,kernel-shap,integrated-gradients,integrated-gradients-blur,occlusion --out "$OUT/references" > "$OUT/references.log" 2>&1
+    --maps tve,random,kernel-shap,integrated-gradients,integrated-gradients-blur,occlusion --out "$OUT/references" > "$OUT/references.log" 2>&1
 fi
 echo "references: done"
