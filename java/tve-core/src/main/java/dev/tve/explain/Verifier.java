@@ -58,6 +58,7 @@ public final class Verifier {
    */
   public Verifier(TargetModel model, ExplainerNetwork net, ExplainerCard card, FitCalibration fit, InDistribution density, int centres) {
     if (net != null && centres < 1) throw new IllegalArgumentException("verify centres: " + centres);
+    if (net != null && card == null) throw new IllegalArgumentException("an explainer network needs its card (radius, fill)");
     if (density != null && density.dim() != model.encoder().dim()) {
       throw new IllegalArgumentException("the in-distribution calibration is for D " + density.dim() + ", the encoder has D " + model.encoder().dim());
     }
