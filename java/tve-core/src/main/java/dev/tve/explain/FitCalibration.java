@@ -42,11 +42,9 @@ public record FitCalibration(int centres, int radius, String fill, double thresh
    * @return the calibration
    */
   public static FitCalibration of(Verification.Report r, double flagged, ExplainerCard card, String calibratedOn) {
-    float[] e = r.fitError().clone();
-    java.util.Arrays.sort(e);
-    int at = (int) Math.min(e.length - 1, Math.max(0, Math.ceil((1 - flagged) * e.length) - 1));
     String fill = card.training() == null ? "zero" : card.training().maskFill().label();
-    return new FitCalibration(r.centres(), card.radius(), fill, e[at], flagged, calibratedOn, card.weightsSha256());
+    return new FitCalibration(r.centres(), card.radius(), fill, Verification.percentile(r.fitError(), 1 - flagged), flagged, calibratedOn,
+        card.weightsSha256());
   }
 
   /** Writes {@value #FILE} into the explainer folder (temp file, then rename). */

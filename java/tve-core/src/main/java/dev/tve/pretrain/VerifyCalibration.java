@@ -72,12 +72,7 @@ public final class VerifyCalibration {
     int d = model.encoder().dim();
     float[] fitEmb = embed(model, fitImages, nFit);
     int[] groups = new int[nFit];
-    for (int i = 0; i < nFit; i++) {
-      float[] l = grouping.logits(fitEmb, i);
-      int best = 0;
-      for (int c = 1; c < l.length; c++) if (l[c] > l[best]) best = c;
-      groups[i] = best;
-    }
+    for (int i = 0; i < nFit; i++) groups[i] = grouping.argmax(fitEmb, i);
     InDistribution density = InDistribution.fit(fitEmb, groups, grouping.classNames().size(), d).calibrated(embed(model, heldOut, nHeldOut), flagged);
     density.save(modelDir, flagged, nFit + " " + fitDescription + ", grouped by the " + grouping.name() + " head's predictions",
         nHeldOut + " " + heldOutDescription, model.card() == null ? null : model.card().weightsSha256());
