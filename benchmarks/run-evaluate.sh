@@ -11,12 +11,18 @@
 #   K=2 benchmarks/run-evaluate.sh              (K shards in parallel, merged at the end: for K
 #                                                 machines or real cores; on the 2-vCPU CI machine
 #                                                 two shards ran at half speed each, no gain)
+#   OUTPUT=probability benchmarks/run-evaluate.sh OUT2   (every method explains the probability)
+#   BASELINES_FROM=OUT2 benchmarks/run-evaluate.sh OUT1  (OUT2's attribution methods join OUT1's report
+#                                                 as "method [probability]"; TVE's recovery counts
+#                                                 against the stronger of the two outputs)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT="${1:-benchmarks/results/evaluation}"
 K="${K:-1}" N="${N:-500}" SANITY="${SANITY:-40}" HEADS="${HEADS:-ten-class,held-out}"
-args=(--n "$N" --heads "$HEADS" --sanity-n "$SANITY")
+args=(--n "$N" --heads "$HEADS" --sanity-n "$SANITY" --output "${OUTPUT:-logit}")
 if [ -n "${REPORT_ONLY:-}" ]; then args+=(--report-only); fi
+report=()
+if [ -n "${BASELINES_FROM:-}" ]; then report+=(--baselines-from "$BASELINES_FROM"); fi
 # A clean clone has the committed records gzipped: continue from them.
 for f in rows sanity; do
   if [ ! -f "$OUT/$f.jsonl" ] && [ -f "$OUT/$f.jsonl.gz" ]; then gunzip -c "$OUT/$f.jsonl.gz" > "$OUT/$f.jsonl"; fi
@@ -36,6 +42,6 @@ if ((K > 1)); then
   cat "$OUT"/shards/*/rows.jsonl > "$OUT/rows.jsonl"
   cat "$OUT"/shards/*/sanity.jsonl > "$OUT/sanity.jsonl"
 fi
-./tve evaluate "${args[@]}" --out "$OUT"
+./tve evaluate "${args[@]}" "${report[@]}" --out "$OUT"
 gzip -9 -n -c "$OUT/rows.jsonl" > "$OUT/rows.jsonl.gz"
 gzip -9 -n -c "$OUT/sanity.jsonl" > "$OUT/sanity.jsonl.gz"

@@ -64,6 +64,8 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--output", defaultValue = "logit", description = "The output every method explains: logit (default, as Captum explains what the "
       + "forward returns) or probability.") ExplainedOutput output;
+  @Option(names = "--baselines-from", description = "Another run's --out on the same images, made with the other --output: its attribution "
+      + "methods join the report as \"method [output]\", and TVE's recovery counts against the stronger baseline.") Path baselinesFrom;
 
   @Override
   public Integer call() throws Exception {
@@ -88,6 +90,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         .optMethods(methods != null ? methods : Methods.ALL).optHeads(heads != null ? heads : List.of()).optN(n).optSanityN(sanityN).optSanitySteps(sanitySteps).optSplit(split)
         .optSceneSeed(sceneSeed).optBlurSigma(blurSigma).optCalibrationScenes(calibrationScenes).optSubsets(subsets).optOverlays(overlays)
         .optSeed(seed).optData(data).optReportOnly(reportOnly).optOutput(output).optShard(shardIndex, shardCount);
+    if (baselinesFrom != null) b.optBaselinesFrom(baselinesFrom);
     if (images != null) b.optImages(images, labels, boxes);
     EvaluationRecipe.Result r = b.build().run(new RecipeProgress());
     if (r.markdown() == null) {

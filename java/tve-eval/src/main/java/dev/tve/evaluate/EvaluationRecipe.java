@@ -83,6 +83,7 @@ public final class EvaluationRecipe {
   private final long sceneSeed, seed;
   private final boolean reportOnly;
   private final ExplainedOutput output;
+  private final Path baselinesFrom;
 
   private EvaluationRecipe(Builder b) {
     modelDir = b.modelDir;
@@ -108,6 +109,7 @@ public final class EvaluationRecipe {
     seed = b.seed;
     reportOnly = b.reportOnly;
     output = b.output;
+    baselinesFrom = b.baselinesFrom;
   }
 
   /**
@@ -265,7 +267,17 @@ public final class EvaluationRecipe {
       // Sanity records of the scenes in this run only (a smaller --n than an earlier sitting's reports fewer).
       Set<String> inRunKeys = inRun.stream().map(ImageRecord::key).collect(Collectors.toSet());
       List<SanityRecord> sanityInRun = sanity.records().stream().filter(r -> inRunKeys.contains(r.head() + "/" + r.scene())).toList();
-      Report report = Report.of(inRun, sanityInRun, chosen, heads, pretrainSeconds, seed);
+      List<String> reported = chosen;
+      String joinedLine = "";
+      if (baselinesFrom != null) {
+        OtherOutputBaselines.Joined j = OtherOutputBaselines.join(inRun, chosen, setup, baselinesFrom);
+        inRun = j.rows();
+        reported = j.methods();
+        joinedLine = String.format(" Also the attribution methods of %s, which explained the %s: named \"method [%s]\"; recovery counts against "
+            + "the stronger of the two.", baselinesFrom, j.output(), j.output());
+        setup.put("baselinesFrom", Map.of("folder", baselinesFrom.toString(), "output", j.output()));
+      }
+      Report report = Report.of(inRun, sanityInRun, reported, heads, pretrainSeconds, seed);
       List<String> charts = report.writeCharts(out);
       int grid = ev.grid();
       List<String> pictures = report.writeOverlays(out, inRun, images, grid, overlays);
@@ -274,8 +286,8 @@ public final class EvaluationRecipe {
       String setupLine = String.format("%s, heads %s, up to %d images each, target: each head's predicted class; "
           + "explained output: %s; "
           + "insertion blur sigma %s px (also the blurred IG baseline; %s); faithfulness correlation: %d subsets of %d patches to black; seed %d; "
-          + "explainer pre-training %.0f s.", where, heads, n, outputLabel, sigma, calibration.getOrDefault("target", "given"), subsets,
-          dev.tve.metric.FaithfulnessCorrelation.defaultTake(grid * grid), seed, pretrainSeconds);
+          + "explainer pre-training %.0f s.%s", where, heads, n, outputLabel, sigma, calibration.getOrDefault("target", "given"), subsets,
+          dev.tve.metric.FaithfulnessCorrelation.defaultTake(grid * grid), seed, pretrainSeconds, joinedLine);
       String md = "# Explainer comparison\n\n" + setupLine + "\n\n" + report.markdown();
       AtomicFiles.write(out.resolve("summary.md"), md.getBytes(StandardCharsets.UTF_8));
       Map<String, Object> doc = new LinkedHashMap<>();
@@ -460,6 +472,7 @@ public final class EvaluationRecipe {
     private long sceneSeed = 5, seed = 7;
     private boolean reportOnly;
     private ExplainedOutput output = ExplainedOutput.LOGIT;
+    private Path baselinesFrom;
 
     private Builder(Path modelDir, Path explainerDir, Path out) {
       this.modelDir = modelDir;
@@ -509,6 +522,12 @@ public final class EvaluationRecipe {
     public Builder optReportOnly(boolean v) { reportOnly = v; return this; }
     /** @param v the output every method explains (default the logit) @return this */
     public Builder optOutput(ExplainedOutput v) { output = v; return this; }
+    /**
+     * @param v another run's --out on the same images that explained the other output: its attribution
+     *     methods join the report, and recovery counts against the stronger baseline (default none)
+     * @return this
+     */
+    public Builder optBaselinesFrom(Path v) { baselinesFrom = v; return this; }
     /**
      * @param index this shard, 0-based
      * @param count shards in all

@@ -41,29 +41,54 @@ public final class RecordFile<T> implements AutoCloseable {
   public static <T> RecordFile<T> open(Path file, Class<T> type) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
     List<T> records = new ArrayList<>();
-    long keep = 0;
-    if (Files.exists(file)) {
-      byte[] all = Files.readAllBytes(file);
-      int start = 0, lineNo = 0;
-      for (int i = 0; i < all.length; i++) {
-        if (all[i] != '\n') continue;
-        lineNo++;
-        String line = new String(all, start, i - start, StandardCharsets.UTF_8).trim();
-        if (!line.isEmpty()) {
-          try {
-            records.add(JSON.readValue(line, type));
-          } catch (IOException e) {
-            throw new IOException(file + " line " + lineNo + ": not a " + type.getSimpleName() + " record (" + e.getMessage() + ")", e);
-          }
-        }
-        start = i + 1;
-        keep = start;
-      }
-    }
+    long keep = Files.exists(file) ? parse(Files.readAllBytes(file), file, type, records) : 0;
     FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     ch.truncate(keep);                                          // a line cut short by a stopped run
     ch.position(keep);
     return new RecordFile<>(file, records, ch);
+  }
+
+  /**
+   * Reads another run's records without opening the file for writing; a name ending in .gz is gunzipped.
+   *
+   * @param file a JSON-lines file
+   * @param type the record type
+   * @return the complete lines' records (a last line cut short is left out)
+   * @throws IOException when the file cannot be read or a complete line is not a record
+   */
+  public static <T> List<T> read(Path file, Class<T> type) throws IOException {
+    byte[] all;
+    if (file.getFileName().toString().endsWith(".gz")) {
+      try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(file))) {
+        all = in.readAllBytes();
+      }
+    } else {
+      all = Files.readAllBytes(file);
+    }
+    List<T> records = new ArrayList<>();
+    parse(all, file, type, records);
+    return records;
+  }
+
+  /** Parses the complete lines into records; returns the length they span. */
+  private static <T> long parse(byte[] all, Path file, Class<T> type, List<T> records) throws IOException {
+    long keep = 0;
+    int start = 0, lineNo = 0;
+    for (int i = 0; i < all.length; i++) {
+      if (all[i] != '\n') continue;
+      lineNo++;
+      String line = new String(all, start, i - start, StandardCharsets.UTF_8).trim();
+      if (!line.isEmpty()) {
+        try {
+          records.add(JSON.readValue(line, type));
+        } catch (IOException e) {
+          throw new IOException(file + " line " + lineNo + ": not a " + type.getSimpleName() + " record (" + e.getMessage() + ")", e);
+        }
+      }
+      start = i + 1;
+      keep = start;
+    }
+    return keep;
   }
 
   /** The records read at open plus those appended since. */

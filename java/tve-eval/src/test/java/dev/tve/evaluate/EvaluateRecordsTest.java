@@ -1,6 +1,7 @@
 package dev.tve.evaluate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -98,6 +99,59 @@ class EvaluateRecordsTest {
     assertThat(h.at("/sanity/tve/passesAll").asBoolean()).isTrue();
     assertThat(h.at("/sanity/occlusion/passesAll").asBoolean()).isFalse();
     assertThat(rep.markdown()).contains("| deletion AUC, black canvas ↓ | occlusion | 0.100 | 0.500 | 0.140 | 0.90", "| occlusion | 0.90 [0.90, 0.90] FAIL | fails |");
+  }
+
+  @Test
+  void baselinesFromARunOnTheOtherOutputJoinAndRecoveryCountsAgainstTheStronger(@TempDir Path dir) throws Exception {
+    // This run (logit): TVE 0.14, occlusion 0.2, random 0.5 on black deletion. The probability run's occlusion reaches 0.1:
+    // against it TVE recovers (0.5 - 0.14) / 0.4 = 0.9 (against this run's own occlusion it would be 1.2).
+    float[] map = new float[49];
+    for (int p = 0; p < 49; p++) map[p] = p;
+    List<ImageRecord> logit = new ArrayList<>();
+    Path other = dir.resolve("probability");
+    Map<String, Object> setup = new LinkedHashMap<>(Map.of("modelWeightsSha256", "abc", "split", "test", "sceneSeed", 5, "subsets", 100, "seed", 7,
+        "blurSigma", 4, "methods", List.of("tve", "occlusion", "random"), "output", "logit"));
+    try (RecordFile<ImageRecord> f = RecordFile.open(other.resolve("rows.jsonl"), ImageRecord.class)) {
+      for (int i = 0; i < 20; i++) {
+        Map<String, ImageRecord.MethodScores> m = new LinkedHashMap<>();
+        m.put("tve", scores(0.14, 0.2, 0.6, map, 0.01));
+        m.put("occlusion", scores(0.2, 0.2, 0.6, map, 0.05));
+        m.put("random", scores(0.5, 0.4, 0.3, map, 0));
+        logit.add(record(i, m));
+        Map<String, ImageRecord.MethodScores> q = new LinkedHashMap<>(m);
+        q.put("occlusion", scores(0.1, 0.2, 0.6, map, 0.05));
+        f.append(record(i, q));
+      }
+    }
+    Map<String, Object> theirs = new LinkedHashMap<>(setup);
+    theirs.put("output", "probability");
+    theirs.put("blurSigma", 4.0);
+    ObjectMapper json = new ObjectMapper();
+    json.writeValue(other.resolve("setup.json").toFile(), theirs);
+
+    OtherOutputBaselines.Joined j = OtherOutputBaselines.join(logit, List.of("tve", "occlusion", "random"), setup, other);
+    assertThat(j.output()).isEqualTo("probability");
+    assertThat(j.methods()).containsExactly("tve", "occlusion", "random", "occlusion [probability]");
+    Report rep = Report.of(j.rows(), List.of(), j.methods(), List.of("h"), Double.NaN, 7);
+    JsonNode h = json.valueToTree(rep.json()).at("/heads/0");
+    assertThat(h.at("/recovery/deletion-black/best").asText()).isEqualTo("occlusion [probability]");
+    assertThat(h.at("/recovery/deletion-black/recovery").asDouble()).isCloseTo(0.9, within(1e-9));
+    assertThat(h.at("/recoveryByMethod/occlusion/deletion-black/recovery").asDouble()).isCloseTo(1.2, within(1e-9));
+    assertThat(rep.markdown()).contains("explaining either output");
+
+    // Refused: a run on the same output, a run on another model, a run missing some of this run's images.
+    Map<String, Object> same = new LinkedHashMap<>(theirs);
+    same.put("output", "logit");
+    json.writeValue(other.resolve("setup.json").toFile(), same);
+    assertThatThrownBy(() -> OtherOutputBaselines.join(logit, List.of("tve"), setup, other)).hasMessageContaining("same output");
+    Map<String, Object> model = new LinkedHashMap<>(theirs);
+    model.put("modelWeightsSha256", "def");
+    json.writeValue(other.resolve("setup.json").toFile(), model);
+    assertThatThrownBy(() -> OtherOutputBaselines.join(logit, List.of("tve"), setup, other)).hasMessageContaining("modelWeightsSha256 = def");
+    json.writeValue(other.resolve("setup.json").toFile(), theirs);
+    List<ImageRecord> more = new ArrayList<>(logit);
+    more.add(record(99, logit.get(0).methods()));
+    assertThatThrownBy(() -> OtherOutputBaselines.join(more, List.of("tve"), setup, other)).hasMessageContaining("lacks 1 of this run's 21 images");
   }
 
   @Test
