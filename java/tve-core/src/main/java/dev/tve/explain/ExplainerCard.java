@@ -76,14 +76,19 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
    * @param unreadableImages images of a folder that could not be read (0 for scenes)
    * @param heldOutCurve held-out R² as training went: rows [step, R² keep, R² remove] (empty when not measured)
    * @param fill what masked pixels became ({@link MaskedTargets.Fill}: zero, black, mixed; null in cards from before: zero)
+   * @param timedFromStep {@code seconds} cover the steps after this one (0: all; null in cards from before: resumedFromStep)
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Training(int steps, int batch, int centres, double lr, long seed, String init, int threads, int blasThreads, double seconds,
-      double lastLoss, double meanLossLast100, long resumedFromStep, long unreadableImages, List<double[]> heldOutCurve, String fill) {
+      double lastLoss, double meanLossLast100, long resumedFromStep, long unreadableImages, List<double[]> heldOutCurve, String fill,
+      Long timedFromStep) {
     /** Null reads as empty. */
     public Training {
       heldOutCurve = heldOutCurve == null ? List.of() : List.copyOf(heldOutCurve);
     }
+
+    /** @return the step after which {@code seconds} were timed (cards from before timed a resumed run's own steps only) */
+    public long timedFrom() { return timedFromStep != null ? timedFromStep : resumedFromStep; }
 
     /** @return the fill pre-training used (zero for cards from before fills) */
     public MaskedTargets.Fill maskFill() { return MaskedTargets.Fill.parse(fill); }
@@ -121,9 +126,19 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
     return v == null ? Double.NaN : v;
   }
 
-  /** @return pre-training seconds, NaN when not recorded */
+  /**
+   * @return pre-training seconds for all steps, NaN when not recorded; for a run resumed from a
+   *     checkpoint that did not carry its time, scaled from the steps timed (see {@link #trainingSecondsEstimated})
+   */
   public double trainingSeconds() {
-    return training == null ? Double.NaN : training.seconds();
+    if (training == null) return Double.NaN;
+    long from = training.timedFrom();
+    return from <= 0 || from >= training.steps() ? training.seconds() : training.seconds() * training.steps() / (training.steps() - from);
+  }
+
+  /** @return whether {@link #trainingSeconds} is scaled from part of the steps rather than measured for all */
+  public boolean trainingSecondsEstimated() {
+    return training != null && training.timedFrom() > 0 && training.timedFrom() < training.steps();
   }
 
   /**

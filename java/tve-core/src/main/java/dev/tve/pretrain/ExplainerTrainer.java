@@ -62,9 +62,17 @@ public final class ExplainerTrainer {
 
   /**
    * What a run did; {@code losses} is the mean loss of every step, from step 1 (including resumed
-   * ones); {@code heldOut} the held-out measurements of this run, rows [step, values...].
+   * ones); {@code heldOut} the held-out measurements, rows [step, values...], a resumed run's
+   * including those its checkpoint carried; {@code seconds} the wall time of the steps after
+   * {@code timedFromStep} (0: every step, also across resumptions; a checkpoint written before
+   * checkpoints carried their time starts the count at the step it resumed from).
    */
-  public record Result(long steps, double seconds, double lastLoss, long resumedFromStep, float[] losses, List<double[]> heldOut) {}
+  public record Result(long steps, double seconds, double lastLoss, long resumedFromStep, float[] losses, List<double[]> heldOut, long timedFromStep) {}
+
+  /** What a checkpoint carried over: steps done, their wall seconds (NaN from a checkpoint that did not record them), held-out rows. */
+  private record Resumed(long steps, double seconds, List<double[]> heldOut) {
+    static final Resumed NONE = new Resumed(0, 0, List.of());
+  }
 
   /** A held-out measurement taken every so many steps (the network in eval mode meanwhile). */
   @FunctionalInterface
@@ -136,7 +144,8 @@ public final class ExplainerTrainer {
     options.weight_decay().put(weightDecay);
     AdamW opt = new AdamW(net.trainableParameters(), options);
     float[] losses = new float[steps];
-    final long start = checkpointDir != null ? resume(net, opt, losses) : 0;
+    Resumed resumed = checkpointDir != null ? resume(net, opt, losses) : Resumed.NONE;
+    final long start = resumed.steps();
     MaskedTargets targets = fills == null ? new MaskedTargets(encoder, cfg.grid(), radius, encoderChunk)
         : new MaskedTargets(encoder, cfg.grid(), radius, encoderChunk, fills);
     long warmup = Math.min(200, steps / 10);
@@ -153,7 +162,10 @@ public final class ExplainerTrainer {
     net.train(true);
     long t0 = System.nanoTime(), done = 0;
     double last = Double.NaN;
-    List<double[]> heldOutRows = new ArrayList<>();
+    List<double[]> heldOutRows = new ArrayList<>(resumed.heldOut());
+    // Seconds before this run: a resumed run reports the time of every step when its checkpoint recorded it.
+    double before = Double.isNaN(resumed.seconds()) ? 0 : resumed.seconds();
+    long timedFrom = Double.isNaN(resumed.seconds()) ? start : 0;
     try {
       Future<Batch> next = start < steps ? loader.submit(() -> batch(images, targets, start, p)) : null;
       for (long step = start; step < steps; step++) {
@@ -186,7 +198,6 @@ public final class ExplainerTrainer {
         last = loss;
         done++;
         if (progress != null) progress.accept(new Progress(step + 1, steps, loss, done * batchSize / ((System.nanoTime() - t0) / 1e9)));
-        if (checkpointDir != null && ((step + 1) % checkpointEvery == 0 || step + 1 == steps)) checkpoint(net, opt, step + 1, losses);
         if (heldOut != null && ((step + 1) % heldOutEvery == 0 || step + 1 == steps)) {
           net.eval();
           double[] v = heldOut.measure(net, step + 1);
@@ -196,13 +207,16 @@ public final class ExplainerTrainer {
           System.arraycopy(v, 0, row, 1, v.length);
           heldOutRows.add(row);
         }
+        if (checkpointDir != null && ((step + 1) % checkpointEvery == 0 || step + 1 == steps)) {
+          checkpoint(net, opt, step + 1, losses, before + (System.nanoTime() - t0) / 1e9, timedFrom, heldOutRows);
+        }
       }
     } finally {
       loader.shutdownNow();
     }
     net.eval();
     LOG.info("pre-training: {} steps in {} s, last loss {}", done, String.format("%.1f", (System.nanoTime() - t0) / 1e9), last);
-    return new Result(steps, (System.nanoTime() - t0) / 1e9, last, start, losses, heldOutRows);
+    return new Result(steps, before + (System.nanoTime() - t0) / 1e9, last, start, losses, heldOutRows, timedFrom);
   }
 
   /** The images of step {@code step}, its centres (as rows b * P + c of E) and their targets. */
@@ -235,7 +249,8 @@ public final class ExplainerTrainer {
     }
   }
 
-  private void checkpoint(ExplainerNetwork net, AdamW opt, long stepsDone, float[] losses) throws IOException {
+  private void checkpoint(ExplainerNetwork net, AdamW opt, long stepsDone, float[] losses, double seconds, long timedFrom, List<double[]> heldOutRows)
+      throws IOException {
     Files.createDirectories(checkpointDir);
     Path tmp = checkpointDir.resolve("explainer-checkpoint.pt.tmp"), dst = checkpointDir.resolve("explainer-checkpoint.pt");
     OutputArchive a = new OutputArchive(), o = new OutputArchive();
@@ -244,13 +259,22 @@ public final class ExplainerTrainer {
     a.write("optimizer", o);
     a.write("steps_done", torch.scalar_tensor(new Scalar(stepsDone)));
     a.write("losses", torch.from_blob(new FloatPointer(losses), new long[] {losses.length}, new TensorOptions(torch.ScalarType.Float)).clone());
+    // Only a run timed from its first step passes its seconds on; otherwise the next run times its own steps only.
+    if (timedFrom == 0) a.write("seconds_done", torch.scalar_tensor(new Scalar(seconds)));
+    int cols = heldOutRows.isEmpty() ? 0 : heldOutRows.get(0).length;
+    double[] flat = new double[heldOutRows.size() * cols];
+    for (int i = 0; i < heldOutRows.size(); i++) System.arraycopy(heldOutRows.get(i), 0, flat, i * cols, cols);
+    if (cols > 0) {
+      a.write("held_out", torch.from_blob(new org.bytedeco.javacpp.DoublePointer(flat), new long[] {heldOutRows.size(), cols},
+          new TensorOptions(torch.ScalarType.Double)).clone());
+    }
     a.save_to(tmp.toString());
     Files.move(tmp, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private long resume(ExplainerNetwork net, AdamW opt, float[] losses) {
+  private Resumed resume(ExplainerNetwork net, AdamW opt, float[] losses) {
     Path file = checkpointDir.resolve("explainer-checkpoint.pt");
-    if (!Files.isRegularFile(file)) return 0;
+    if (!Files.isRegularFile(file)) return Resumed.NONE;
     InputArchive a = new InputArchive(), o = new InputArchive();
     a.load_from(file.toString());
     a.read("optimizer", o);
@@ -262,8 +286,17 @@ public final class ExplainerTrainer {
     long stepsDone = (long) done.item_double();
     if (saved.numel() != losses.length) throw new IllegalArgumentException(file + ": a run of " + saved.numel() + " steps, this one has " + losses.length);
     saved.contiguous().data_ptr_float().get(losses);
+    Tensor secondsDone = new Tensor(), rows = new Tensor();
+    double seconds = a.try_read("seconds_done", secondsDone) ? secondsDone.item_double() : Double.NaN;
+    List<double[]> heldOutRows = new ArrayList<>();
+    if (a.try_read("held_out", rows)) {
+      int n = (int) rows.size(0), cols = (int) rows.size(1);
+      double[] flat = new double[n * cols];
+      rows.contiguous().data_ptr_double().get(flat);
+      for (int i = 0; i < n; i++) heldOutRows.add(java.util.Arrays.copyOfRange(flat, i * cols, (i + 1) * cols));
+    }
     LOG.info("resumed from {} after step {}", file, stepsDone);
-    return stepsDone;
+    return new Resumed(stepsDone, seconds, heldOutRows);
   }
 
   /** Builder of {@link ExplainerTrainer}. */

@@ -362,7 +362,8 @@ public final class PretrainRecipe {
     int from = Math.max(0, r.losses().length - 100);
     for (int i = from; i < r.losses().length; i++) tail += r.losses()[i] / (r.losses().length - from);
     ExplainerCard.Training training = new ExplainerCard.Training(steps, batch, centres, lr, seed, data.init(), ThreadPolicy.current(), blas, r.seconds(),
-        r.lastLoss(), tail, r.resumedFromStep(), data.unreadable().get(), r.heldOut(), fill.label());
+        r.lastLoss(), tail, r.resumedFromStep(), data.unreadable().get(), r.heldOut(), fill.label(),
+        r.timedFromStep());
     String lambdaChoice = lambdaMinus == 1.0 ? "reference default (lambda+ = lambda- = 1); on validation scenes lambda- 0 was less faithful "
         + "and 0.5 and 2 no more faithful (benchmarks/results/explainer-comparisons.md)"
         : "lambda- " + lambdaMinus + " set by --lambda-minus (chosen on validation scenes with tve faithfulness)";

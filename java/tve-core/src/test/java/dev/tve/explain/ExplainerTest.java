@@ -274,8 +274,10 @@ class ExplainerTest {
     torch.manual_seed(3);
     ExplainerNetwork straight = new ExplainerNetwork(cfg);
     ExplainerTrainer.Builder b = ExplainerTrainer.builder().optSteps(24).optBatchSize(8).optCentres(2).optRadius(1)
-        .optLearningRate(3e-3).optSeed(5).optCheckpointEvery(12);
-    float[] all = b.build().train(straight, enc, scenes).losses();
+        .optLearningRate(3e-3).optSeed(5).optCheckpointEvery(12).optHeldOut(6, (net, step) -> new double[] {step * 0.5});
+    ExplainerTrainer.Result whole = b.build().train(straight, enc, scenes);
+    float[] all = whole.losses();
+    assertThat(whole.timedFromStep()).isZero();
     double early = (all[0] + all[1] + all[2] + all[3]) / 4, late = (all[20] + all[21] + all[22] + all[23]) / 4;
     assertThat(late).as("loss early %.4f late %.4f", early, late).isLessThan(early * 0.8);
 
@@ -291,5 +293,32 @@ class ExplainerTest {
     ExplainerTrainer.Result resumed = b.optCheckpointDir(dir).optProgress(null).build().train(again, enc, scenes);
     assertThat(resumed.resumedFromStep()).isEqualTo(12);
     assertThat(resumed.losses()).containsExactly(all);
+    // The checkpoint carries the first run's time and held-out rows: the card of a resumed run covers every step.
+    assertThat(resumed.timedFromStep()).isZero();
+    assertThat(resumed.heldOut()).extracting(r -> r[0]).containsExactly(6.0, 12.0, 18.0, 24.0);
+    assertThat(resumed.heldOut()).extracting(r -> r[1]).containsExactly(3.0, 6.0, 9.0, 12.0);
+    assertThat(resumed.seconds()).isPositive();
+  }
+
+  @Test
+  void aCardTimedOverPartOfAResumedRunScalesItsSecondsAndSaysSo(@TempDir Path dir) throws Exception {
+    ExplainerNetwork.Config cfg = ExplainerNetwork.Config.matching(tinyEncoder().architecture(), ExplainerNetwork.Shape.SHARED);
+    // A card from before timedFromStep: a run resumed at step 1900 of 4000 timed its own 2100 steps (1050 s).
+    ExplainerCard.Training old = new ExplainerCard.Training(4000, 32, 4, 1e-3, 1, "encoder", 1, 1, 1050, 0.2, 0.2, 1900, 0, null, "mixed", null);
+    ExplainerCard c = ExplainerCard.of("explainer", cfg, "sha", 1, 1, 1, "t", java.util.Map.of(), java.util.List.of(), "", old, null, null, "t");
+    Path file = dir.resolve("explainer.card.json");
+    c.write(file);
+    String text = java.nio.file.Files.readString(file);
+    assertThat(text).contains("\"timedFromStep\"");
+    java.nio.file.Files.writeString(file, text.replaceAll(",\\s*\"timedFromStep\"\\s*:\\s*null", ""));
+    assertThat(java.nio.file.Files.readString(file)).doesNotContain("timedFromStep");
+    ExplainerCard read = ExplainerCard.read(file);
+    assertThat(read.trainingSecondsEstimated()).isTrue();
+    assertThat(read.trainingSeconds()).isEqualTo(2000.0);
+    // Timed over every step (a run that was never cut, or whose checkpoint carried its time).
+    ExplainerCard.Training all = new ExplainerCard.Training(4000, 32, 4, 1e-3, 1, "encoder", 1, 1, 2000, 0.2, 0.2, 1900, 0, null, "mixed", 0L);
+    ExplainerCard d = ExplainerCard.of("explainer", cfg, "sha", 1, 1, 1, "t", java.util.Map.of(), java.util.List.of(), "", all, null, null, "t");
+    assertThat(d.trainingSecondsEstimated()).isFalse();
+    assertThat(d.trainingSeconds()).isEqualTo(2000.0);
   }
 }

@@ -286,8 +286,10 @@ public final class EvaluationRecipe {
       String setupLine = String.format("%s, heads %s, up to %d images each, target: each head's predicted class; "
           + "explained output: %s; "
           + "insertion blur sigma %s px (also the blurred IG baseline; %s); faithfulness correlation: %d subsets of %d patches to black; seed %d; "
-          + "explainer pre-training %.0f s.%s", where, heads, n, outputLabel, sigma, calibration.getOrDefault("target", "given"), subsets,
-          dev.tve.metric.FaithfulnessCorrelation.defaultTake(grid * grid), seed, pretrainSeconds, joinedLine);
+          + "explainer pre-training %.0f s%s.%s", where, heads, n, outputLabel, sigma, calibration.getOrDefault("target", "given"), subsets,
+          dev.tve.metric.FaithfulnessCorrelation.defaultTake(grid * grid), seed, pretrainSeconds,
+          loaded != null && loaded.card().trainingSecondsEstimated() ? String.format(" (estimated: its card timed steps %d-%d of a resumed run, %.0f s)",
+              loaded.card().training().timedFrom() + 1, loaded.card().training().steps(), loaded.card().training().seconds()) : "", joinedLine);
       String md = "# Explainer comparison\n\n" + setupLine + "\n\n" + report.markdown();
       AtomicFiles.write(out.resolve("summary.md"), md.getBytes(StandardCharsets.UTF_8));
       Map<String, Object> doc = new LinkedHashMap<>();
@@ -454,7 +456,7 @@ public final class EvaluationRecipe {
     }
     listener.done("sanity explainer");
     ExplainerCard.Training training = new ExplainerCard.Training(steps, batch, centres, lr, seed, t != null ? t.init() : "random",
-        ThreadPolicy.current(), 1, r.seconds(), r.lastLoss(), r.lastLoss(), r.resumedFromStep(), 0, r.heldOut(), "zero");
+        ThreadPolicy.current(), 1, r.seconds(), r.lastLoss(), r.lastLoss(), r.resumedFromStep(), 0, r.heldOut(), "zero", r.timedFromStep());
     ExplainerCard card = ExplainerCard.of("explainer", config, encoderId, zoo.radius(), zoo.lambdaPos(), zoo.lambdaNeg(), "as the model's explainer",
         Map.of(), zoo.excludedClasses(), "sanity test: pre-trained briefly against a randomised encoder", training, null, null, zoo.projectVersion());
     card = ExplainerFiles.save(dir, net, card);
