@@ -17,7 +17,6 @@ import dev.tve.model.ExplainedOutput;
 import dev.tve.model.Head;
 import dev.tve.model.TargetModel;
 import dev.tve.runtime.ThreadPolicy;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +31,10 @@ import org.junit.jupiter.api.Test;
  * with {@link ExplainedOutput#PROBABILITY} here, and KernelSHAP's per-image keys are the image
  * indices its per-batch seeding used.
  *
+ * <p>The maps belong to the zoo they were written with, the first one: its encoder, the ten-class and
+ * coarse heads and its explainer are kept beside them (golden/first-zoo; the same files as the first
+ * zoo's commits, so git stores them once), while the committed zoo moves on.
+ *
  * <p>On the machine that wrote them the maps were bit-identical; on another CPU oneDNN and OpenBLAS
  * pick other kernels (an AMD EPYC here differed in the last digits: 5e-6 on values near 6), so maps
  * must agree to float32 summation-order error, 1e-4 of each golden array's largest magnitude.
@@ -43,12 +46,6 @@ class GoldenMapsTest {
   static int[] targets;
   static final int N = 8, G = 7;
 
-  static Path root() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("zoo/scene-vit"))) p = p.getParent();
-    return p;
-  }
-
   static float[] golden(String name) throws Exception {
     return Npy.read(Path.of(GoldenMapsTest.class.getResource("/golden/" + name + ".npy").toURI())).toFloatArray();
   }
@@ -56,8 +53,9 @@ class GoldenMapsTest {
   @BeforeAll
   static void load() throws Exception {
     ThreadPolicy.apply(1);
-    model = TargetModel.load(root().resolve("zoo/scene-vit"));
-    explainer = ExplainerFiles.load(root().resolve("zoo/explainer"), model.card().weightsSha256());
+    Path zoo = Path.of(GoldenMapsTest.class.getResource("/golden/first-zoo").toURI());
+    model = TargetModel.load(zoo.resolve("scene-vit"));
+    explainer = ExplainerFiles.load(zoo.resolve("explainer"), model.card().weightsSha256());
     x = golden("images");
     targets = Npy.read(Path.of(GoldenMapsTest.class.getResource("/golden/targets.npy").toURI())).ints();
   }
