@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Test;
  * with {@link ExplainedOutput#PROBABILITY} here, and KernelSHAP's per-image keys are the image
  * indices its per-batch seeding used.
  *
- * <p>The maps belong to the zoo they were written with, the first one: its encoder, the ten-class and
- * coarse heads and its explainer are kept beside them (golden/first-zoo; the same files as the first
- * zoo's commits, so git stores them once), while the committed zoo moves on.
+ * <p>The maps belong to the zoo they were written with, the first one: its encoder, heads and
+ * explainer are kept beside them (golden/first-zoo; the same files as the first zoo's commits, so
+ * git stores them once), while the committed zoo moves on.
  *
  * <p>On the machine that wrote them the maps were bit-identical; on another CPU oneDNN and OpenBLAS
  * pick other kernels (an AMD EPYC here differed in the last digits: 5e-6 on values near 6), so maps
