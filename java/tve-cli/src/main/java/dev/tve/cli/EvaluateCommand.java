@@ -64,8 +64,10 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--output", defaultValue = "logit", description = "The output every method explains: logit (default, as Captum explains what the "
       + "forward returns) or probability.") ExplainedOutput output;
-  @Option(names = "--baselines-from", description = "Another run's --out on the same images, made with the other --output: its attribution "
-      + "methods join the report as \"method [output]\", and TVE's recovery counts against the stronger baseline.") Path baselinesFrom;
+  @Option(names = "--baselines-from", description = "Another run's --out on the same model and images. Made with the other --output: its "
+      + "attribution methods join the report as \"method [output]\", and TVE's recovery counts against the stronger baseline. Made with "
+      + "the same output: the attribution methods this run left out join under their names (a new explainer: --methods tve,random).")
+  Path baselinesFrom;
 
   @Override
   public Integer call() throws Exception {

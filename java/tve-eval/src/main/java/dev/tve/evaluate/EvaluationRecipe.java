@@ -270,11 +270,13 @@ public final class EvaluationRecipe {
       List<String> reported = chosen;
       String joinedLine = "";
       if (baselinesFrom != null) {
-        OtherOutputBaselines.Joined j = OtherOutputBaselines.join(inRun, chosen, setup, baselinesFrom);
+        JoinedBaselines.Joined j = JoinedBaselines.join(inRun, chosen, setup, baselinesFrom);
         inRun = j.rows();
         reported = j.methods();
-        joinedLine = String.format(" Also the attribution methods of %s, which explained the %s: named \"method [%s]\"; recovery counts against "
-            + "the stronger of the two.", baselinesFrom, j.output(), j.output());
+        joinedLine = j.otherOutput() ? String.format(" Also the attribution methods of %s, which explained the %s: named \"method [%s]\"; "
+            + "recovery counts against the stronger of the two.", baselinesFrom, j.output(), j.output())
+            : String.format(" The methods %s come from %s (same model, images and output; they do not depend on the explainer).",
+                j.methods().subList(chosen.size(), j.methods().size()), baselinesFrom);
         setup.put("baselinesFrom", Map.of("folder", baselinesFrom.toString(), "output", j.output()));
       }
       Report report = Report.of(inRun, sanityInRun, reported, heads, pretrainSeconds, seed);

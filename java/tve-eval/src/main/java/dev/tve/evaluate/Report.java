@@ -186,11 +186,11 @@ public final class Report {
           tveOf.put(measure, column(rs, Methods.TVE, s -> value(s, measure)));
           randomOf.put(measure, column(rs, Methods.RANDOM, s -> value(s, measure)));
         }
-        boolean joined = methods.stream().anyMatch(m -> !OtherOutputBaselines.method(m).equals(m));
+        boolean joined = methods.stream().anyMatch(m -> !JoinedBaselines.method(m).equals(m));
         for (Measure measure : RECOVERY) {
           String best = null;
           for (String m : methods) {
-            if (!OtherOutputBaselines.isAttribution(m)) continue;
+            if (!JoinedBaselines.isAttribution(m)) continue;
             if (best == null || measure.direction().sign() * (means.get(m).get(measure).mean() - means.get(best).get(measure).mean()) > 0) best = m;
           }
           if (best == null) continue;
@@ -213,7 +213,7 @@ public final class Report {
         List<List<String>> each = new ArrayList<>();
         Map<String, Object> ej = new LinkedHashMap<>();
         for (String m : methods) {
-          if (!OtherOutputBaselines.isAttribution(m)) continue;
+          if (!JoinedBaselines.isAttribution(m)) continue;
           List<String> row = new ArrayList<>(List.of(m));
           Map<String, Object> mj = new LinkedHashMap<>();
           for (Measure measure : RECOVERY) {

@@ -129,7 +129,7 @@ class EvaluateRecordsTest {
     ObjectMapper json = new ObjectMapper();
     json.writeValue(other.resolve("setup.json").toFile(), theirs);
 
-    OtherOutputBaselines.Joined j = OtherOutputBaselines.join(logit, List.of("tve", "occlusion", "random"), setup, other);
+    JoinedBaselines.Joined j = JoinedBaselines.join(logit, List.of("tve", "occlusion", "random"), setup, other);
     assertThat(j.output()).isEqualTo("probability");
     assertThat(j.methods()).containsExactly("tve", "occlusion", "random", "occlusion [probability]");
     Report rep = Report.of(j.rows(), List.of(), j.methods(), List.of("h"), Double.NaN, 7);
@@ -139,19 +139,33 @@ class EvaluateRecordsTest {
     assertThat(h.at("/recoveryByMethod/occlusion/deletion-black/recovery").asDouble()).isCloseTo(1.2, within(1e-9));
     assertThat(rep.markdown()).contains("explaining either output");
 
-    // Refused: a run on the same output, a run on another model, a run missing some of this run's images.
+    // A run on the same output (a new explainer evaluated with tve and random only) takes the methods it left out, under their names.
     Map<String, Object> same = new LinkedHashMap<>(theirs);
     same.put("output", "logit");
     json.writeValue(other.resolve("setup.json").toFile(), same);
-    assertThatThrownBy(() -> OtherOutputBaselines.join(logit, List.of("tve"), setup, other)).hasMessageContaining("same output");
+    List<ImageRecord> tveOnly = logit.stream().map(r -> {
+      Map<String, ImageRecord.MethodScores> m = new LinkedHashMap<>(r.methods());
+      m.remove("occlusion");
+      return new ImageRecord(r.head(), r.scene(), r.label(), r.headLabel(), r.predicted(), r.probability(), r.blurredProbability(), r.boxShare(), m, r.file());
+    }).toList();
+    JoinedBaselines.Joined k = JoinedBaselines.join(tveOnly, List.of("tve", "random"), setup, other);
+    assertThat(k.otherOutput()).isFalse();
+    assertThat(k.methods()).containsExactly("tve", "random", "occlusion");
+    JsonNode hk = json.valueToTree(Report.of(k.rows(), List.of(), k.methods(), List.of("h"), Double.NaN, 7).json()).at("/heads/0");
+    assertThat(hk.at("/recovery/deletion-black/best").asText()).isEqualTo("occlusion");
+    assertThat(hk.at("/recovery/deletion-black/recovery").asDouble()).isCloseTo(0.9, within(1e-9));
+
+    // Refused: the same output with nothing to add, a run on another model, a run missing some of this run's images.
+    assertThatThrownBy(() -> JoinedBaselines.join(logit, List.of("tve", "occlusion", "random"), setup, other))
+        .hasMessageContaining("nothing to join");
     Map<String, Object> model = new LinkedHashMap<>(theirs);
     model.put("modelWeightsSha256", "def");
     json.writeValue(other.resolve("setup.json").toFile(), model);
-    assertThatThrownBy(() -> OtherOutputBaselines.join(logit, List.of("tve"), setup, other)).hasMessageContaining("modelWeightsSha256 = def");
+    assertThatThrownBy(() -> JoinedBaselines.join(logit, List.of("tve"), setup, other)).hasMessageContaining("modelWeightsSha256 = def");
     json.writeValue(other.resolve("setup.json").toFile(), theirs);
     List<ImageRecord> more = new ArrayList<>(logit);
     more.add(record(99, logit.get(0).methods()));
-    assertThatThrownBy(() -> OtherOutputBaselines.join(more, List.of("tve"), setup, other)).hasMessageContaining("lacks 1 of this run's 21 images");
+    assertThatThrownBy(() -> JoinedBaselines.join(more, List.of("tve"), setup, other)).hasMessageContaining("lacks 1 of this run's 21 images");
   }
 
   @Test

@@ -13,17 +13,20 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The attribution methods of a second evaluation of the same images that explained the other output
- * (the probability where this run explained the logit, or the reverse), joined to this run's records
- * as extra methods named {@code "kernel-shap [probability]"}: the report then measures TVE's recovery
- * against whichever of the two baselines is stronger, and shows both.
+ * The attribution methods of a second evaluation of the same images and model, joined to this run's
+ * records. A run that explained the other output (the probability where this run explained the
+ * logit, or the reverse) adds all its attribution methods, named {@code "kernel-shap [probability]"}:
+ * the report then measures TVE's recovery against whichever of the two baselines is stronger, and
+ * shows both. A run on the same output adds, under their own names, the methods this run left out:
+ * a new explainer is then evaluated with {@code --methods tve,random} in minutes, the classic methods
+ * (which do not depend on the explainer) coming from the earlier run.
  *
  * <pre>{@code
- * OtherOutputBaselines.Joined j = OtherOutputBaselines.join(rows, methods, setup, Path.of("results/evaluation-probability"));
+ * JoinedBaselines.Joined j = JoinedBaselines.join(rows, methods, setup, Path.of("results/evaluation-probability"));
  * Report r = Report.of(j.rows(), sanity, j.methods(), heads, pretrainSeconds, seed);
  * }</pre>
  */
-public final class OtherOutputBaselines {
+public final class JoinedBaselines {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Settings both runs must share: the same model, images, seeds and measures. */
   private static final List<String> SHARED = List.of("modelWeightsSha256", "split", "sceneSeed", "images", "labels", "boxes", "subsets", "seed", "blurSigma");
@@ -34,10 +37,11 @@ public final class OtherOutputBaselines {
    * @param rows this run's records, each with the other run's attribution methods added
    * @param methods this run's methods followed by the added names
    * @param output the other run's explained output
+   * @param otherOutput whether it differs from this run's (then the added names carry it in brackets)
    */
-  public record Joined(List<ImageRecord> rows, List<String> methods, String output) {}
+  public record Joined(List<ImageRecord> rows, List<String> methods, String output, boolean otherOutput) {}
 
-  private OtherOutputBaselines() {}
+  private JoinedBaselines() {}
 
   /**
    * @param method a method name
@@ -74,8 +78,8 @@ public final class OtherOutputBaselines {
    * @param other the other run's --out folder (setup.json and rows.jsonl, or rows.jsonl.gz)
    * @return the joined records and method list
    * @throws IOException when the other run cannot be read
-   * @throws IllegalArgumentException when the runs differ in anything but the output, explained the same
-   *     output, predicted other targets, or the other run lacks some of this run's images
+   * @throws IllegalArgumentException when the runs differ in model, images or measures, predicted other
+   *     targets, have nothing to join, or the other run lacks some of this run's images
    */
   @SuppressWarnings("unchecked")
   public static Joined join(List<ImageRecord> rows, List<String> methods, Map<String, Object> setup, Path other) throws IOException {
@@ -90,10 +94,13 @@ public final class OtherOutputBaselines {
       }
     }
     String output = String.valueOf(theirs.get("output"));
-    if (output.equals(String.valueOf(ours.get("output")))) {
-      throw new IllegalArgumentException(other + " explained the same output (" + output + ") as this run: give a run made with the other --output");
+    boolean otherOutput = !output.equals(String.valueOf(ours.get("output")));
+    List<String> added = ((List<String>) theirs.get("methods")).stream().filter(JoinedBaselines::isAttribution)
+        .filter(m -> otherOutput || !methods.contains(m)).toList();
+    if (added.isEmpty()) {
+      throw new IllegalArgumentException(other + " explained the same output (" + output + ") and has no attribution method this run lacks: "
+          + "nothing to join");
     }
-    List<String> added = ((List<String>) theirs.get("methods")).stream().filter(OtherOutputBaselines::isAttribution).toList();
     Map<String, ImageRecord> byKey = new HashMap<>();
     for (ImageRecord r : read(other)) byKey.put(r.key(), r);
     List<ImageRecord> joined = new ArrayList<>();
@@ -108,7 +115,7 @@ public final class OtherOutputBaselines {
         throw new IllegalArgumentException(other + ": image " + r.key() + " has target " + o.predicted() + " there and " + r.predicted() + " here");
       }
       Map<String, ImageRecord.MethodScores> m = new LinkedHashMap<>(r.methods());
-      for (String a : added) m.put(name(a, output), o.methods().get(a));
+      for (String a : added) m.put(otherOutput ? name(a, output) : a, o.methods().get(a));
       joined.add(new ImageRecord(r.head(), r.scene(), r.label(), r.headLabel(), r.predicted(), r.probability(), r.blurredProbability(), r.boxShare(), m,
           r.file()));
     }
@@ -117,8 +124,8 @@ public final class OtherOutputBaselines {
           + "first (the report then compares like with like)");
     }
     List<String> all = new ArrayList<>(methods);
-    for (String a : added) all.add(name(a, output));
-    return new Joined(joined, all, output);
+    for (String a : added) all.add(otherOutput ? name(a, output) : a);
+    return new Joined(joined, all, output, otherOutput);
   }
 
   /** Numbers compare by value: 4 and 4.0 in two JSON files are one setting. */
