@@ -111,7 +111,7 @@ public final class EncoderRecipe {
     notes.put("testAccuracyByVariant", variants);
     notes.put("pointingChanceOnTestScenes", Map.of("grid", grid, "rate", chance));
     ModelCard.Training training = new ModelCard.Training(epochs, scenesPerEpoch, batch, lr, ThreadPolicy.current(), r.seconds(), r.lastEpochLoss(),
-        probeScenes, validation);
+        probeScenes, validation, r.timedFromEpoch());
     ModelCard card = new ModelCard(ModelCard.FORMAT_VERSION, "encoder", encoder.architecture(), FashionMnist.CLASSES,
         InputSpec.of(56, 1, stats[0], stats[1], grid), notes, Map.of("validation", valAcc, "test", testAcc), hashes, seed, null, null, training,
         Version.VERSION, Map.of(), List.of());

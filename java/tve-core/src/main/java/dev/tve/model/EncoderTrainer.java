@@ -50,8 +50,15 @@ public final class EncoderTrainer {
   /** A progress report, after every optimizer step. */
   public record Progress(int epoch, int epochs, long step, long steps, double loss, double imagesPerSecond) {}
 
-  /** What a run did. */
-  public record Result(int epochs, long steps, double seconds, double lastEpochLoss, int resumedFromEpoch) {}
+  /**
+   * What a run did; {@code seconds} is the wall time of the epochs after {@code timedFromEpoch} (0:
+   * every epoch, also across resumptions; a checkpoint written before checkpoints carried their time
+   * starts the count at the epoch it resumed from).
+   */
+  public record Result(int epochs, long steps, double seconds, double lastEpochLoss, int resumedFromEpoch, int timedFromEpoch) {}
+
+  /** What a checkpoint carried over: epochs done and their wall seconds (NaN when it did not record them). */
+  private record Resumed(int epochs, double seconds) {}
 
   private final int epochs;
   private final int batchSize;
@@ -96,7 +103,10 @@ public final class EncoderTrainer {
     options.weight_decay().put(weightDecay);
     AdamW opt = new AdamW(params, options);
 
-    final int start = checkpointDir != null ? resume(encoder, head, opt) : 0;
+    Resumed resumed = checkpointDir != null ? resume(encoder, head, opt) : new Resumed(0, 0);
+    final int start = resumed.epochs();
+    double before = Double.isNaN(resumed.seconds()) ? 0 : resumed.seconds();
+    int timedFrom = Double.isNaN(resumed.seconds()) ? start : 0;
     long stepsPerEpoch = scenesPerEpoch / batchSize, total = stepsPerEpoch * epochs, warmup = Math.min(200, total / 10);
     int canvas = train.generator().canvas();
     // Scenes for the next step are generated on a second thread while this one trains: scene
@@ -142,14 +152,14 @@ public final class EncoderTrainer {
         }
         epochLoss = lossSum / stepsPerEpoch;
         LOG.info("epoch {}/{}: mean loss {}", epoch + 1, epochs, String.format("%.4f", epochLoss));
-        if (checkpointDir != null) checkpoint(encoder, head, opt, epoch + 1);
+        if (checkpointDir != null) checkpoint(encoder, head, opt, epoch + 1, before + (System.nanoTime() - t0) / 1e9, timedFrom);
       }
     } finally {
       loader.shutdownNow();
     }
     encoder.eval();
     head.close();
-    return new Result(epochs, done, (System.nanoTime() - t0) / 1e9, epochLoss, start);
+    return new Result(epochs, done, before + (System.nanoTime() - t0) / 1e9, epochLoss, start, timedFrom);
   }
 
   private record Batch(float[] x, long[] y) {}
@@ -174,7 +184,7 @@ public final class EncoderTrainer {
     }
   }
 
-  private void checkpoint(EncoderModule encoder, LinearImpl head, AdamW opt, int epochsDone) throws IOException {
+  private void checkpoint(EncoderModule encoder, LinearImpl head, AdamW opt, int epochsDone, double seconds, int timedFrom) throws IOException {
     Files.createDirectories(checkpointDir);
     Path tmp = checkpointDir.resolve("checkpoint.pt.tmp"), dst = checkpointDir.resolve("checkpoint.pt");
     OutputArchive a = new OutputArchive();
@@ -186,13 +196,15 @@ public final class EncoderTrainer {
     a.write("head", h);
     a.write("optimizer", o);
     a.write("epochs_done", torch.scalar_tensor(new org.bytedeco.pytorch.Scalar(epochsDone)));
+    // Only a run timed from its first epoch passes its seconds on; otherwise the next run times its own epochs only.
+    if (timedFrom == 0) a.write("seconds_done", torch.scalar_tensor(new org.bytedeco.pytorch.Scalar(seconds)));
     a.save_to(tmp.toString());
     Files.move(tmp, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private int resume(EncoderModule encoder, LinearImpl head, AdamW opt) {
+  private Resumed resume(EncoderModule encoder, LinearImpl head, AdamW opt) {
     Path file = checkpointDir.resolve("checkpoint.pt");
-    if (!Files.isRegularFile(file)) return 0;
+    if (!Files.isRegularFile(file)) return new Resumed(0, 0);
     InputArchive a = new InputArchive();
     a.load_from(file.toString());
     InputArchive e = new InputArchive(), h = new InputArchive(), o = new InputArchive();
@@ -205,8 +217,10 @@ public final class EncoderTrainer {
     Tensor done = new Tensor();
     a.read("epochs_done", done);
     int epochsDone = (int) done.item_double();
+    Tensor secondsDone = new Tensor();
+    double seconds = a.try_read("seconds_done", secondsDone) ? secondsDone.item_double() : Double.NaN;
     LOG.info("resumed from {} after epoch {}", file, epochsDone);
-    return epochsDone;
+    return new Resumed(epochsDone, seconds);
   }
 
   /** Builder of {@link EncoderTrainer}. */

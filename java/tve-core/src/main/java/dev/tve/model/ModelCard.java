@@ -82,10 +82,11 @@ public record ModelCard(int formatVersion, String kind, Architecture architectur
    * @param lastEpochLoss mean loss of the last epoch
    * @param probeScenes scenes the linear probe was fitted on
    * @param validationItems train items carved out for validation
+   * @param timedFromEpoch {@code seconds} cover the epochs after this one (0: all; null in cards from before, which did not say)
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Training(int epochs, int scenesPerEpoch, int batch, double lr, int threads, double seconds, double lastEpochLoss, int probeScenes,
-      int validationItems) {}
+      int validationItems, Integer timedFromEpoch) {}
 
   /**
    * A card for a model made in code (tests, benchmarks, users' own encoders): no data hashes, no training.

@@ -32,6 +32,10 @@ class TrainingTest {
         .optLearningRate(3e-3).optSeed(2).optCheckpointDir(dir).build().train(new CnnEncoder(1, 56, 8, 32), EncoderModuleTest.scenes);
     assertThat(second.resumedFromEpoch()).isEqualTo(1);
     assertThat(second.steps()).isEqualTo(40);
+    // The checkpoint carried the first run's time: the seconds cover both epochs.
+    assertThat(first.timedFromEpoch()).isZero();
+    assertThat(second.timedFromEpoch()).isZero();
+    assertThat(second.seconds()).isGreaterThan(first.seconds());
   }
 
   @Test
