@@ -132,13 +132,18 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
    */
   public double trainingSeconds() {
     if (training == null) return Double.NaN;
-    long from = training.timedFrom();
-    return from <= 0 || from >= training.steps() ? training.seconds() : training.seconds() * training.steps() / (training.steps() - from);
+    return trainingSecondsEstimated() ? training.seconds() * training.steps() / (training.steps() - training.timedFrom()) : training.seconds();
   }
 
   /** @return whether {@link #trainingSeconds} is scaled from part of the steps rather than measured for all */
   public boolean trainingSecondsEstimated() {
     return training != null && training.timedFrom() > 0 && training.timedFrom() < training.steps();
+  }
+
+  /** @return how {@link #trainingSeconds} was scaled, for a report; null when it was measured for all steps */
+  public String trainingSecondsNote() {
+    return trainingSecondsEstimated() ? String.format(java.util.Locale.ROOT, "scaled from steps %d-%d (%.0f s), timed in a run resumed from a "
+        + "checkpoint that did not carry the earlier steps' time", training.timedFrom() + 1, training.steps(), training.seconds()) : null;
   }
 
   /**

@@ -315,10 +315,12 @@ class ExplainerTest {
     ExplainerCard read = ExplainerCard.read(file);
     assertThat(read.trainingSecondsEstimated()).isTrue();
     assertThat(read.trainingSeconds()).isEqualTo(2000.0);
+    assertThat(read.trainingSecondsNote()).startsWith("scaled from steps 1901-4000 (1050 s)");
     // Timed over every step (a run that was never cut, or whose checkpoint carried its time).
     ExplainerCard.Training all = new ExplainerCard.Training(4000, 32, 4, 1e-3, 1, "encoder", 1, 1, 2000, 0.2, 0.2, 1900, 0, null, "mixed", 0L);
     ExplainerCard d = ExplainerCard.of("explainer", cfg, "sha", 1, 1, 1, "t", java.util.Map.of(), java.util.List.of(), "", all, null, null, "t");
     assertThat(d.trainingSecondsEstimated()).isFalse();
     assertThat(d.trainingSeconds()).isEqualTo(2000.0);
+    assertThat(d.trainingSecondsNote()).isNull();
   }
 }

@@ -290,8 +290,7 @@ public final class EvaluationRecipe {
           + "insertion blur sigma %s px (also the blurred IG baseline; %s); faithfulness correlation: %d subsets of %d patches to black; seed %d; "
           + "explainer pre-training %.0f s%s.%s", where, heads, n, outputLabel, sigma, calibration.getOrDefault("target", "given"), subsets,
           dev.tve.metric.FaithfulnessCorrelation.defaultTake(grid * grid), seed, pretrainSeconds,
-          loaded != null && loaded.card().trainingSecondsEstimated() ? String.format(" (estimated: its card timed steps %d-%d of a resumed run, %.0f s)",
-              loaded.card().training().timedFrom() + 1, loaded.card().training().steps(), loaded.card().training().seconds()) : "", joinedLine);
+          loaded != null && loaded.card().trainingSecondsEstimated() ? " (" + loaded.card().trainingSecondsNote() + ")" : "", joinedLine);
       String md = "# Explainer comparison\n\n" + setupLine + "\n\n" + report.markdown();
       AtomicFiles.write(out.resolve("summary.md"), md.getBytes(StandardCharsets.UTF_8));
       Map<String, Object> doc = new LinkedHashMap<>();

@@ -178,11 +178,7 @@ public final class ZooRecipe {
     }
     ExplainerCard explainerCard = ExplainerCard.read(explainerDir.resolve("explainer.card.json"));
     recipe.put("explainerSeconds", explainerCard.trainingSeconds());
-    if (explainerCard.trainingSecondsEstimated()) {
-      ExplainerCard.Training tr = explainerCard.training();
-      recipe.put("explainerSecondsEstimated", String.format("scaled from steps %d-%d (%.0f s), timed in a run resumed from a checkpoint that did not "
-          + "carry the earlier steps' time", tr.timedFrom() + 1, tr.steps(), tr.seconds()));
-    }
+    if (explainerCard.trainingSecondsEstimated()) recipe.put("explainerSecondsEstimated", explainerCard.trainingSecondsNote());
     recipe.put("secondsThisRun", (System.nanoTime() - t0) / 1e9);
     AtomicFiles.writeJson(zoo.resolve("recipe.json"), recipe);
     listener.note(String.format("zoo: built %s in %.0f s this run (%d threads); heads: %s", zoo, (System.nanoTime() - t0) / 1e9, t, headAccuracy));
