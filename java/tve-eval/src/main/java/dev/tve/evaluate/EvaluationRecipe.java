@@ -526,8 +526,9 @@ public final class EvaluationRecipe {
     /** @param v the output every method explains (default the logit) @return this */
     public Builder optOutput(ExplainedOutput v) { output = v; return this; }
     /**
-     * @param v another run's --out on the same images that explained the other output: its attribution
-     *     methods join the report, and recovery counts against the stronger baseline (default none)
+     * @param v another run's --out on the same model and images (default none): made with the other
+     *     output, its attribution methods join the report and recovery counts against the stronger
+     *     baseline; made with the same output, the attribution methods this run left out join ({@link JoinedBaselines})
      * @return this
      */
     public Builder optBaselinesFrom(Path v) { baselinesFrom = v; return this; }
