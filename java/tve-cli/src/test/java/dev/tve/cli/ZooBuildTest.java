@@ -51,11 +51,16 @@ class ZooBuildTest {
       else assertThat(h).isEqualTo(first);
       // A build started again over a complete zoo does nothing and changes nothing.
       if (run.equals("b")) {
+        byte[] recipe = Files.readAllBytes(zoo.resolve("recipe.json")), scene = Files.readAllBytes(samples.resolve("scene-03.png"));
+        assertThat(Files.readString(zoo.resolve("recipe.json"))).contains("\"stepsThisRun\" : [ \"encoder\", \"heads\", \"explainer\", \"verify\" ]");
         String[] again = CliTest.capture("zoo", "build", "--smoke", "--data", data.toString(), "--out", zoo.toString(), "--samples",
             samples.toString(), "--threads", "1");
         assertThat(again[0]).isEqualTo("0");
         assertThat(again[2]).contains("step 1/5 done already").contains("step 3/5 done already").contains("step 4/5 done already");
+        assertThat(again[2]).contains("recipe.json kept");
         assertThat(hashes(zoo)).isEqualTo(first);
+        assertThat(Files.readAllBytes(zoo.resolve("recipe.json"))).isEqualTo(recipe);
+        assertThat(Files.readAllBytes(samples.resolve("scene-03.png"))).isEqualTo(scene);
       }
     }
     // The smoke zoo explains the smoke samples.

@@ -1,5 +1,6 @@
 package dev.tve.zoo;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tve.image.FashionMnist;
 import dev.tve.image.LabeledImages;
 import dev.tve.image.Scene;
@@ -103,6 +104,7 @@ public final class ZooRecipe {
     int t = ThreadPolicy.current();
     Path modelDir = zoo.resolve("scene-vit"), explainerDir = zoo.resolve("explainer");
     Map<String, Object> recipe = new LinkedHashMap<>();
+    List<String> ran = new ArrayList<>();   // the steps this run did, for the recipe's timing
     long t0 = System.nanoTime();
 
     // 8 epochs, not encoder-train's 12: about 88 % either way, and the whole build fits its 1.5 h here.
@@ -115,6 +117,7 @@ public final class ZooRecipe {
     recipe.put("encoder", encCmd);
     if (!Files.isRegularFile(modelDir.resolve("encoder.card.json"))) {
       listener.note("zoo: step 1/5, the scene encoder");
+      ran.add("encoder");
       enc.build().run(data, modelDir, listener::encoderProgress);
     } else {
       listener.note("zoo: step 1/5 done already (" + modelDir + ")");
@@ -122,6 +125,7 @@ public final class ZooRecipe {
 
     recipe.put("heads", "coarse (MLP 64, 4 groups), held-out (Bag vs Ankle boot), shuffled-labels (10 classes, labels permuted, seed 7)");
     Map<String, Double> headAccuracy = heads(modelDir, data, listener);
+    if (!headAccuracy.isEmpty()) ran.add("heads");
 
     String preCmd = "tve pretrain --model " + shown(modelDir) + " --seed 1 --threads " + t + " --exclude 8,9 --steps " + EXPLAINER_STEPS
         + " --radius " + EXPLAINER_RADIUS + " --centres " + EXPLAINER_CENTRES + " --fill " + EXPLAINER_FILL.label() + " --mixer-layers "
@@ -137,6 +141,7 @@ public final class ZooRecipe {
     recipe.put("explainer", preCmd);
     if (!Files.isRegularFile(explainerDir.resolve("explainer.card.json"))) {
       listener.note("zoo: step 3/5, the TVE explainer");
+      ran.add("explainer");
       try (TargetModel model = TargetModel.load(modelDir)) {
         PretrainRecipe.Data d = PretrainRecipe.scenes(model, data, ExplainerNetwork.Shape.SHARED, true, HELD_OUT, 1, validation, EXPLAINER_AUGMENT)
             .withMixerLayers(EXPLAINER_MIXER_LAYERS);
@@ -155,6 +160,7 @@ public final class ZooRecipe {
     if (!Files.isRegularFile(modelDir.resolve(dev.tve.model.InDistribution.CARD))
         || !Files.isRegularFile(explainerDir.resolve(dev.tve.explain.FitCalibration.FILE))) {
       listener.note("zoo: step 4/5, the --verify calibration");
+      ran.add("verify");
       try (TargetModel model = TargetModel.load(modelDir);
            dev.tve.explain.ExplainerFiles.Loaded x = dev.tve.explain.ExplainerFiles.load(explainerDir, model.card().weightsSha256())) {
         dev.tve.pretrain.VerifyCalibration.builder().build().scenes(model, modelDir, model.head("ten-class"), x, explainerDir, data, nFit, nHeld);
@@ -179,8 +185,17 @@ public final class ZooRecipe {
     ExplainerCard explainerCard = ExplainerCard.read(explainerDir.resolve("explainer.card.json"));
     recipe.put("explainerSeconds", explainerCard.trainingSeconds());
     if (explainerCard.trainingSecondsEstimated()) recipe.put("explainerSecondsEstimated", explainerCard.trainingSecondsNote());
+    Path recipeFile = zoo.resolve("recipe.json");
+    if (ran.isEmpty() && Files.isRegularFile(recipeFile)) {
+      // Nothing was built: the recipe on disk still describes the zoo, and its timings are the build's.
+      listener.note("zoo: recipe.json kept (every step was done already)");
+      @SuppressWarnings("unchecked")
+      Map<String, Object> kept = new ObjectMapper().readValue(recipeFile.toFile(), Map.class);
+      return kept;
+    }
+    recipe.put("stepsThisRun", ran);
     recipe.put("secondsThisRun", (System.nanoTime() - t0) / 1e9);
-    AtomicFiles.writeJson(zoo.resolve("recipe.json"), recipe);
+    AtomicFiles.writeJson(recipeFile, recipe);
     listener.note(String.format("zoo: built %s in %.0f s this run (%d threads); heads: %s", zoo, (System.nanoTime() - t0) / 1e9, t, headAccuracy));
     return recipe;
   }
