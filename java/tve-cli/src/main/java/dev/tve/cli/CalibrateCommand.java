@@ -41,12 +41,17 @@ public final class CalibrateCommand implements Callable<Integer> {
     try (TargetModel m = TargetModel.load(modelDir);
          ExplainerFiles.Loaded x = explainerDir == null ? null : ExplainerFiles.load(explainerDir, m.card() == null ? null : m.card().weightsSha256())) {
       Head h = head != null ? m.head(head) : m.heads().values().iterator().next();
+      int[] leftOut = {0};
       VerifyCalibration.Result r;
       if (images == null) {
         if (!(m.encoder() instanceof dev.tve.model.EncoderModule)) throw new IllegalArgumentException(modelDir + ": not a built-in scene model; give --images DIR");
         r = cal.scenes(m, modelDir, h, x, explainerDir, data != null ? data : FashionMnist.locate(), fit, heldOut);
       } else {
-        FolderImages all = FolderImages.open(images, ImageDecoder.create(), m.input().preprocessing(), e -> System.err.println("tve calibrate: skipped " + e.getMessage()));
+        // Unusable files are left out before the split: read as zeros they would count as images.
+        FolderImages all = FolderImages.open(images, ImageDecoder.create(), m.input().preprocessing(), e -> {
+          leftOut[0]++;
+          System.err.println("tve calibrate: left out " + e.getMessage());
+        }).usableOnly();
         long n = all.count();
         if (n < heldOut + m.encoder().dim() + 1) throw new IllegalArgumentException(images + ": " + n + " images; need more than --held-out + D (" + (heldOut + m.encoder().dim()) + ")");
         int f = (int) Math.min(fit, n - heldOut);
@@ -58,6 +63,10 @@ public final class CalibrateCommand implements Callable<Integer> {
       if (r.fit() != null) {
         System.out.printf("explainer fit: threshold %.4g (mean squared error of E+/E-, %d centres); wrote %s%n", r.fit().threshold(), centres,
             explainerDir.resolve(dev.tve.explain.FitCalibration.FILE));
+      }
+      if (leftOut[0] > 0) {
+        System.err.println("tve calibrate: calibrated on the usable images; " + leftOut[0] + " file(s) left out (above)");
+        return 1;
       }
       return 0;
     }

@@ -39,11 +39,32 @@ public final class ExplainCommand implements Callable<Integer> {
   String target;
   @Option(names = "--out", defaultValue = "tve-out", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
   @Option(names = "--batch", defaultValue = "32", description = "Images per explainer pass.") int batch;
-  @Option(names = "--verify", defaultValue = "0", description = "Self-check with N random centres per image: the manifest gets verify.explainerFit "
-      + "(E+/E- against the encoder's real masked embeddings, within the explainer's calibrated fit threshold) and verify.inDistribution "
-      + "(the embedding's distance to the model's training data within its calibrated threshold), each calibrated to flag 5 % of validation "
-      + "images, with the scores behind them.")
+  @Option(names = "--verify", arity = "0..1", defaultValue = "0", fallbackValue = "-1", paramLabel = "N", description = "Self-check: the manifest "
+      + "gets verify.explainerFit (E+/E- at N random centres per image against the encoder's real masked embeddings, within the explainer's "
+      + "calibrated fit threshold) and verify.inDistribution (the embedding's distance to the model's training data within its calibrated "
+      + "threshold), each calibrated to flag a set share of validation images (the zoo: 5 %%), with the scores behind them. --verify alone: "
+      + "N is the count the explainer was calibrated with (the zoo's: 4), the only count its threshold holds at.")
   int verify;
+
+  /** The verifier --verify asks for (null without it); says on stderr which flag cannot be given. */
+  private dev.tve.explain.Verifier verifier(Tve tve, String command) {
+    if (verify == 0) return null;
+    dev.tve.explain.Verifier v = tve.verifier(verify == -1 ? tve.verifyCentres() : verify);
+    warnUncalibrated(v, command);
+    return v;
+  }
+
+  /** Says on stderr which --verify flag an uncalibrated model or explainer cannot give (its score is still written). */
+  static void warnUncalibrated(dev.tve.explain.Verifier v, String command) {
+    if (v.centres() > 0 && Double.isNaN(v.fitThreshold())) {
+      System.err.println(command + ": --verify: the explainer has no fit calibration (fit-calibration.json): no explainerFit flag, fitError "
+          + "only; calibrate with tve calibrate");
+    }
+    if (Double.isNaN(v.distanceThreshold())) {
+      System.err.println(command + ": --verify: the model has no in-distribution calibration (in-distribution.json): no inDistribution "
+          + "flag; calibrate with tve calibrate");
+    }
+  }
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
   @Option(names = "--outputs", defaultValue = "both", description = "What is written per image: maps, overlays or both (default: ${DEFAULT-VALUE}).")
   dev.tve.batch.FileSink.Outputs outputs;
@@ -87,7 +108,8 @@ public final class ExplainCommand implements Callable<Integer> {
       return 2;
     }
     Methods.check(List.of(method));
-    if (verify > 0 && !Methods.needsExplainer(method)) throw new IllegalArgumentException("--verify checks TVE's explainer; it needs --method tve");
+    if (verify < -1) throw new IllegalArgumentException("--verify " + verify + ": N > 0 centres per image, or --verify alone");
+    if (verify != 0 && !Methods.needsExplainer(method)) throw new IllegalArgumentException("--verify checks TVE's explainer; it needs --method tve");
     // A classic method needs no explainer: open one only when it is named, TVE asks for it, or it is the zoo's beside the zoo's model.
     boolean withExplainer = explainer != null || Methods.needsExplainer(method) || (model == null && Files.isDirectory(explainerDir));
     try (Tve tve = Tve.builder().optModel(modelDir).optExplainer(withExplainer ? explainerDir : null).optTorchThreads(threads != null ? threads : 0)
@@ -114,7 +136,7 @@ public final class ExplainCommand implements Callable<Integer> {
             bar.clear();
             System.err.println("tve explain: failed " + f.key() + ": " + f.reason());
           })
-          .optVerify(verify > 0 ? tve.verifier(verify) : null)
+          .optVerify(verifier(tve, "tve explain"))
           .optProvenance(dev.tve.batch.OutputSchema.provenance(tve.model().card(), ec))
           .build().run(inputs);
       bar.done();

@@ -38,9 +38,10 @@ public final class PredictCommand implements Callable<Integer> {
   @Option(names = "--model", description = "Model folder (default: zoo/scene-vit).") Path model;
   @Option(names = "--head", split = ",", description = "Head name(s) (default: all of the model's).") List<String> heads;
   @Option(names = "--batch", defaultValue = "64") int batch;
-  @Option(names = "--verify", defaultValue = "0", description = "Add tve explain's verify flags: inDistribution (from the model's calibration) "
-      + "and, with N > 0 centres, explainerFit (from the explainer's: --explainer, default the zoo's beside the zoo's model). "
-      + "0 (default): no verify; -1: inDistribution only.") int verify;
+  @Option(names = "--verify", arity = "0..1", defaultValue = "0", fallbackValue = "-2", paramLabel = "N", description = "Add tve explain's "
+      + "verify flags: inDistribution (from the model's calibration) and explainerFit at N centres per image (from the explainer's: --explainer, "
+      + "default the zoo's beside the zoo's model). --verify alone: N is the count the explainer was calibrated with; 0 (default): no verify; "
+      + "-1: inDistribution only.") int verify;
   @Option(names = "--explainer", description = "Explainer folder for --verify N (default: zoo/explainer with the zoo's model).") Path explainer;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
 
@@ -52,14 +53,16 @@ public final class PredictCommand implements Callable<Integer> {
     if (batch < 1) throw new IllegalArgumentException("--batch " + batch + ": at least 1");
     if (threads != null) ThreadPolicy.apply(threads);
     else ThreadPolicy.apply();
-    if (verify < -1) throw new IllegalArgumentException("--verify " + verify + ": N > 0 centres, 0 or -1");
+    if (verify < -2) throw new IllegalArgumentException("--verify " + verify + ": N > 0 centres, --verify alone, 0 or -1");
+    boolean fitCheck = verify > 0 || verify == -2;
     Path modelDir = model != null ? model : ExplainCommand.home().resolve("zoo/scene-vit");
-    Path explainerDir = explainer != null ? explainer : model == null && verify > 0 ? ExplainCommand.home().resolve("zoo/explainer") : null;
-    if (verify > 0 && explainerDir == null) throw new IllegalArgumentException("--verify " + verify + " checks an explainer: name it with --explainer");
-    try (dev.tve.api.Tve tve = dev.tve.api.Tve.builder().optModel(modelDir).optExplainer(verify > 0 ? explainerDir : null)
+    Path explainerDir = explainer != null ? explainer : model == null && fitCheck ? ExplainCommand.home().resolve("zoo/explainer") : null;
+    if (fitCheck && explainerDir == null) throw new IllegalArgumentException("--verify checks an explainer: name it with --explainer");
+    try (dev.tve.api.Tve tve = dev.tve.api.Tve.builder().optModel(modelDir).optExplainer(fitCheck ? explainerDir : null)
         .optTorchThreads(threads != null ? threads : 0).build()) {
       TargetModel m = tve.model();
-      verifier = verify != 0 ? tve.verifier(Math.max(1, verify)) : null;
+      verifier = verify == 0 ? null : tve.verifier(verify > 0 ? verify : verify == -2 ? tve.verifyCentres() : 1);
+      if (verifier != null) ExplainCommand.warnUncalibrated(verifier, "tve predict");
       List<Head> chosen = new ArrayList<>();
       if (heads == null || heads.isEmpty()) chosen.addAll(m.heads().values());
       else for (String h : heads) chosen.add(m.head(h));
@@ -97,8 +100,14 @@ public final class PredictCommand implements Callable<Integer> {
       try (PointerScope scope = new PointerScope()) {
         emb = m.encoder().embed(torch.from_blob(new FloatPointer(x), new long[] {ok.size(), pre.channels(), s, s},
             new TensorOptions(torch.ScalarType.Float)));
-        // Seeded as tve explain seeds its batches: the first file's key.
-        if (verifier != null) verdicts = verifier.check(dev.tve.explain.Images.of(x, ok.size(), pre.channels(), s), items.get(0).key().hashCode());
+        if (verifier != null) {
+          // Seeded per file as tve explain seeds them: the same image gets the same verdict in both.
+          java.util.Map<Path, String> keys = new java.util.HashMap<>();
+          for (InputFiles.Item it : items) keys.put(it.path(), it.key());
+          long[] seeds = new long[ok.size()];
+          for (int i = 0; i < seeds.length; i++) seeds[i] = dev.tve.explain.Verifier.seedOf(keys.get(ok.get(i)));
+          verdicts = verifier.check(dev.tve.explain.Images.of(x, ok.size(), pre.channels(), s), seeds);
+        }
       }
     }
     int failed = 0, row = 0;

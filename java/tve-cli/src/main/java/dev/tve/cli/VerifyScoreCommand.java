@@ -22,7 +22,8 @@ public final class VerifyScoreCommand implements Callable<Integer> {
   @Option(names = "--scenes", defaultValue = "1000", description = "In-distribution test scenes (default: ${DEFAULT-VALUE}; other sets a quarter).")
   int scenes;
   @Option(names = "--photos", description = "Photos to crop (default: samples/photos).") Path photos;
-  @Option(names = "--centres", defaultValue = "4", description = "Centres per image of the fit check (default: ${DEFAULT-VALUE}).") int centres;
+  @Option(names = "--centres", description = "Centres per image of the fit check (default: the count the explainer was calibrated with, "
+      + "the only one its threshold holds at).") Integer centres;
   @Option(names = "--seed", defaultValue = "7") long seed;
   @Option(names = "--data", description = "Fashion-MNIST folder (default: the Debian package's).") Path data;
   @Option(names = "--out", description = "Also write the table to this file.") Path out;
@@ -34,7 +35,7 @@ public final class VerifyScoreCommand implements Callable<Integer> {
     Path explainerDir = explainer != null ? explainer : ExplainCommand.home().resolve("zoo/explainer");
     try (Tve tve = Tve.builder().optModel(modelDir).optExplainer(explainerDir).optTorchThreads(threads != null ? threads : 0).build()) {
       if (threads == null) ThreadPolicy.apply();
-      dev.tve.explain.Verifier v = tve.verifier(centres);
+      dev.tve.explain.Verifier v = tve.verifier(centres != null ? centres : tve.verifyCentres());
       if (!v.calibrated()) {
         System.err.println("tve verify-score: " + modelDir + " or " + explainerDir + " has no calibration; run tve calibrate first");
         return 2;
@@ -43,8 +44,12 @@ public final class VerifyScoreCommand implements Callable<Integer> {
       List<VerifyBenchmark.Row> rows = VerifyBenchmark.builder(tve.model(), v, data != null ? data : FashionMnist.locate())
           .optPhotos(photos != null ? photos : ExplainCommand.home().resolve("samples/photos")).optScenes(scenes).optSeed(seed).build().run();
       StringBuilder md = new StringBuilder();
-      md.append(String.format("--verify on %s with %s: %d fit-check centres per image; thresholds fit error %.4g, distance %.4g (each flags 5 %% of "
-          + "held-out in-distribution scenes).%n%n", modelDir, explainerDir, centres, v.fitThreshold(), v.distanceThreshold()));
+      com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+      double fitShare = json.readTree(explainerDir.resolve(dev.tve.explain.FitCalibration.FILE).toFile()).path("flaggedFraction").asDouble(Double.NaN);
+      double distanceShare = json.readTree(modelDir.resolve(dev.tve.model.InDistribution.CARD).toFile()).path("flaggedFraction").asDouble(Double.NaN);
+      md.append(String.format("--verify on %s with %s: %d fit-check centres per image; thresholds fit error %.4g, distance %.4g (set to flag %.1f %% "
+          + "and %.1f %% of their held-out calibration scenes).%n%n", modelDir, explainerDir, v.centres(), v.fitThreshold(), v.distanceThreshold(),
+          100 * fitShare, 100 * distanceShare));
       md.append("| image set | n | AUROC fitError ↑ | AUROC distance ↑ | AUROC either ↑ | explainerFit false | inDistribution false | either false |\n");
       md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
       for (VerifyBenchmark.Row r : rows) {

@@ -384,24 +384,34 @@ class ExplainCommandTest {
     String[] r = CliTest.capture("explain", images.resolve("a").toString(), "--model", m2.toString(), "--explainer", x2.toString(),
         "--out", before.toString(), "--verify", "3");
     assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[2]).contains("no fit calibration").contains("no in-distribution calibration");
     for (JsonNode e : manifest(before)) {
       assertThat(e.path("verify").has("explainerFit")).isFalse();
       assertThat(e.path("verify").path("fitError").asDouble(-1)).isGreaterThanOrEqualTo(0);
       assertThat(e.path("verify").path("cosine").asDouble()).isBetween(-1.0, 1.0);
     }
+    // A file that cannot be decoded is left out of the calibration (not read as a zero image), and said.
+    Files.writeString(scenes.resolve("broken.png"), "not a png");
     r = CliTest.capture("calibrate", "--model", m2.toString(), "--explainer", x2.toString(), "--images", scenes.toString(), "--fit", "45",
         "--held-out", "12", "--centres", "2");
-    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[0]).as(r[2]).isEqualTo("1");
+    assertThat(r[2]).contains("left out").contains("broken.png").contains("1 file(s) left out");
     assertThat(m2.resolve(dev.tve.model.InDistribution.CARD)).exists();
     assertThat(x2.resolve(dev.tve.explain.FitCalibration.FILE)).exists();
+    // The fit threshold holds at the calibrated centre count only: another count is refused, --verify alone takes it.
     Path out = dir.resolve("out-verify");
     r = CliTest.capture("explain", images.resolve("a").toString(), "--model", m2.toString(), "--explainer", x2.toString(), "--out", out.toString(),
         "--verify", "3");
+    assertThat(r[0]).isNotEqualTo("0");
+    assertThat(r[2]).contains("calibrated at 2 centres");
+    r = CliTest.capture("explain", images.resolve("a").toString(), "--model", m2.toString(), "--explainer", x2.toString(), "--out", out.toString(),
+        "--verify");
     assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[2]).doesNotContain("calibration:");
     Map<String, JsonNode> fromExplain = new java.util.HashMap<>();
     for (JsonNode e : manifest(out)) {
       JsonNode v = e.path("verify");
-      assertThat(v.path("centres").asInt()).isEqualTo(3);
+      assertThat(v.path("centres").asInt()).isEqualTo(2);
       assertThat(v.path("explainerFit").isBoolean()).as(v.toString()).isTrue();
       assertThat(v.path("inDistribution").isBoolean()).isTrue();
       assertThat(v.path("trusted").asBoolean()).isEqualTo(v.path("explainerFit").asBoolean() && v.path("inDistribution").asBoolean());
@@ -417,10 +427,11 @@ class ExplainCommandTest {
     try (Mat m = new Mat(56, 56, org.bytedeco.opencv.global.opencv_core.CV_8UC1, new BytePointer(px))) {
       opencv_imgcodecs.imwrite(noise.resolve("noise.png").toString(), m);
     }
-    // tve predict carries the same flags, with the same centres for the same batch.
-    List<String> args = new ArrayList<>(List.of("predict"));
+    // tve predict carries the same flags, each image's centres seeded by its file as in tve explain: the same verdicts,
+    // although predict reads the files in another order and batch.
+    List<String> args = new ArrayList<>(List.of("predict", "--batch", "1"));
     for (String f : fromExplain.keySet()) args.add(f);
-    args.addAll(List.of("--model", m2.toString(), "--explainer", x2.toString(), "--verify", "3"));
+    args.addAll(List.of("--model", m2.toString(), "--explainer", x2.toString(), "--verify"));
     r = CliTest.capture(args.toArray(String[]::new));
     assertThat(r[0]).as(r[2]).isEqualTo("0");
     for (String line : r[1].strip().split("\n")) {
@@ -428,8 +439,9 @@ class ExplainCommandTest {
       JsonNode v = p.path("verify"), e = fromExplain.get(p.path("file").asText());
       assertThat(v.path("inDistribution")).isEqualTo(e.path("inDistribution"));
       assertThat(v.path("distance").asDouble()).isCloseTo(e.path("distance").asDouble(), within(1e-3 * (1 + e.path("distance").asDouble())));
-      assertThat(v.path("centres").asInt()).isEqualTo(3);
-      assertThat(v.path("explainerFit").isBoolean()).isTrue();
+      assertThat(v.path("centres").asInt()).isEqualTo(2);
+      assertThat(v.path("explainerFit")).isEqualTo(e.path("explainerFit"));
+      assertThat(v.path("fitError").asDouble()).isCloseTo(e.path("fitError").asDouble(), within(1e-4 * (1 + e.path("fitError").asDouble())));
     }
     r = CliTest.capture("predict", noise.resolve("noise.png").toString(), "--model", m2.toString(), "--verify", "-1");
     assertThat(r[0]).as(r[2]).isEqualTo("0");

@@ -69,16 +69,16 @@ public final class Tve implements AutoCloseable {
   private final ProjectionEngine engine;
   private final Device device;
   private final ConcurrentHashMap<String, Explainer> explainers = new ConcurrentHashMap<>();
-  private final dev.tve.model.InDistribution density;
-  private final dev.tve.explain.FitCalibration fit;
+  // The --verify calibrations' folders: read when a verifier is asked for, so that a stale
+  // calibration (weights retrained in place) fails --verify, not every command.
+  private final Path modelDir, explainerDir;
   private volatile boolean closed;
 
-  private Tve(TargetModel model, ExplainerFiles.Loaded explainer, Device device, ImageDecoder decoder, dev.tve.model.InDistribution density,
-      dev.tve.explain.FitCalibration fit) {
+  private Tve(TargetModel model, ExplainerFiles.Loaded explainer, Device device, ImageDecoder decoder, Path modelDir, Path explainerDir) {
     this.model = model;
     this.explainer = explainer;
-    this.density = density;
-    this.fit = fit;
+    this.modelDir = modelDir;
+    this.explainerDir = explainerDir;
     this.pre = model.input().preprocessing();
     this.decoder = decoder;
     this.device = device;
@@ -121,19 +121,38 @@ public final class Tve implements AutoCloseable {
   /**
    * The --verify check on this engine's model and explainer, with their calibrations where the
    * folders carry them ({@code in-distribution.json} beside the model, {@code fit-calibration.json}
-   * beside the explainer); a flag without its calibration is null.
+   * beside the explainer, read now); a flag without its calibration is null.
    *
    * <pre>{@code
-   * List<Verifier.Verdict> v = tve.verifier(8).check(images, 7);   // v.get(i).inDistribution(), .explainerFit()
+   * List<Verifier.Verdict> v = tve.verifier(tve.verifyCentres()).check(images, 7);   // v.get(i).inDistribution(), .explainerFit()
    * }</pre>
    *
-   * @param centres random centres per image of the explainer's fit check (ignored without an explainer)
+   * @param centres random centres per image of the explainer's fit check (ignored without an explainer);
+   *     where the explainer is calibrated, the calibration's count ({@link #verifyCentres()})
    * @return the verifier
+   * @throws dev.tve.runtime.ModelFileException when a calibration is malformed or was made for other weights
+   * @throws IllegalArgumentException when centres differs from the explainer's calibrated count
    */
   public dev.tve.explain.Verifier verifier(int centres) {
     check();
-    return new dev.tve.explain.Verifier(model, explainer == null ? null : explainer.network(), explainer == null ? null : explainer.card(), fit,
+    dev.tve.model.InDistribution density = dev.tve.model.InDistribution.load(modelDir, model.card() == null ? null : model.card().weightsSha256());
+    return new dev.tve.explain.Verifier(model, explainer == null ? null : explainer.network(), explainer == null ? null : explainer.card(), fit(),
         density, centres);
+  }
+
+  /**
+   * @return the fit check's centres per image the explainer was calibrated with (its threshold holds at that
+   *     count only), or {@link dev.tve.explain.Verifier#DEFAULT_CENTRES} without an explainer calibration
+   * @throws dev.tve.runtime.ModelFileException when the calibration is malformed or for other weights
+   */
+  public int verifyCentres() {
+    check();
+    dev.tve.explain.FitCalibration f = fit();
+    return f == null ? dev.tve.explain.Verifier.DEFAULT_CENTRES : f.centres();
+  }
+
+  private dev.tve.explain.FitCalibration fit() {
+    return explainer == null ? null : dev.tve.explain.FitCalibration.load(explainerDir, explainer.card());
   }
 
   /** @return where the projection kernel runs */
@@ -481,9 +500,7 @@ public final class Tve implements AutoCloseable {
       ExplainerFiles.Loaded loaded = null;
       try {
         if (x != null) loaded = ExplainerFiles.load(x, model.card() == null ? null : model.card().weightsSha256());
-        dev.tve.model.InDistribution density = dev.tve.model.InDistribution.load(m, model.card() == null ? null : model.card().weightsSha256());
-        dev.tve.explain.FitCalibration fit = loaded == null ? null : dev.tve.explain.FitCalibration.load(x, loaded.card());
-        return new Tve(model, loaded, device, decoder != null ? decoder : ImageDecoder.create(), density, fit);
+        return new Tve(model, loaded, device, decoder != null ? decoder : ImageDecoder.create(), m, x);
       } catch (IOException e) {
         model.close();
         throw new dev.tve.runtime.ModelFileException(x, "cannot read (" + e.getMessage() + ")", e);

@@ -285,7 +285,12 @@ public final class BatchPipeline {
           maps = explainer.explain(images, heads, target);
         }
         // The self-check: real masked copies through the encoder against E+ / E- at random centres; the embedding's distance.
-        List<Verifier.Verdict> verdicts = verifier == null ? null : verifier.check(images, d.ok().get(0).key().hashCode());
+        List<Verifier.Verdict> verdicts = null;
+        if (verifier != null) {
+          long[] seeds = new long[n];
+          for (int i = 0; i < n; i++) seeds[i] = Verifier.seedOf(d.ok().get(i).key());
+          verdicts = verifier.check(images, seeds);
+        }
         int perImage = maps.size() / n;
         for (int i = 0; i < n; i++) {
           InputFiles.Item it = d.ok().get(i);

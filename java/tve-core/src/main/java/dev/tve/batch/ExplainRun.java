@@ -75,8 +75,17 @@ public final class ExplainRun {
       p.put("overlayImage", b.pictures.original() ? "original" : "model");
     }
     p.put("verify", b.verifier == null ? 0 : Math.max(1, b.verifier.centres()));
+    if (b.verifier != null) {
+      // The flags depend on the calibrations: a run continued after recalibrating is another run.
+      p.put("verifyFitThreshold", finiteOrNull(b.verifier.fitThreshold()));
+      p.put("verifyDistanceThreshold", finiteOrNull(b.verifier.distanceThreshold()));
+    }
     p.putAll(b.provenance);
     settings = java.util.Collections.unmodifiableMap(p);
+  }
+
+  private static Double finiteOrNull(double v) {
+    return Double.isFinite(v) ? v : null;
   }
 
   /** What the manifest's header records: method and parameters, target, heads, outputs, and the caller's (hashes, version, seeds). */

@@ -59,7 +59,7 @@ public final class OutputSchema {
     if (explainer != null) {
       p.put("explainerWeightsSha256", explainer.weightsSha256());
       p.put("explainerSeed", explainer.training() == null ? null : explainer.training().seed());
-      p.put("verifySeed", "per batch: hash of its first file's path");
+      p.put("verifySeed", "per image: hash of its file's path");
     }
     p.put("version", dev.tve.runtime.Version.VERSION);
     return p;

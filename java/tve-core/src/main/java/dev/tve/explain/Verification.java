@@ -44,6 +44,23 @@ public final class Verification {
   /** As above, with masked pixels filled as pre-training filled them ({@link MaskedTargets.Fill#values}). */
   public static Report measure(ExplainerNetwork net, Encoder encoder, ImageSource images, long first, int n, int centres, int radius,
       long seed, float[][] fills) {
+    return measure(net, encoder, images, first, n, centres, radius, seed, null, fills);
+  }
+
+  /**
+   * As above, image i's centres drawn from its own seed: an image gets the same centres whatever
+   * batch, or place in it, it comes in (what {@code --verify} uses, keyed by the file).
+   *
+   * @param imageSeeds [n] one seed per image
+   */
+  public static Report measure(ExplainerNetwork net, Encoder encoder, ImageSource images, long first, int n, int centres, int radius,
+      long[] imageSeeds, float[][] fills) {
+    if (imageSeeds.length != n) throw new IllegalArgumentException(imageSeeds.length + " seeds for " + n + " images");
+    return measure(net, encoder, images, first, n, centres, radius, 0, imageSeeds, fills);
+  }
+
+  private static Report measure(ExplainerNetwork net, Encoder encoder, ImageSource images, long first, int n, int centres, int radius,
+      long seed, long[] imageSeeds, float[][] fills) {
     int batch = 32;
     ExplainerNetwork.Config cfg = net.config();
     int g = cfg.grid(), p = g * g, d = cfg.dim();
@@ -56,7 +73,10 @@ public final class Verification {
       int b = Math.min(batch, n - done);
       images.fill(first + done, b, x);
       int[] cs = new int[b * centres];
-      for (int i = 0; i < cs.length; i++) cs[i] = r.nextInt(p);
+      for (int i = 0; i < b; i++) {
+        SplittableRandom ri = imageSeeds == null ? r : new SplittableRandom(imageSeeds[done + i]);
+        for (int j = 0; j < centres; j++) cs[i * centres + j] = ri.nextInt(p);
+      }
       float[][] t = targets.compute(x, b, cs, centres);
       net.predict(torch.from_blob(new FloatPointer(x), new long[] {b, cfg.channels(), cfg.imageSize(), cfg.imageSize()},
           new TensorOptions(torch.ScalarType.Float)), pos, neg);

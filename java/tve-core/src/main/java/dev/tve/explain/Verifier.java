@@ -40,6 +40,9 @@ public final class Verifier {
     }
   }
 
+  /** Centres per image of the fit check where no calibration sets them (the zoo calibrates at 4). */
+  public static final int DEFAULT_CENTRES = 4;
+
   private final TargetModel model;
   private final ExplainerNetwork net;
   private final ExplainerCard card;
@@ -54,10 +57,18 @@ public final class Verifier {
    * @param card its card (radius, fill), or null with net
    * @param fit the explainer's calibration, or null
    * @param density the model's calibration, or null
-   * @param centres random centres per image for the fit check (ignored without an explainer)
+   * @param centres random centres per image for the fit check (ignored without an explainer); with a fit
+   *     calibration, the count it was made with: its threshold bounds a mean over that many centres (a mean
+   *     over more is less spread, over fewer more), so the calibrated flag rate holds at that count only
+   * @throws IllegalArgumentException when centres differs from the fit calibration's
    */
   public Verifier(TargetModel model, ExplainerNetwork net, ExplainerCard card, FitCalibration fit, InDistribution density, int centres) {
     if (net != null && centres < 1) throw new IllegalArgumentException("verify centres: " + centres);
+    if (net != null && fit != null && centres != fit.centres()) {
+      throw new IllegalArgumentException("--verify " + centres + ": the explainer's fit threshold was calibrated at " + fit.centres()
+          + " centres per image (" + FitCalibration.FILE + "), and holds at that count only; verify with " + fit.centres()
+          + ", or recalibrate with tve calibrate --centres " + centres);
+    }
     if (net != null && card == null) throw new IllegalArgumentException("an explainer network needs its card (radius, fill)");
     if (density != null && density.dim() != model.encoder().dim()) {
       throw new IllegalArgumentException("the in-distribution calibration is for D " + density.dim() + ", the encoder has D " + model.encoder().dim());
@@ -70,6 +81,14 @@ public final class Verifier {
     this.centres = net == null ? 0 : centres;
     float[] mean = model.input().mean(), std = model.input().std();
     this.fills = card == null || card.training() == null ? MaskedTargets.Fill.ZERO.values(mean, std) : card.training().maskFill().values(mean, std);
+  }
+
+  /**
+   * @param key an input's key (its file's path)
+   * @return the seed of its fit-check centres: the same for the same file in tve explain and tve predict
+   */
+  public static long seedOf(String key) {
+    return key.hashCode();
   }
 
   /** @return centres per image of the fit check (0 without an explainer) */
@@ -90,11 +109,24 @@ public final class Verifier {
    * @return one verdict per image, in order
    */
   public List<Verdict> check(Images images, long seed) {
+    long[] seeds = new long[images.n()];
+    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+    for (int i = 0; i < seeds.length; i++) seeds[i] = r.nextLong();
+    return check(images, seeds);
+  }
+
+  /**
+   * @param images a batch in the model's input format
+   * @param seeds one per image: its fit-check centres (an image keyed by its file gets the same
+   *     verdict in any batch)
+   * @return one verdict per image, in order
+   */
+  public List<Verdict> check(Images images, long[] seeds) {
     int n = images.n();
     float[] cos = null, err = null;
     if (net != null) {
       Verification.Report r = Verification.measure(net, model.encoder(), Verification.inMemory(images.x(), n, images.channels(), images.size()), 0, n,
-          centres, card.radius(), seed, fills);
+          centres, card.radius(), seeds, fills);
       cos = r.cosine();
       err = r.fitError();
     }

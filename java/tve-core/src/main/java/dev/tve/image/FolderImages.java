@@ -49,6 +49,31 @@ public final class FolderImages implements ImageSource {
     return new FolderImages(root, names, decoder, preprocessing, onFailure == null ? e -> {} : onFailure);
   }
 
+  /**
+   * This folder without the files that cannot be used (each reported to the failure callback): for a
+   * calibration, where a zero stand-in would count as an image.
+   *
+   * @return the folder's usable files, decoded and preprocessed once each to find them
+   * @throws ImageDataException when none is usable
+   */
+  public FolderImages usableOnly() throws ImageDataException {
+    java.util.List<String> ok = new java.util.ArrayList<>();
+    float[] scratch = new float[imageFloats()];
+    for (String name : files) {
+      Path f = root.resolve(name);
+      try {
+        preprocessing.apply(decoder.decode(f), scratch, 0);
+        ok.add(name);
+      } catch (ImageDataException e) {
+        onFailure.accept(e);
+      } catch (IOException e) {
+        onFailure.accept(new ImageDataException(f, "unreadable: " + e.getMessage()));
+      }
+    }
+    if (ok.isEmpty()) throw new ImageDataException(root, "no usable image among " + files.length + " files");
+    return new FolderImages(root, ok.toArray(String[]::new), decoder, preprocessing, onFailure);
+  }
+
   public Path root() { return root; }
   /** File {@code i}, relative to the root. */
   public Path file(int i) { return root.resolve(files[i]); }

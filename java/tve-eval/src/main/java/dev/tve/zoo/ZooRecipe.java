@@ -157,8 +157,7 @@ public final class ZooRecipe {
     int nFit = smoke ? 100 : 10_000, nHeld = smoke ? 40 : 2_000;
     recipe.put("verify", "tve calibrate --model " + shown(modelDir) + " --explainer " + shown(explainerDir) + " --fit " + nFit + " --held-out " + nHeld
         + " --flag 0.05 --centres 4");
-    if (!Files.isRegularFile(modelDir.resolve(dev.tve.model.InDistribution.CARD))
-        || !Files.isRegularFile(explainerDir.resolve(dev.tve.explain.FitCalibration.FILE))) {
+    if (!calibrationCurrent(modelDir, explainerDir, listener)) {
       listener.note("zoo: step 4/5, the --verify calibration");
       ran.add("verify");
       try (TargetModel model = TargetModel.load(modelDir);
@@ -198,6 +197,22 @@ public final class ZooRecipe {
     AtomicFiles.writeJson(recipeFile, recipe);
     listener.note(String.format("zoo: built %s in %.0f s this run (%d threads); heads: %s", zoo, (System.nanoTime() - t0) / 1e9, t, headAccuracy));
     return recipe;
+  }
+
+  /** Whether both --verify calibrations are there and made for the weights now in the folders (a rebuilt step leaves stale ones). */
+  private static boolean calibrationCurrent(Path modelDir, Path explainerDir, Listener listener) throws java.io.IOException {
+    if (!Files.isRegularFile(modelDir.resolve(dev.tve.model.InDistribution.CARD))
+        || !Files.isRegularFile(explainerDir.resolve(dev.tve.explain.FitCalibration.FILE))) {
+      return false;
+    }
+    try {
+      dev.tve.model.InDistribution.load(modelDir, ModelCard.read(modelDir.resolve("encoder.card.json")).weightsSha256());
+      dev.tve.explain.FitCalibration.load(explainerDir, ExplainerCard.read(explainerDir.resolve("explainer.card.json")));
+      return true;
+    } catch (dev.tve.runtime.ModelFileException e) {
+      listener.note("zoo: the --verify calibration is stale (" + e.getMessage() + "): calibrating again");
+      return false;
+    }
   }
 
   /** A path as the recipe shows it: relative to the working folder when inside it. */
