@@ -23,7 +23,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * ExplainerCard card = ExplainerCard.read(dir.resolve(ExplainerFiles.CARD));
- * double trustBelow = card.imageCosineP05();
+ * double seconds = card.trainingSeconds();   // FitCalibration, beside it, holds the --verify threshold
  * }</pre>
  *
  * @param formatVersion {@link #FORMAT_VERSION} for cards written now
@@ -120,7 +120,7 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
         excludedNote, training, weightsFile, weightsSha256, projectVersion, Map.of());
   }
 
-  /** @return the 5th percentile of per-image cosine on validation images (the --verify threshold), NaN when not measured */
+  /** @return the 5th percentile of per-image cosine on validation images (recorded at pre-training; --verify thresholds the fit error), NaN when not measured */
   public double imageCosineP05() {
     Double v = heldOut == null ? null : heldOut.get("validation.imageCosineP05");
     return v == null ? Double.NaN : v;

@@ -4,6 +4,7 @@ import dev.tve.image.ImageSource;
 import dev.tve.model.Encoder;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
@@ -78,8 +79,10 @@ public final class Verification {
         for (int j = 0; j < centres; j++) cs[i * centres + j] = ri.nextInt(p);
       }
       float[][] t = targets.compute(x, b, cs, centres);
-      net.predict(torch.from_blob(new FloatPointer(x), new long[] {b, cfg.channels(), cfg.imageSize(), cfg.imageSize()},
-          new TensorOptions(torch.ScalarType.Float)), pos, neg);
+      try (PointerScope scope = new PointerScope()) {   // the batch's native copy and tensors, freed here, not by GC
+        net.predict(torch.from_blob(new FloatPointer(x), new long[] {b, cfg.channels(), cfg.imageSize(), cfg.imageSize()},
+            new TensorOptions(torch.ScalarType.Float)), pos, neg);
+      }
       for (int j = 0; j < b * centres; j++) {
         int row = done * centres + j, src = ((j / centres) * p + cs[j]) * d;
         System.arraycopy(pos, src, predK, row * d, d);

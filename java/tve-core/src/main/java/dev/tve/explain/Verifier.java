@@ -140,7 +140,7 @@ public final class Verifier {
     for (int i = 0; i < n; i++) {
       double e = err == null ? Double.NaN : err[i], d = emb == null ? Double.NaN : density.distance(emb, i);
       Boolean fits = err == null || fit == null ? null : Double.isFinite(e) && e <= fit.threshold();
-      Boolean typical = emb == null ? null : Double.isFinite(d) && d <= density.threshold();
+      Boolean typical = emb == null ? null : density.inDistribution(emb, i);
       out.add(new Verdict(centres, cos == null ? Double.NaN : cos[i], e, fits, d, typical));
     }
     return out;
