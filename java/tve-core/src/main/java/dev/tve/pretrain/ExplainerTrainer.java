@@ -258,6 +258,9 @@ public final class ExplainerTrainer {
     opt.save(o);
     a.write("optimizer", o);
     a.write("steps_done", torch.scalar_tensor(new Scalar(stepsDone)));
+    double[] settings = settings();
+    a.write("settings", torch.from_blob(new org.bytedeco.javacpp.DoublePointer(settings), new long[] {settings.length},
+        new TensorOptions(torch.ScalarType.Double)).clone());
     a.write("losses", torch.from_blob(new FloatPointer(losses), new long[] {losses.length}, new TensorOptions(torch.ScalarType.Float)).clone());
     // Only a run timed from its first step passes its seconds on; otherwise the next run times its own steps only.
     if (timedFrom == 0) a.write("seconds_done", torch.scalar_tensor(new Scalar(seconds)));
@@ -272,11 +275,43 @@ public final class ExplainerTrainer {
     Files.move(tmp, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /** What a resumed run must share with the run that wrote the checkpoint (its steps are checked apart). */
+  private double[] settings() {
+    int f = fills == null ? 0 : fills.length * fills[0].length;
+    double[] v = new double[7 + f];
+    v[0] = seed;
+    v[1] = batchSize;
+    v[2] = centres;
+    v[3] = radius;
+    v[4] = lr;
+    v[5] = weightDecay;
+    v[6] = fills == null ? 0 : fills.length;
+    for (int i = 0; fills != null && i < fills.length; i++) for (int c = 0; c < fills[i].length; c++) v[7 + i * fills[i].length + c] = fills[i][c];
+    return v;
+  }
+
+  private static String describe(double[] v) {
+    StringBuilder fill = new StringBuilder();
+    for (int i = 7; i < v.length; i++) fill.append(i > 7 ? "," : "").append(String.format(java.util.Locale.ROOT, "%.4g", v[i]));
+    return String.format(java.util.Locale.ROOT, "seed %d, batch %d, centres %d, radius %d, lr %.3g, weight decay %.3g, fills [%s]", (long) v[0], (int) v[1],
+        (int) v[2], (int) v[3], v[4], v[5], fill);
+  }
+
   private Resumed resume(ExplainerNetwork net, AdamW opt, float[] losses) {
     Path file = checkpointDir.resolve("explainer-checkpoint.pt");
     if (!Files.isRegularFile(file)) return Resumed.NONE;
     InputArchive a = new InputArchive(), o = new InputArchive();
     a.load_from(file.toString());
+    // A checkpoint from before settings were recorded is taken as it is.
+    Tensor recorded = new Tensor();
+    if (a.try_read("settings", recorded)) {
+      double[] theirs = new double[(int) recorded.numel()], ours = settings();
+      recorded.contiguous().data_ptr_double().get(theirs);
+      if (!java.util.Arrays.equals(theirs, ours)) {
+        throw new IllegalArgumentException(file + ": made with other settings (" + describe(theirs) + "; this run: " + describe(ours)
+            + "); resume with the same options, or start in another folder");
+      }
+    }
     a.read("optimizer", o);
     net.loadState(a);
     opt.load(o);

@@ -298,6 +298,9 @@ class ExplainerTest {
     assertThat(resumed.heldOut()).extracting(r -> r[0]).containsExactly(6.0, 12.0, 18.0, 24.0);
     assertThat(resumed.heldOut()).extracting(r -> r[1]).containsExactly(3.0, 6.0, 9.0, 12.0);
     assertThat(resumed.seconds()).isPositive();
+    // A run with other settings does not continue that checkpoint.
+    assertThatThrownBy(() -> b.optRadius(0).optCheckpointDir(dir).build().train(new ExplainerNetwork(cfg), enc, scenes))
+        .hasMessageContaining("made with other settings").hasMessageContaining("radius 1").hasMessageContaining("radius 0");
   }
 
   @Test
