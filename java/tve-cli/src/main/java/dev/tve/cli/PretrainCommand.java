@@ -68,6 +68,9 @@ public final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--lr", defaultValue = "1e-3") double lr;
   @Option(names = "--fill", defaultValue = "zero", description = "What masked pixels become: zero (normalised zero, the dataset mean: the "
       + "reference's), black (pixel 0) or mixed (the two alternating). Default: ${DEFAULT-VALUE}.") String fill;
+  @Option(names = "--coalitions", defaultValue = "none", description = "Patches outside each window kept in both masked copies: none (the "
+      + "window alone and the window removed: the reference's), shapley or banzhaf (a random coalition S, the targets f(x on S + window) and "
+      + "f(x on S): E+ - E- learns the window's Shapley or Banzhaf value). Default: ${DEFAULT-VALUE}.") String coalitions;
   @Option(names = "--augment", description = "Scenes only: pre-train on scenes in random canvas variants (background level, noise, clutter), "
       + "as the zoo's encoder was trained.") boolean augment;
   @Option(names = "--mixer-layers", description = "Mixer layers per explainer head (default: 2).") Integer mixerLayers;
@@ -141,7 +144,8 @@ public final class PretrainCommand implements Callable<Integer> {
         shape.name().toLowerCase(), config.grid(), config.grid(), radius, 100 * Masks.coverage(config.grid(), radius), config.dim(),
         d.init(), steps, batch, centres, t);
     PretrainRecipe.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius).optLearningRate(lr).optLambdaMinus(lambdaMinus).optStandardised(standardise)
-        .optFill(dev.tve.explain.MaskedTargets.Fill.parse(fill)).optSeed(seed).build().run(d, out, listener);
+        .optFill(dev.tve.explain.MaskedTargets.Fill.parse(fill))
+        .optCoalitions(dev.tve.explain.MaskedTargets.Coalitions.parse(coalitions)).optSeed(seed).build().run(d, out, listener);
     bar.done();
     return failures.get() > 0 ? 1 : 0;
   }

@@ -81,7 +81,7 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Training(int steps, int batch, int centres, double lr, long seed, String init, int threads, int blasThreads, double seconds,
       double lastLoss, double meanLossLast100, long resumedFromStep, long unreadableImages, List<double[]> heldOutCurve, String fill,
-      Long timedFromStep) {
+      Long timedFromStep, String coalitions) {
     /** Null reads as empty. */
     public Training {
       heldOutCurve = heldOutCurve == null ? List.of() : List.copyOf(heldOutCurve);
@@ -92,6 +92,9 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
 
     /** @return the fill pre-training used (zero for cards from before fills) */
     public MaskedTargets.Fill maskFill() { return MaskedTargets.Fill.parse(fill); }
+
+    /** @return the coalitions pre-training kept outside the window (none for cards from before coalitions) */
+    public MaskedTargets.Coalitions maskCoalitions() { return MaskedTargets.Coalitions.parse(coalitions); }
   }
 
   /**

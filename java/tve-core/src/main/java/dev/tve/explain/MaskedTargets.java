@@ -11,8 +11,11 @@ import org.bytedeco.pytorch.global.torch;
  * What the explainer learns to predict: the frozen encoder's embeddings of x * M_c (only the window
  * around centre c kept) and of x * (1 - M_c) (the window removed). What a masked pixel becomes is the
  * {@link Fill}: zero in normalised pixel space (the reference's perturbation: the dataset mean, the
- * default), black (pixel value 0), or the two alternating row by row. Encoder calls are batched in
- * chunks of {@code chunk} images.
+ * default), black (pixel value 0), or the two alternating row by row. With {@link Coalitions} the
+ * patches outside the window are not all removed or all kept: a random coalition S of them is kept
+ * in both, the targets being f(x on S + window) and f(x on S), so that E+ - E- learns the window's
+ * expected marginal contribution (its Shapley or Banzhaf value as one player) instead of the two
+ * extreme ones. Encoder calls are batched in chunks of {@code chunk} images.
  *
  * <pre>{@code
  * MaskedTargets t = new MaskedTargets(encoder, 7, 1, 256);
@@ -26,6 +29,55 @@ public final class MaskedTargets {
   private final int chunk;
   private final float[][] masks;
   private final float[][] fills;
+  private final int[] patchOf;   // pixel -> its patch on the grid
+
+  /** Which patches outside a target's window are kept in both of its masked copies. */
+  public enum Coalitions {
+    /** None in the keep copy, all in the remove copy: the window alone and the window removed (the reference's). */
+    NONE,
+    /** A coalition of size uniform in 0..Q, then uniform among that size's: the Shapley value's weighting. */
+    SHAPLEY,
+    /** Each patch with probability 1/2: the Banzhaf value's. */
+    BANZHAF;
+
+    /** @return the name as cards and flags write it */
+    public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+
+    /** @param s none, shapley or banzhaf; null reads as none (cards from before coalitions) @return the kind */
+    public static Coalitions parse(String s) {
+      if (s == null) return NONE;
+      for (Coalitions c : values()) if (c.label().equals(s)) return c;
+      throw new IllegalArgumentException("coalitions '" + s + "': none, shapley or banzhaf");
+    }
+
+    /**
+     * @param grid the patch grid's side
+     * @param centre the window's centre
+     * @param radius the window's radius
+     * @param r the random source
+     * @return [grid * grid]: the coalition, never a patch of the window (null for NONE)
+     */
+    public boolean[] draw(int grid, int centre, int radius, java.util.SplittableRandom r) {
+      if (this == NONE) return null;
+      float[] window = Masks.grid(grid, centre, radius);
+      int[] others = new int[window.length];
+      int q = 0;
+      for (int i = 0; i < window.length; i++) if (window[i] == 0) others[q++] = i;
+      boolean[] s = new boolean[window.length];
+      if (this == BANZHAF) {
+        for (int i = 0; i < q; i++) s[others[i]] = r.nextBoolean();
+        return s;
+      }
+      int k = r.nextInt(q + 1);
+      for (int i = 0; i < k; i++) {          // the first k of a partial Fisher-Yates shuffle
+        int j = i + r.nextInt(q - i), t = others[i];
+        others[i] = others[j];
+        others[j] = t;
+        s[others[i]] = true;
+      }
+      return s;
+    }
+  }
 
   /** What a masked pixel becomes. */
   public enum Fill {
@@ -83,6 +135,9 @@ public final class MaskedTargets {
     this.chunk = chunk;
     this.masks = new float[grid * grid][];
     for (int c = 0; c < grid * grid; c++) masks[c] = Masks.pixels(grid, encoder.imageSize(), c, radius);
+    int size = encoder.imageSize(), side = size / grid;
+    this.patchOf = new int[size * size];
+    for (int y = 0; y < size; y++) for (int x = 0; x < size; x++) patchOf[y * size + x] = (y / side) * grid + x / side;
   }
 
   public int grid() { return grid; }
@@ -94,6 +149,19 @@ public final class MaskedTargets {
    * @return {keep, remove}, each [n * m, D] in the order of {@code centres}
    */
   public float[][] compute(float[] x, int n, int[] centres, int m) {
+    return compute(x, n, centres, m, null);
+  }
+
+  /**
+   * @param x images [n, C, S, S]
+   * @param centres [n * m]: the m centres of image i at [i * m, (i + 1) * m)
+   * @param m centres per image
+   * @param coalitions per row, the patches outside its window kept in both copies ({@link Coalitions#draw}),
+   *     or null: none kept with the window, all kept without it
+   * @return {keep, remove}, each [n * m, D] in the order of {@code centres}
+   */
+  public float[][] compute(float[] x, int n, int[] centres, int m, boolean[][] coalitions) {
+    if (coalitions != null && coalitions.length != n * m) throw new IllegalArgumentException(coalitions.length + " coalitions for " + n * m + " rows");
     int c = encoder.channels(), s = encoder.imageSize(), plane = s * s, img = c * plane, d = encoder.dim();
     int total = n * m;
     float[] keep = new float[total * d], remove = new float[total * d];
@@ -105,13 +173,23 @@ public final class MaskedTargets {
       for (int j = 0; j < k; j++) {
         int row = first + j, image = row / m;
         float[] mask = masks[centres[row]], fill = fills[row % fills.length];
+        boolean[] kept = coalitions == null ? null : coalitions[row];
         for (int ch = 0; ch < c; ch++) {
           int src = image * img + ch * plane, a = j * img + ch * plane, b = (k + j) * img + ch * plane;
           float f = fill[ch];
-          for (int q = 0; q < plane; q++) {
-            float v = x[src + q], w = mask[q];
-            in[a + q] = w != 0 ? v : f;
-            in[b + q] = w != 0 ? f : v;
+          if (kept == null) {
+            for (int q = 0; q < plane; q++) {
+              float v = x[src + q], w = mask[q];
+              in[a + q] = w != 0 ? v : f;
+              in[b + q] = w != 0 ? f : v;
+            }
+          } else {
+            for (int q = 0; q < plane; q++) {
+              float v = x[src + q];
+              boolean inS = kept[patchOf[q]];
+              in[a + q] = mask[q] != 0 || inS ? v : f;
+              in[b + q] = inS ? v : f;
+            }
           }
         }
       }

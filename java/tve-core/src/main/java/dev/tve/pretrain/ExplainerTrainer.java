@@ -99,9 +99,11 @@ public final class ExplainerTrainer {
   private final HeldOut heldOut;
   private final int heldOutEvery;
   private final float[][] fills;
+  private final MaskedTargets.Coalitions coalitions;
 
   private ExplainerTrainer(Builder b) {
     fills = b.fills;
+    coalitions = b.coalitions;
     heldOut = b.heldOut;
     heldOutEvery = b.heldOutEvery;
     steps = b.steps;
@@ -234,7 +236,13 @@ public final class ExplainerTrainer {
         rows[i * centres + j] = (long) i * p + cs[i * centres + j];
       }
     }
-    float[][] t = targets.compute(x, batchSize, cs, centres);
+    // Drawn after the centres from the same stream: without coalitions the draws are as they were.
+    boolean[][] kept = null;
+    if (coalitions != MaskedTargets.Coalitions.NONE) {
+      kept = new boolean[cs.length][];
+      for (int i = 0; i < cs.length; i++) kept[i] = coalitions.draw(targets.grid(), cs[i], radius, r);
+    }
+    float[][] t = targets.compute(x, batchSize, cs, centres, kept);
     return new Batch(x, rows, t[0], t[1]);
   }
 
@@ -278,23 +286,25 @@ public final class ExplainerTrainer {
   /** What a resumed run must share with the run that wrote the checkpoint (its steps are checked apart). */
   private double[] settings() {
     int f = fills == null ? 0 : fills.length * fills[0].length;
-    double[] v = new double[7 + f];
+    double[] v = new double[8 + f];
     v[0] = seed;
     v[1] = batchSize;
     v[2] = centres;
     v[3] = radius;
     v[4] = lr;
     v[5] = weightDecay;
-    v[6] = fills == null ? 0 : fills.length;
-    for (int i = 0; fills != null && i < fills.length; i++) for (int c = 0; c < fills[i].length; c++) v[7 + i * fills[i].length + c] = fills[i][c];
+    v[6] = coalitions.ordinal();
+    v[7] = fills == null ? 0 : fills.length;
+    for (int i = 0; fills != null && i < fills.length; i++) for (int c = 0; c < fills[i].length; c++) v[8 + i * fills[i].length + c] = fills[i][c];
     return v;
   }
 
   private static String describe(double[] v) {
     StringBuilder fill = new StringBuilder();
-    for (int i = 7; i < v.length; i++) fill.append(i > 7 ? "," : "").append(String.format(java.util.Locale.ROOT, "%.4g", v[i]));
-    return String.format(java.util.Locale.ROOT, "seed %d, batch %d, centres %d, radius %d, lr %.3g, weight decay %.3g, fills [%s]", (long) v[0], (int) v[1],
-        (int) v[2], (int) v[3], v[4], v[5], fill);
+    for (int i = 8; i < v.length; i++) fill.append(i > 8 ? "," : "").append(String.format(java.util.Locale.ROOT, "%.4g", v[i]));
+    String kind = v.length > 6 && v[6] >= 0 && v[6] < MaskedTargets.Coalitions.values().length ? MaskedTargets.Coalitions.values()[(int) v[6]].label() : "?";
+    return String.format(java.util.Locale.ROOT, "seed %d, batch %d, centres %d, radius %d, lr %.3g, weight decay %.3g, coalitions %s, fills [%s]",
+        (long) v[0], (int) v[1], (int) v[2], (int) v[3], v[4], v[5], kind, fill);
   }
 
   private Resumed resume(ExplainerNetwork net, AdamW opt, float[] losses) {
@@ -350,6 +360,7 @@ public final class ExplainerTrainer {
     private HeldOut heldOut;
     private int heldOutEvery = 100;
     private float[][] fills;
+    private MaskedTargets.Coalitions coalitions = MaskedTargets.Coalitions.NONE;
 
     private Builder() {}
 
@@ -360,6 +371,13 @@ public final class ExplainerTrainer {
      * @return this
      */
     public Builder optFill(float[][] v) { fills = v; return this; }
+
+    /**
+     * @param v which patches outside each target's window both masked copies keep (default NONE: the
+     *     window alone and the window removed)
+     * @return this
+     */
+    public Builder optCoalitions(MaskedTargets.Coalitions v) { coalitions = java.util.Objects.requireNonNull(v, "coalitions"); return this; }
 
     /**
      * Measures held-out fit as training goes.

@@ -98,9 +98,11 @@ public final class PretrainRecipe {
   private final long seed;
   private final boolean standardised;
   private final MaskedTargets.Fill fill;
+  private final MaskedTargets.Coalitions coalitions;
 
   private PretrainRecipe(Builder b) {
     fill = b.fill;
+    coalitions = b.coalitions;
     steps = b.steps;
     batch = b.batch;
     centres = b.centres;
@@ -332,7 +334,8 @@ public final class PretrainRecipe {
     int curveImages = (int) Math.min(64, Math.min(first.getValue().count(), data.heldOutLimit()));
     float[][] fills = fill.values(data.input().mean(), data.input().std());
     ExplainerTrainer.Result r = ExplainerTrainer.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius)
-        .optLearningRate(lr).optSeed(seed).optFill(fills).optCheckpointDir(out.resolve("checkpoint")).optProgress(listener::progress)
+        .optLearningRate(lr).optSeed(seed).optFill(fills).optCoalitions(coalitions).optCheckpointDir(out.resolve("checkpoint"))
+        .optProgress(listener::progress)
         .optHeldOut(Math.max(1, steps / 10), (n, step) -> {
           Verification.Report rep = Verification.measure(n, data.encoder(), first.getValue(), 0, curveImages, 2, radius, seed + 200, fills);
           listener.note(String.format("step %d: held-out R^2 keep %.3f, remove %.3f (%s, %d images x 2 centres)", step, rep.r2Keep(), rep.r2Remove(),
@@ -363,7 +366,7 @@ public final class PretrainRecipe {
     for (int i = from; i < r.losses().length; i++) tail += r.losses()[i] / (r.losses().length - from);
     ExplainerCard.Training training = new ExplainerCard.Training(steps, batch, centres, lr, seed, data.init(), ThreadPolicy.current(), blas, r.seconds(),
         r.lastLoss(), tail, r.resumedFromStep(), data.unreadable().get(), r.heldOut(), fill.label(),
-        r.timedFromStep());
+        r.timedFromStep(), coalitions.label());
     String lambdaChoice = lambdaMinus == 1.0 ? "reference default (lambda+ = lambda- = 1); on validation scenes lambda- 0 was less faithful "
         + "and 0.5 and 2 no more faithful (benchmarks/results/explainer-comparisons.md)"
         : "lambda- " + lambdaMinus + " set by --lambda-minus (chosen on validation scenes with tve faithfulness)";
@@ -397,8 +400,17 @@ public final class PretrainRecipe {
     private long seed = 1;
     private boolean standardised;
     private MaskedTargets.Fill fill = MaskedTargets.Fill.ZERO;
+    private MaskedTargets.Coalitions coalitions = MaskedTargets.Coalitions.NONE;
 
     private Builder() {}
+
+    /**
+     * @param v which patches outside each window both masked copies keep (default none: the reference's
+     *     window alone and window removed); the held-out R^2 curves and fit still measure the window-alone
+     *     targets, so with coalitions they say how far E+ / E- are from those, not how well training fits
+     * @return this
+     */
+    public Builder optCoalitions(MaskedTargets.Coalitions v) { coalitions = java.util.Objects.requireNonNull(v, "coalitions"); return this; }
 
     /** @param v what masked pixels become (default zero in normalised space, the reference's) @return this */
     public Builder optFill(MaskedTargets.Fill v) { fill = java.util.Objects.requireNonNull(v, "fill"); return this; }

@@ -117,6 +117,60 @@ class ExplainerTest {
   }
 
   @Test
+  void coalitionTargetsKeepTheCoalitionInBothCopiesAndTheWindowInTheKeepCopy() {
+    VitEncoder enc = tinyEncoder();
+    int n = 2, m = 2;
+    float[] x = new float[n * scenes.imageFloats()];
+    scenes.fill(5, n, x);
+    int[] centres = {0, 24, 48, 11};
+    java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+    boolean[][] kept = new boolean[n * m][];
+    for (int i = 0; i < kept.length; i++) kept[i] = MaskedTargets.Coalitions.SHAPLEY.draw(7, centres[i], 1, r);
+    float black = -0.2f / 0.3f;
+    float[][] t = new MaskedTargets(enc, 7, 1, 4, new float[][] {{black}}).compute(x, n, centres, m, kept);
+    for (int row = 0; row < n * m; row++) {
+      float[] window = Masks.pixels(7, 56, centres[row], 1), keep = new float[3136], remove = new float[3136];
+      for (int q = 0; q < 3136; q++) {
+        float v = x[(row / m) * 3136 + q];
+        boolean inS = kept[row][(q / 56 / 8) * 7 + (q % 56) / 8];
+        keep[q] = window[q] == 1 || inS ? v : black;
+        remove[q] = inS ? v : black;
+      }
+      float[] ek = enc.embed(torch.from_blob(new FloatPointer(keep), new long[] {1, 1, 56, 56}, new TensorOptions(torch.ScalarType.Float)));
+      float[] er = enc.embed(torch.from_blob(new FloatPointer(remove), new long[] {1, 1, 56, 56}, new TensorOptions(torch.ScalarType.Float)));
+      for (int d = 0; d < 32; d++) {
+        assertThat(t[0][row * 32 + d]).as("keep row %d dim %d", row, d).isCloseTo(ek[d], within(1e-4f));
+        assertThat(t[1][row * 32 + d]).as("remove row %d dim %d", row, d).isCloseTo(er[d], within(1e-4f));
+      }
+    }
+    assertThat(MaskedTargets.Coalitions.NONE.draw(7, 3, 1, r)).isNull();
+    assertThat(MaskedTargets.Coalitions.parse(null)).isEqualTo(MaskedTargets.Coalitions.NONE);
+    assertThatThrownBy(() -> MaskedTargets.Coalitions.parse("all")).hasMessageContaining("none, shapley or banzhaf");
+  }
+
+  @Test
+  void shapleyCoalitionsHaveEverySizeEquallyOftenAndBanzhafHalfThePatchesNeverTheWindow() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+    int centre = 24, q = 49 - 9, draws = 41_000;
+    float[] window = Masks.grid(7, centre, 1);
+    int[] bySize = new int[q + 1];
+    long banzhaf = 0;
+    for (int i = 0; i < draws; i++) {
+      boolean[] s = MaskedTargets.Coalitions.SHAPLEY.draw(7, centre, 1, r), b = MaskedTargets.Coalitions.BANZHAF.draw(7, centre, 1, r);
+      int k = 0;
+      for (int p = 0; p < 49; p++) {
+        if (window[p] == 1) assertThat(s[p] || b[p]).as("window patch %d in a coalition", p).isFalse();
+        if (s[p]) k++;
+        if (b[p]) banzhaf++;
+      }
+      bySize[k]++;
+    }
+    // 1,000 expected per size: a binomial's 5 sigma is about 156.
+    for (int k = 0; k <= q; k++) assertThat(bySize[k]).as("coalitions of size %d", k).isBetween(844, 1156);
+    assertThat(banzhaf / (double) draws).isCloseTo(q / 2.0, within(0.1));
+  }
+
+  @Test
   void sharedAndSeparateShapesPredictPerPatchEmbeddings() {
     VitEncoder enc = tinyEncoder();
     ExplainerNetwork shared = new ExplainerNetwork(ExplainerNetwork.Config.matching(enc.architecture(), ExplainerNetwork.Shape.SHARED));
@@ -307,7 +361,7 @@ class ExplainerTest {
   void aCardTimedOverPartOfAResumedRunScalesItsSecondsAndSaysSo(@TempDir Path dir) throws Exception {
     ExplainerNetwork.Config cfg = ExplainerNetwork.Config.matching(tinyEncoder().architecture(), ExplainerNetwork.Shape.SHARED);
     // A card from before timedFromStep: a run resumed at step 1900 of 4000 timed its own 2100 steps (1050 s).
-    ExplainerCard.Training old = new ExplainerCard.Training(4000, 32, 4, 1e-3, 1, "encoder", 1, 1, 1050, 0.2, 0.2, 1900, 0, null, "mixed", null);
+    ExplainerCard.Training old = new ExplainerCard.Training(4000, 32, 4, 1e-3, 1, "encoder", 1, 1, 1050, 0.2, 0.2, 1900, 0, null, "mixed", null, null);
     ExplainerCard c = ExplainerCard.of("explainer", cfg, "sha", 1, 1, 1, "t", java.util.Map.of(), java.util.List.of(), "", old, null, null, "t");
     Path file = dir.resolve("explainer.card.json");
     c.write(file);
@@ -320,7 +374,7 @@ class ExplainerTest {
     assertThat(read.trainingSeconds()).isEqualTo(2000.0);
     assertThat(read.trainingSecondsNote()).startsWith("scaled from steps 1901-4000 (1050 s)");
     // Timed over every step (a run that was never cut, or whose checkpoint carried its time).
-    ExplainerCard.Training all = new ExplainerCard.Training(4000, 32, 4, 1e-3, 1, "encoder", 1, 1, 2000, 0.2, 0.2, 1900, 0, null, "mixed", 0L);
+    ExplainerCard.Training all = new ExplainerCard.Training(4000, 32, 4, 1e-3, 1, "encoder", 1, 1, 2000, 0.2, 0.2, 1900, 0, null, "mixed", 0L, null);
     ExplainerCard d = ExplainerCard.of("explainer", cfg, "sha", 1, 1, 1, "t", java.util.Map.of(), java.util.List.of(), "", all, null, null, "t");
     assertThat(d.trainingSecondsEstimated()).isFalse();
     assertThat(d.trainingSeconds()).isEqualTo(2000.0);

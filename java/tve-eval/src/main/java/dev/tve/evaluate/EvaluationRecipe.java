@@ -457,7 +457,7 @@ public final class EvaluationRecipe {
     }
     listener.done("sanity explainer");
     ExplainerCard.Training training = new ExplainerCard.Training(steps, batch, centres, lr, seed, t != null ? t.init() : "random",
-        ThreadPolicy.current(), 1, r.seconds(), r.lastLoss(), r.lastLoss(), r.resumedFromStep(), 0, r.heldOut(), "zero", r.timedFromStep());
+        ThreadPolicy.current(), 1, r.seconds(), r.lastLoss(), r.lastLoss(), r.resumedFromStep(), 0, r.heldOut(), "zero", r.timedFromStep(), "none");
     ExplainerCard card = ExplainerCard.of("explainer", config, encoderId, zoo.radius(), zoo.lambdaPos(), zoo.lambdaNeg(), "as the model's explainer",
         Map.of(), zoo.excludedClasses(), "sanity test: pre-trained briefly against a randomised encoder", training, null, null, zoo.projectVersion());
     card = ExplainerFiles.save(dir, net, card);
