@@ -5,6 +5,7 @@
 # each arm's recovery of the best method's gain over random. Resumable: a finished arm is skipped.
 #   benchmarks/run-explainer-arms.sh [MODEL] [OUT]     (default zoo/scene-vit, runs/arms)
 #   STEPS=1000 SCENES=150 HELD=75 ARMS="control r0" benchmarks/run-explainer-arms.sh
+#   SCENES=120 HELD=60 ARMS="mixed shapley banzhaf" benchmarks/run-explainer-arms.sh MODEL runs/arms   (coalitions)
 # Then: benchmarks/compare-arms.py OUT > benchmarks/results/explainer-arms.md
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,6 +23,8 @@ settings() {            # the one change from the zoo's recipe (shared trunk fro
     centres8) echo "--centres 8" ;;
     mixer4) echo "--mixer-layers 4" ;;
     augment) echo "--augment" ;;
+    shapley) echo "--fill mixed --coalitions shapley" ;;    # on top of the zoo's mixed fill: compare with mixed
+    banzhaf) echo "--fill mixed --coalitions banzhaf" ;;
     *) echo "${ARM_SETTINGS[$1]:?unknown arm $1}" ;;
   esac
 }
@@ -43,8 +46,11 @@ for arm in $ARMS; do
   echo "arm $arm: done ($(settings "$arm"))"
 done
 # The classic methods that lead the full table, on the same scenes (their maps do not depend on the explainer).
+# The command wants an explainer for its tve column: the control's, else the first arm's.
+ref="$OUT/control/explainer"
+[ -f "$ref/explainer.card.json" ] || ref="$OUT/${ARMS%% *}/explainer"
 if [ ! -f "$OUT/references/rows.jsonl" ]; then
-  ./tve faithfulness "${faith[@]}" --explainer "$OUT/control/explainer" \
+  ./tve faithfulness "${faith[@]}" --explainer "$ref" \
     --maps tve,random,kernel-shap,integrated-gradients,integrated-gradients-blur,occlusion --out "$OUT/references" > "$OUT/references.log" 2>&1
 fi
 echo "references: done"
