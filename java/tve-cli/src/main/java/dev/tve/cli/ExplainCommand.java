@@ -39,7 +39,7 @@ public final class ExplainCommand implements Callable<Integer> {
   String target;
   @Option(names = "--out", defaultValue = "tve-out", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
   @Option(names = "--batch", defaultValue = "32", description = "Images per explainer pass.") int batch;
-  @Option(names = "--verify", arity = "0..1", defaultValue = "0", fallbackValue = "-1", paramLabel = "N", description = "Self-check: the manifest "
+  @Option(names = "--verify", arity = "0..1", parameterConsumer = OptionalCount.class, defaultValue = "0", fallbackValue = "-1", paramLabel = "N", description = "Self-check: the manifest "
       + "gets verify.explainerFit (E+/E- at N random centres per image against the encoder's real masked embeddings, within the explainer's "
       + "calibrated fit threshold) and verify.inDistribution (the embedding's distance to the model's training data within its calibrated "
       + "threshold), each calibrated to flag a set share of validation images (the zoo: 5 %%), with the scores behind them. --verify alone: "

@@ -38,7 +38,7 @@ public final class PredictCommand implements Callable<Integer> {
   @Option(names = "--model", description = "Model folder (default: zoo/scene-vit).") Path model;
   @Option(names = "--head", split = ",", description = "Head name(s) (default: all of the model's).") List<String> heads;
   @Option(names = "--batch", defaultValue = "64") int batch;
-  @Option(names = "--verify", arity = "0..1", defaultValue = "0", fallbackValue = "-2", paramLabel = "N", description = "Add tve explain's "
+  @Option(names = "--verify", arity = "0..1", parameterConsumer = OptionalCount.class, defaultValue = "0", fallbackValue = "-2", paramLabel = "N", description = "Add tve explain's "
       + "verify flags: inDistribution (from the model's calibration) and explainerFit at N centres per image (from the explainer's: --explainer, "
       + "default the zoo's beside the zoo's model). --verify alone: N is the count the explainer was calibrated with; 0 (default): no verify; "
       + "-1: inDistribution only.") int verify;

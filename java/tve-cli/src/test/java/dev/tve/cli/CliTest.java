@@ -22,6 +22,37 @@ class CliTest {
     }
   }
 
+  /** Parses tve ARGS and returns the subcommand's object, running nothing. */
+  @SuppressWarnings("unchecked")
+  static <T> T parsed(String... args) {
+    picocli.CommandLine.ParseResult r = TveCommand.configure(new picocli.CommandLine(new TveCommand())).parseArgs(args);
+    return (T) r.subcommand().commandSpec().userObject();
+  }
+
+  @Test
+  void verifyTakesItsCountOnlyWhenOneFollows() {
+    // --verify before the paths must not swallow a path as its count ("not an int").
+    ExplainCommand e = parsed("explain", "--verify", "samples/photos");
+    assertThat(e.verify).isEqualTo(-1);
+    assertThat(e.paths).containsExactly(java.nio.file.Path.of("samples/photos"));
+    e = parsed("explain", "--verify", "4", "samples/photos");
+    assertThat(e.verify).isEqualTo(4);
+    assertThat(e.paths).containsExactly(java.nio.file.Path.of("samples/photos"));
+    e = parsed("explain", "--verify=3", "a.png");
+    assertThat(e.verify).isEqualTo(3);
+    e = parsed("explain", "a.png", "--verify");
+    assertThat(e.verify).isEqualTo(-1);
+    assertThat(e.paths).containsExactly(java.nio.file.Path.of("a.png"));
+    e = parsed("explain", "a.png");
+    assertThat(e.verify).isZero();
+    PredictCommand p = parsed("predict", "--verify", "a.png", "b.png");
+    assertThat(p.verify).isEqualTo(-2);
+    assertThat(p.paths).hasSize(2);
+    p = parsed("predict", "--verify", "-1", "a.png");
+    assertThat(p.verify).isEqualTo(-1);
+    assertThat(p.paths).containsExactly(java.nio.file.Path.of("a.png"));
+  }
+
   @Test
   void infoReportsTheBackEnds() {
     String[] r = capture("info");
