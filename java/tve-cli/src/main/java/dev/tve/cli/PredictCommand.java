@@ -8,6 +8,7 @@ import dev.tve.batch.KeyIndex;
 import dev.tve.batch.OutputSchema;
 import dev.tve.image.ImageBatchReader;
 import dev.tve.image.ImageDecoder;
+import dev.tve.image.NativeTensors;
 import dev.tve.image.Preprocessing;
 import dev.tve.model.Head;
 import dev.tve.model.TargetModel;
@@ -16,9 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -98,8 +97,7 @@ public final class PredictCommand implements Callable<Integer> {
     List<dev.tve.explain.Verifier.Verdict> verdicts = null;
     if (!ok.isEmpty()) {
       try (PointerScope scope = new PointerScope()) {
-        emb = m.encoder().embed(torch.from_blob(new FloatPointer(x), new long[] {ok.size(), pre.channels(), s, s},
-            new TensorOptions(torch.ScalarType.Float)));
+        emb = m.encoder().embed(NativeTensors.copyOf(x, 0, ok.size(), pre.channels(), s, s));
         if (verifier != null) {
           // Seeded per file as tve explain seeds them: the same image gets the same verdict in both.
           java.util.Map<Path, String> keys = new java.util.HashMap<>();

@@ -33,6 +33,8 @@ import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.bytedeco.javacpp.PointerScope;
@@ -53,10 +55,18 @@ import org.bytedeco.pytorch.Tensor;
  * }</pre>
  *
  * <p>Resources: a Tve owns the model's and the explainer's native memory and releases it in
- * {@link #close()}; nothing may be called afterwards. Each call scopes its own native temporaries.
+ * {@link #close()}, once the batches in flight are done; later calls throw
+ * {@link IllegalStateException}. Each call scopes its own native temporaries, and the pixels a call
+ * hands to libtorch are owned by their tensors (never memory the garbage collector could free while
+ * native code reads it): every entry point gives the float[] entry point's maps, bit for bit, on any
+ * number of threads and any heap ({@code TveStressTest}).
  *
  * <p>Threads: a Tve is thread-safe. The networks are read only in eval mode, explainers keep only
- * atomic counters, and several threads may explain at once.
+ * atomic counters, gradient methods take gradients of their inputs only, and several threads may
+ * explain at once. Gradient methods (Saliency, Integrated Gradients, Grad-CAM) turn libtorch's oneDNN
+ * convolutions off process-wide while they run (their backward gave NaN with it); so that this never
+ * changes another thread's maps, their batches and every other method's batches exclude each other
+ * ({@link ThreadPolicy#backwardScope()}): batches of one kind run together, the two kinds take turns.
  *
  * <p>Errors: a missing or mismatched model or explainer file is a {@link dev.tve.runtime.ModelFileException}
  * naming the file; an unknown method or head an {@link UnknownNameException}; nothing is written by Tve.
@@ -73,6 +83,9 @@ public final class Tve implements AutoCloseable {
   // calibration (weights retrained in place) fails --verify, not every command.
   private final Path modelDir, explainerDir;
   private volatile boolean closed;
+  // Calls hold the read lock for each batch's work; close() takes the write lock, so it waits for
+  // batches in flight and frees native memory only once no call reads it.
+  private final ReentrantReadWriteLock life = new ReentrantReadWriteLock();
 
   private Tve(TargetModel model, ExplainerFiles.Loaded explainer, Device device, ImageDecoder decoder, Path modelDir, Path explainerDir) {
     this.model = model;
@@ -230,7 +243,7 @@ public final class Tve implements AutoCloseable {
         List<Path> batch = new ArrayList<>();
         while (batch.size() < options.batchSize() && files.hasNext()) batch.add(files.next());
         if (batch.isEmpty()) return false;
-        ready.addAll(explainFiles(batch, e, heads, options));
+        ready.addAll(run(e, () -> explainFiles(batch, e, heads, options)));
         return !ready.isEmpty() || hasNext();
       }
 
@@ -267,7 +280,7 @@ public final class Tve implements AutoCloseable {
           part.add(new Decoded(im.name(), null, ex.reason()));
         }
       }
-      out.addAll(explainDecoded(part, e, heads, options));
+      out.addAll(run(e, () -> explainDecoded(part, e, heads, options)));
     }
     return out;
   }
@@ -293,7 +306,7 @@ public final class Tve implements AutoCloseable {
     Explainer e = explainer(options);
     List<Head> heads = heads(options);
     options.target().checkAll(heads);
-    return explainDecoded(List.of(new Decoded(name, image, null)), e, heads, options).get(0);
+    return run(e, () -> explainDecoded(List.of(new Decoded(name, image, null)), e, heads, options)).get(0);
   }
 
   /**
@@ -308,7 +321,7 @@ public final class Tve implements AutoCloseable {
     check();
     Explainer e = explainer(options);
     List<Head> heads = heads(options);
-    return e.explain(Images.of(x, n, pre.channels(), pre.height()), heads, options.target());
+    return run(e, () -> e.explain(Images.of(x, n, pre.channels(), pre.height()), heads, options.target()));
   }
 
   /**
@@ -336,13 +349,15 @@ public final class Tve implements AutoCloseable {
     check();
     Explainer e = explainer(options);
     List<Head> heads = heads(options);
-    if (e instanceof TveExplainer tve) return tve.explain(images, heads, options.target());
-    try (PointerScope scope = new PointerScope()) {
-      Tensor c = images.contiguous();
-      float[] a = new float[(int) c.numel()];
-      c.data_ptr_float().get(a);
-      return e.explain(Images.of(a, (int) c.size(0), pre.channels(), pre.height()), heads, options.target());
-    }
+    return run(e, () -> {
+      if (e instanceof TveExplainer tve) return tve.explain(images, heads, options.target());
+      try (PointerScope scope = new PointerScope()) {
+        Tensor c = images.contiguous();
+        float[] a = new float[(int) c.numel()];
+        c.data_ptr_float().get(a);
+        return e.explain(Images.of(a, (int) c.size(0), pre.channels(), pre.height()), heads, options.target());
+      }
+    });
   }
 
   /**
@@ -438,14 +453,42 @@ public final class Tve implements AutoCloseable {
     if (closed) throw new IllegalStateException("this Tve is closed");
   }
 
-  /** Releases the model's and the explainer's native memory. Idempotent. */
+  /**
+   * One batch's work: refused once closed, never overlapping close() (which waits for it), and inside
+   * the thread policy's forward or backward scope, so that a gradient method on one thread never
+   * changes the maps of another (see {@link ThreadPolicy#backwardScope()}).
+   */
+  private <T> T run(Explainer e, Supplier<T> work) {
+    life.readLock().lock();
+    try {
+      check();
+      try (ThreadPolicy.Scope scope = ThreadPolicy.scope(e.usesGradients())) {
+        return work.get();
+      }
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
+  /**
+   * Releases the model's and the explainer's native memory once the batches in flight on other
+   * threads are done; calls and batches after that throw {@link IllegalStateException}. Idempotent.
+   *
+   * @throws IllegalStateException when called from inside one of this Tve's own calls
+   */
   @Override
-  public synchronized void close() {
-    if (closed) return;
-    closed = true;
-    explainers.clear();
-    if (explainer != null) explainer.close();
-    model.close();
+  public void close() {
+    if (life.getReadHoldCount() > 0) throw new IllegalStateException("close() called from inside one of this Tve's calls");
+    life.writeLock().lock();
+    try {
+      if (closed) return;
+      closed = true;
+      explainers.clear();
+      if (explainer != null) explainer.close();
+      model.close();
+    } finally {
+      life.writeLock().unlock();
+    }
   }
 
   /** Builder of {@link Tve}; {@code opt*} setters have defaults. */

@@ -66,6 +66,14 @@ public interface Explainer {
     return 0;
   }
 
+  /**
+   * @return whether the method runs backward passes (then a caller that shares a process with other
+   *     forward work holds a {@link dev.tve.runtime.ThreadPolicy#backwardScope()} around its calls, as {@code Tve} does)
+   */
+  default boolean usesGradients() {
+    return false;
+  }
+
   /** @return the method's parameters, for provenance (budgets, baselines, seed, output) */
   Map<String, Object> parameters();
 

@@ -3,34 +3,34 @@ package dev.tve.explain;
 import static org.bytedeco.pytorch.global.torch.adaptive_avg_pool2d;
 import static org.bytedeco.pytorch.global.torch.gelu;
 
+import dev.tve.image.NativeTensors;
 import dev.tve.model.Architecture;
 import dev.tve.model.VitEncoder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.LayerNormImpl;
+import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.LongVector;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.StringTensorDict;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.named_parameter_iterator;
 import org.bytedeco.pytorch.named_parameter_list;
 import org.bytedeco.pytorch.parameter_iterator;
 import org.bytedeco.pytorch.parameter_list;
-import org.bytedeco.pytorch.LinearImpl;
-import org.bytedeco.pytorch.LongVector;
-import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.StringTensorDict;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.TensorOptions;
 
 /**
  * TVE's explainer: images [B, C, H, W] to E+ and E- [B, P, D], for every patch p the predicted
@@ -245,10 +245,9 @@ public final class ExplainerNetwork extends Module {
     if (meanPos.length != d || meanNeg.length != d || scale.length != d) throw new IllegalArgumentException("statistics of length " + d + " expected");
     for (float v : scale) if (!(v > 0) || !Float.isFinite(v)) throw new IllegalArgumentException("output scale " + v + ": must be finite and > 0");
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      TensorOptions f = new TensorOptions(torch.ScalarType.Float);
-      buffer(OUT_MEAN_POS).copy_(torch.from_blob(new FloatPointer(meanPos), new long[] {d}, f));
-      buffer(OUT_MEAN_NEG).copy_(torch.from_blob(new FloatPointer(meanNeg), new long[] {d}, f));
-      buffer(OUT_SCALE).copy_(torch.from_blob(new FloatPointer(scale), new long[] {d}, f));
+      buffer(OUT_MEAN_POS).copy_(NativeTensors.copyOf(meanPos, 0, d));
+      buffer(OUT_MEAN_NEG).copy_(NativeTensors.copyOf(meanNeg, 0, d));
+      buffer(OUT_SCALE).copy_(NativeTensors.copyOf(scale, 0, d));
     }
   }
 
@@ -366,9 +365,8 @@ public final class ExplainerNetwork extends Module {
   /** E * free + value: the constant outputs take their value (no gradient reaches them); the rest pass. */
   private Tensor constants(Tensor e) {
     if (constantFree == null) return e;
-    TensorOptions f = new TensorOptions(torch.ScalarType.Float);
-    Tensor free = torch.from_blob(new FloatPointer(constantFree), new long[] {constantFree.length}, f).clone();
-    Tensor value = torch.from_blob(new FloatPointer(constantValue), new long[] {constantValue.length}, f).clone();
+    Tensor free = NativeTensors.copyOf(constantFree, 0, constantFree.length);
+    Tensor value = NativeTensors.copyOf(constantValue, 0, constantValue.length);
     return e.mul(free).add(value);
   }
 

@@ -1,11 +1,9 @@
 package dev.tve.explain;
 
+import dev.tve.image.NativeTensors;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * A batch handed to an {@link Explainer}: n images [n, C, S, S], preprocessed as the model expects,
@@ -150,13 +148,13 @@ public final class Images {
   }
 
   /**
-   * The batch as a CPU float32 tensor [n, C, S, S]: a view of a native batch's memory, or of a native
-   * copy of the array (allocated in the caller's {@link org.bytedeco.javacpp.PointerScope}, if any).
-   * Valid while this batch is reachable.
+   * The batch as a CPU float32 tensor [n, C, S, S]: a view of a native batch's memory (which the
+   * tensor keeps alive until libtorch frees it), or a copy of the array in memory the tensor owns.
+   * Either way the tensor stays valid however long libtorch holds it, whatever Java still references.
    */
   public Tensor tensor() {
-    FloatPointer p = buffer != null ? new FloatPointer(buffer) : new FloatPointer(array);
-    return torch.from_blob(p, new long[] {n, channels, size, size}, new TensorOptions(torch.ScalarType.Float));
+    long[] shape = {n, channels, size, size};
+    return buffer != null ? NativeTensors.view(buffer, shape) : NativeTensors.copyOf(array, 0, shape);
   }
 
   /** FNV-1a over the float bits, mixed: equal pixels give equal keys, whatever batch they came in. */

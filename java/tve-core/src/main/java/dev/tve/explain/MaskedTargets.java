@@ -1,11 +1,9 @@
 package dev.tve.explain;
 
+import dev.tve.image.NativeTensors;
 import dev.tve.model.Encoder;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * What the explainer learns to predict: the frozen encoder's embeddings of x * M_c (only the window
@@ -194,8 +192,7 @@ public final class MaskedTargets {
         }
       }
       try (PointerScope scope = new PointerScope()) {
-        Tensor t = torch.from_blob(new FloatPointer(in), new long[] {2L * k, c, s, s},
-            new TensorOptions(torch.ScalarType.Float));
+        Tensor t = NativeTensors.copyOf(in, 0, 2L * k, c, s, s);
         float[] e = encoder.embed(t);
         System.arraycopy(e, 0, keep, first * d, k * d);
         System.arraycopy(e, k * d, remove, first * d, k * d);

@@ -1,12 +1,10 @@
 package dev.tve.explain;
 
 import dev.tve.image.ImageSource;
+import dev.tve.image.NativeTensors;
 import dev.tve.model.Encoder;
 import java.util.SplittableRandom;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * How well an explainer predicts the real masked embeddings: for random centres, the encoder runs on
@@ -80,8 +78,7 @@ public final class Verification {
       }
       float[][] t = targets.compute(x, b, cs, centres);
       try (PointerScope scope = new PointerScope()) {   // the batch's native copy and tensors, freed here, not by GC
-        net.predict(torch.from_blob(new FloatPointer(x), new long[] {b, cfg.channels(), cfg.imageSize(), cfg.imageSize()},
-            new TensorOptions(torch.ScalarType.Float)), pos, neg);
+        net.predict(NativeTensors.copyOf(x, 0, b, cfg.channels(), cfg.imageSize(), cfg.imageSize()), pos, neg);
       }
       for (int j = 0; j < b * centres; j++) {
         int row = done * centres + j, src = ((j / centres) * p + cs[j]) * d;

@@ -5,10 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.List;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * A batch of preprocessed images [B, C, H, W] in one direct buffer (so libtorch reads it without a
@@ -16,7 +13,7 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <pre>{@code
  * ImageBatch batch = reader.read(paths);
- * Tensor x = batch.tensor();   // zero-copy: valid while the batch is reachable
+ * Tensor x = batch.tensor();   // zero-copy: holds the batch's memory as long as libtorch needs it
  * batch.failures().forEach(f -> log.warn(f.getMessage()));
  * }</pre>
  *
@@ -63,9 +60,8 @@ public final class ImageBatch {
     return data.asReadOnlyBuffer();
   }
 
-  /** The batch as a CPU float32 tensor [B, C, H, W] sharing this batch's memory. */
+  /** The batch as a CPU float32 tensor [B, C, H, W] sharing this batch's memory (kept alive as long as the tensor's storage). */
   public Tensor tensor() {
-    return torch.from_blob(new FloatPointer(data), new long[] {size(), channels, height, width},
-        new TensorOptions(torch.ScalarType.Float));
+    return NativeTensors.view(data, size(), channels, height, width);
   }
 }

@@ -1,11 +1,9 @@
 package dev.tve.model;
 
+import dev.tve.image.NativeTensors;
 import dev.tve.image.SceneBatches;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /** Embeddings of many scenes, computed batch by batch (a pointer scope per batch). */
 public record Embeddings(float[] values, int[] labels, int dim) {
@@ -25,7 +23,7 @@ public record Embeddings(float[] values, int[] labels, int dim) {
       scenes.fill(first + done, b, x, y);
       System.arraycopy(y, 0, labels, done, b);
       try (PointerScope scope = new PointerScope()) {
-        Tensor t = torch.from_blob(new FloatPointer(x), new long[] {b, 1, canvas, canvas}, new TensorOptions(torch.ScalarType.Float));
+        Tensor t = NativeTensors.copyOf(x, 0, b, 1, canvas, canvas);
         float[] e = encoder.embed(t);
         System.arraycopy(e, 0, out, done * dim, b * dim);
       }

@@ -3,6 +3,7 @@ package dev.tve.model;
 import static org.bytedeco.pytorch.global.torch.cross_entropy;
 import static org.bytedeco.pytorch.global.torch.manual_seed;
 
+import dev.tve.image.NativeTensors;
 import dev.tve.image.SceneBatches;
 import dev.tve.runtime.ThreadPolicy;
 import dev.tve.runtime.TrainingDivergedException;
@@ -15,7 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
@@ -134,7 +134,7 @@ public final class EncoderTrainer {
           next = s + 1 < stepsPerEpoch || epoch + 1 < epochs ? loader.submit(() -> batch(train, following)) : null;
           double loss;
           try (PointerScope scope = new PointerScope()) {
-            Tensor xt = torch.from_blob(new FloatPointer(batch.x()), new long[] {batchSize, 1, canvas, canvas}, new TensorOptions(torch.ScalarType.Float));
+            Tensor xt = NativeTensors.copyOf(batch.x(), 0, batchSize, 1, canvas, canvas);
             Tensor yt = torch.from_blob(new LongPointer(batch.y()), new long[] {batchSize}, new TensorOptions(torch.ScalarType.Long));
             opt.zero_grad();
             Tensor l = cross_entropy(head.forward(encoder.forward(xt)), yt);

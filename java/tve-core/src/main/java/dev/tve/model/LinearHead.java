@@ -1,11 +1,9 @@
 package dev.tve.model;
 
+import dev.tve.image.NativeTensors;
 import dev.tve.kernel.HeadWeights;
 import java.util.List;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * A linear head y = W e + b on an encoder's embeddings: W [classes, dim], b [classes], and the class
@@ -63,8 +61,8 @@ public final class LinearHead implements Head {
 
   @Override
   public Tensor forward(Tensor embeddings) {
-    Tensor w = torch.from_blob(new FloatPointer(weight), new long[] {classes.size(), dim}, new TensorOptions(torch.ScalarType.Float)).clone();
-    Tensor b = torch.from_blob(new FloatPointer(bias), new long[] {classes.size()}, new TensorOptions(torch.ScalarType.Float)).clone();
+    Tensor w = NativeTensors.copyOf(weight, 0, classes.size(), dim);
+    Tensor b = NativeTensors.copyOf(bias, 0, classes.size());
     return embeddings.matmul(w.t()).add(b);
   }
 }

@@ -2,11 +2,9 @@ package dev.tve.model;
 
 import static org.bytedeco.pytorch.global.torch.gelu;
 
+import dev.tve.image.NativeTensors;
 import java.util.List;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * A non-linear head: Linear(D, H), GELU (the exact, erf form: PyTorch's default), Linear(H, C).
@@ -80,11 +78,10 @@ public final class MlpHead implements Head {
 
   @Override
   public Tensor forward(Tensor embeddings) {
-    TensorOptions f = new TensorOptions(torch.ScalarType.Float);
-    Tensor tw1 = torch.from_blob(new FloatPointer(w1), new long[] {hidden, dim}, f).clone();
-    Tensor tb1 = torch.from_blob(new FloatPointer(b1), new long[] {hidden}, f).clone();
-    Tensor tw2 = torch.from_blob(new FloatPointer(w2), new long[] {classes.size(), hidden}, f).clone();
-    Tensor tb2 = torch.from_blob(new FloatPointer(b2), new long[] {classes.size()}, f).clone();
+    Tensor tw1 = NativeTensors.copyOf(w1, 0, hidden, dim);
+    Tensor tb1 = NativeTensors.copyOf(b1, 0, hidden);
+    Tensor tw2 = NativeTensors.copyOf(w2, 0, classes.size(), hidden);
+    Tensor tb2 = NativeTensors.copyOf(b2, 0, classes.size());
     return gelu(embeddings.matmul(tw1.t()).add(tb1)).matmul(tw2.t()).add(tb2);
   }
 

@@ -4,9 +4,9 @@ import static org.bytedeco.pytorch.global.torch.cross_entropy;
 import static org.bytedeco.pytorch.global.torch.gelu;
 import static org.bytedeco.pytorch.global.torch.manual_seed;
 
+import dev.tve.image.NativeTensors;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
@@ -107,7 +107,7 @@ public final class Probe {
 
   private Standardised fit(float[] embeddings, int[] labels, int dim, TensorVector params, UnaryOperator<Tensor> model) {
     int n = labels.length;
-    Tensor x = torch.from_blob(new FloatPointer(embeddings), new long[] {n, dim}, new TensorOptions(torch.ScalarType.Float)).clone();
+    Tensor x = NativeTensors.copyOf(embeddings, 0, n, dim);
     long[] ys = new long[n];
     for (int i = 0; i < n; i++) ys[i] = labels[i];
     Tensor y = torch.from_blob(new LongPointer(ys), new long[] {n}, new TensorOptions(torch.ScalarType.Long)).clone();

@@ -1,22 +1,21 @@
 package dev.tve.model;
 
+import dev.tve.image.NativeTensors;
 import dev.tve.runtime.ModelFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.named_parameter_iterator;
 import org.bytedeco.pytorch.named_parameter_list;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * A user's TorchScript encoder. The contract:
@@ -183,7 +182,7 @@ public final class TorchScriptEncoder implements DifferentiableEncoder, AutoClos
     float[] v = new float[2 * channels * size * size];
     SplittableRandom r = new SplittableRandom(20240601L);
     for (int i = 0; i < v.length; i++) v[i] = (float) gaussian(r);
-    return torch.from_blob(new FloatPointer(v), new long[] {2, channels, size, size}, new TensorOptions(torch.ScalarType.Float)).clone();
+    return NativeTensors.copyOf(v, 0, 2, channels, size, size);
   }
 
   private static double gaussian(SplittableRandom r) {
@@ -313,7 +312,7 @@ public final class TorchScriptEncoder implements DifferentiableEncoder, AutoClos
         for (float a : v) sq += (a - mean) * (a - mean) / Math.max(1, v.length - 1);
         double sd = v.length > 1 ? Math.sqrt(sq) : Math.abs(mean) + 1e-3;
         for (int i = 0; i < v.length; i++) v[i] = (float) (mean + sd * gaussian(r));
-        t.copy_(torch.from_blob(new FloatPointer(v), t.sizes().vec().get(), new TensorOptions(torch.ScalarType.Float)));
+        t.copy_(NativeTensors.copyOf(v, 0, t.sizes().vec().get()));
       }
     }
     setRequiresGrad(m, false);

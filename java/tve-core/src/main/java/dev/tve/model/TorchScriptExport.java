@@ -1,5 +1,6 @@
 package dev.tve.model;
 
+import dev.tve.image.NativeTensors;
 import dev.tve.io.Npy;
 import dev.tve.io.NpyArray;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
@@ -18,7 +18,6 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.QualifiedName;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -188,7 +187,7 @@ public final class TorchScriptExport {
     SplittableRandom r = new SplittableRandom(99);
     for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextDouble() * 4 - 2);
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      Tensor x = torch.from_blob(new FloatPointer(v), new long[] {n, c, s, s}, new TensorOptions(torch.ScalarType.Float));
+      Tensor x = NativeTensors.copyOf(v, 0, n, c, s, s);
       Tensor a = enc.forward(x), b = m.forward(new IValueVector(new IValue(x))).toTensor();
       return a.sub(b).abs().max().item_double();
     }

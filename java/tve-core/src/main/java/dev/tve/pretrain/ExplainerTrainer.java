@@ -7,6 +7,7 @@ import dev.tve.explain.ExplainerNetwork;
 import dev.tve.explain.MaskedTargets;
 import dev.tve.explain.Masks;
 import dev.tve.image.ImageSource;
+import dev.tve.image.NativeTensors;
 import dev.tve.model.Encoder;
 import dev.tve.runtime.ThreadPolicy;
 import dev.tve.runtime.TrainingDivergedException;
@@ -22,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
@@ -179,11 +179,10 @@ public final class ExplainerTrainer {
         opt.param_groups().get(0).options().set_lr(rate);
         double loss;
         try (PointerScope scope = new PointerScope()) {
-          TensorOptions f = new TensorOptions(torch.ScalarType.Float);
-          Tensor x = torch.from_blob(new FloatPointer(b.x()), new long[] {batchSize, c, s, s}, f);
+          Tensor x = NativeTensors.copyOf(b.x(), 0, batchSize, c, s, s);
           Tensor rows = torch.from_blob(new LongPointer(b.rows()), new long[] {b.rows().length}, new TensorOptions(torch.ScalarType.Long));
-          Tensor keep = torch.from_blob(new FloatPointer(b.keep()), new long[] {b.rows().length, d}, f);
-          Tensor remove = torch.from_blob(new FloatPointer(b.remove()), new long[] {b.rows().length, d}, f);
+          Tensor keep = NativeTensors.copyOf(b.keep(), 0, b.rows().length, d);
+          Tensor remove = NativeTensors.copyOf(b.remove(), 0, b.rows().length, d);
           opt.zero_grad();
           Tensor[] e = net.forward(x);
           Tensor pos = e[0].reshape(-1, d).index_select(0, rows), neg = e[1].reshape(-1, d).index_select(0, rows);
@@ -269,7 +268,7 @@ public final class ExplainerTrainer {
     double[] settings = settings();
     a.write("settings", torch.from_blob(new org.bytedeco.javacpp.DoublePointer(settings), new long[] {settings.length},
         new TensorOptions(torch.ScalarType.Double)).clone());
-    a.write("losses", torch.from_blob(new FloatPointer(losses), new long[] {losses.length}, new TensorOptions(torch.ScalarType.Float)).clone());
+    a.write("losses", NativeTensors.copyOf(losses, 0, losses.length));
     // Only a run timed from its first step passes its seconds on; otherwise the next run times its own steps only.
     if (timedFrom == 0) a.write("seconds_done", torch.scalar_tensor(new Scalar(seconds)));
     int cols = heldOutRows.isEmpty() ? 0 : heldOutRows.get(0).length;

@@ -5,15 +5,13 @@ import dev.tve.explain.FitCalibration;
 import dev.tve.explain.MaskedTargets;
 import dev.tve.explain.Verification;
 import dev.tve.image.ImageSource;
+import dev.tve.image.NativeTensors;
 import dev.tve.model.Head;
 import dev.tve.model.InDistribution;
 import dev.tve.model.TargetModel;
 import java.io.IOException;
 import java.nio.file.Path;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Calibrates {@code --verify} ({@code tve calibrate}, the zoo build's last step): the model's
@@ -123,8 +121,7 @@ public final class VerifyCalibration {
       int b = Math.min(batch, n - done);
       images.fill(done, b, x);
       try (PointerScope scope = new PointerScope()) {
-        float[] e = model.encoder().embed(torch.from_blob(new FloatPointer(x), new long[] {b, images.channels(), images.size(), images.size()},
-            new TensorOptions(torch.ScalarType.Float)));
+        float[] e = model.encoder().embed(NativeTensors.copyOf(x, 0, b, images.channels(), images.size(), images.size()));
         System.arraycopy(e, 0, out, done * d, b * d);
       }
     }

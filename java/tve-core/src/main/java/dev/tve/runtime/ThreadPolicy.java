@@ -105,9 +105,7 @@ public final class ThreadPolicy {
   public static int current() {
     return torch.get_num_threads();
   }
-  private static final Object BACKWARD = new Object();
-  private static int backwardScopes;
-  private static boolean oneDnnBefore;
+  private static final Gate GATE = new Gate();
 
   /**
    * For anything that runs backward through convolutions (training, gradient attribution): while
@@ -115,26 +113,57 @@ public final class ThreadPolicy {
    * and then: weight gradients of the fixture CNN's first convolution (with 1 libtorch thread as with
    * 2: 6 of 8 400-step pre-trainings diverged at random steps, the losses bit-identical until then;
    * none of 16 with oneDNN off), and once a NaN in Integrated Gradients' input gradient on the same
-   * CNN. The switch is process-wide: other threads' convolutions take libtorch's own path meanwhile
-   * (same results within float rounding, another speed). Scopes nest and may overlap across threads;
-   * the last one to close restores the setting.
+   * CNN. The switch is process-wide, so backward scopes and {@link #forwardScope() forward scopes}
+   * exclude each other: a backward scope waits until no other thread holds a forward scope, and the
+   * other way round; backward scopes may overlap each other, as may forward scopes. Forward work
+   * outside any scope (a trainer's own helper threads) is not held back. Scopes nest on one thread; a
+   * forward scope opened inside a backward scope runs at once (with oneDNN off: it is part of that
+   * gradient work). The last backward scope to close restores the setting.
    *
    * <pre>{@code
    * try (ThreadPolicy.BackwardScope b = ThreadPolicy.backwardScope()) { train(); }
    * }</pre>
+   *
+   * @return the open scope
+   * @throws IllegalStateException when this thread holds a forward scope (waiting would never end)
    */
   public static BackwardScope backwardScope() {
-    synchronized (BACKWARD) {
-      if (backwardScopes++ == 0) {
-        oneDnnBefore = torch.globalContext().userEnabledMkldnn();
-        if (oneDnnBefore) torch.globalContext().setUserEnabledMkldnn(false);
-      }
-      return new BackwardScope(oneDnnBefore);
-    }
+    return new BackwardScope(GATE.enter(true));
+  }
+
+  /**
+   * @param backward whether the work runs backward passes
+   * @return a {@link #backwardScope()} or a {@link #forwardScope()}
+   */
+  public static Scope scope(boolean backward) {
+    return backward ? backwardScope() : forwardScope();
+  }
+
+  /** A forward or backward scope. */
+  public interface Scope extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * For forward-only network work whose results must not depend on other threads (the {@code Tve}
+   * entry point opens one per call): while open, no backward scope is open on another thread, so
+   * convolutions run on the process's own oneDNN setting, bit for bit as on one thread. Nests; inside
+   * a backward scope of the same thread it is part of that scope.
+   *
+   * <pre>{@code
+   * try (ThreadPolicy.ForwardScope f = ThreadPolicy.forwardScope()) { explain(); }
+   * }</pre>
+   *
+   * @return the open scope
+   */
+  public static ForwardScope forwardScope() {
+    GATE.enter(false);
+    return new ForwardScope();
   }
 
   /** An open {@link #backwardScope()}; closing it twice counts once. */
-  public static final class BackwardScope implements AutoCloseable {
+  public static final class BackwardScope implements Scope {
     private final boolean oneDnnWasOn;
     private boolean closed;
 
@@ -149,10 +178,88 @@ public final class ThreadPolicy {
 
     @Override
     public void close() {
-      synchronized (BACKWARD) {
-        if (closed) return;
-        closed = true;
-        if (--backwardScopes == 0 && oneDnnBefore) torch.globalContext().setUserEnabledMkldnn(true);
+      if (closed) return;
+      closed = true;
+      GATE.exit(true);
+    }
+  }
+
+  /** An open {@link #forwardScope()}; closing it twice counts once. */
+  public static final class ForwardScope implements Scope {
+    private boolean closed;
+
+    private ForwardScope() {}
+
+    @Override
+    public void close() {
+      if (closed) return;
+      closed = true;
+      GATE.exit(false);
+    }
+  }
+
+  /**
+   * Forward and backward scopes exclude each other across threads; each kind shares. Fair between the
+   * kinds: a thread that must wait claims the next turn, and new arrivals of the running kind then
+   * wait behind it, so neither kind starves the other.
+   */
+  private static final class Gate {
+    private static final int FORWARD = 0, BACKWARD = 1;
+    private final int[] active = new int[2], waiting = new int[2];
+    private int turn = FORWARD;
+    private boolean oneDnnBefore;
+    // Per thread, its open scopes innermost first: kind, and whether it counted at the gate (the outermost does).
+    private final ThreadLocal<java.util.ArrayDeque<int[]>> open = ThreadLocal.withInitial(java.util.ArrayDeque::new);
+
+    /** @return whether oneDNN was on before the first of the open backward scopes */
+    boolean enter(boolean backward) {
+      int kind = backward ? BACKWARD : FORWARD, other = 1 - kind;
+      java.util.ArrayDeque<int[]> mine = open.get();
+      boolean inBackward = mine.stream().anyMatch(e -> e[0] == BACKWARD);
+      if (!mine.isEmpty() && (inBackward || !backward)) {   // nested in this thread's own scope: already admitted
+        mine.push(new int[] {kind, 0});
+        synchronized (this) {
+          return oneDnnBefore;
+        }
+      }
+      if (!mine.isEmpty()) throw new IllegalStateException("a backward scope cannot open inside this thread's forward scope");
+      synchronized (this) {
+        waiting[kind]++;
+        boolean interrupted = false;
+        try {
+          while (active[other] > 0 || (waiting[other] > 0 && turn == other)) {
+            if (active[other] > 0) turn = kind;
+            try {
+              wait();
+            } catch (InterruptedException e) {
+              interrupted = true;                   // the scope is still owed; the flag is restored below
+            }
+          }
+        } finally {
+          waiting[kind]--;
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (active[kind]++ == 0 && backward) {
+          oneDnnBefore = torch.globalContext().userEnabledMkldnn();
+          if (oneDnnBefore) torch.globalContext().setUserEnabledMkldnn(false);
+        }
+        mine.push(new int[] {kind, 1});
+        return oneDnnBefore;
+      }
+    }
+
+    void exit(boolean backward) {
+      int kind = backward ? BACKWARD : FORWARD;
+      int[] top = open.get().peek();
+      if (top == null || top[0] != kind) throw new IllegalStateException("scopes must close on the thread that opened them, innermost first");
+      open.get().pop();
+      if (top[1] == 0) return;
+      synchronized (this) {
+        if (--active[kind] == 0) {
+          if (backward && oneDnnBefore) torch.globalContext().setUserEnabledMkldnn(true);
+          turn = 1 - kind;
+          notifyAll();
+        }
       }
     }
   }

@@ -240,4 +240,42 @@ class TveTest {
     t.close();
     assertThatThrownBy(() -> t.explain(new float[56 * 56], 1, ExplainOptions.defaults())).isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void closeDuringCallsEndsThemWithIllegalStateExceptionOnly() throws Exception {
+    Tve t = Tve.openDefault();
+    byte[] bytes = Files.readAllBytes(samples.resolve("scene-03.png"));
+    float[] x = t.preprocessing().apply(ImageDecoder.create().decode(samples.resolve("scene-03.png")));
+    String[] methods = {"tve", "saliency", "occlusion"};
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(4);
+    try {
+      List<Future<Throwable>> runs = new ArrayList<>();
+      for (int k = 0; k < 4; k++) {
+        int thread = k;
+        runs.add(pool.submit(() -> {
+          ExplainOptions o = ExplainOptions.builder().optMethod(methods[thread % methods.length]).build();
+          started.countDown();
+          try {
+            for (int i = 0; i < 100_000; i++) {
+              if (i % 2 == 0) t.explain(x, 1, o);
+              else t.explain("scene-03.png", bytes, o);
+            }
+            return new AssertionError("never refused");
+          } catch (Throwable e) {
+            return e;
+          }
+        }));
+      }
+      started.await();
+      Thread.sleep(300);
+      t.close();
+      for (Future<Throwable> f : runs) {
+        Throwable e = f.get();
+        assertThat(e).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
 }

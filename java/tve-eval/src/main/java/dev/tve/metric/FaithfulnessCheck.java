@@ -1,10 +1,11 @@
 package dev.tve.metric;
 
-import dev.tve.image.Canvases;
 import dev.tve.explain.Attribution;
 import dev.tve.explain.ReferenceMaps;
 import dev.tve.explain.TargetSpec;
 import dev.tve.explain.TveExplainer;
+import dev.tve.image.Canvases;
+import dev.tve.image.NativeTensors;
 import dev.tve.image.Scene;
 import dev.tve.image.SceneBatches;
 import dev.tve.image.SceneGenerator;
@@ -16,10 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntConsumer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * The internal faithfulness check of TVE maps on labelled scenes: for the head's predicted class
@@ -191,7 +189,7 @@ public final class FaithfulnessCheck {
       }
       List<Attribution> attr;
       try (PointerScope scope = new PointerScope()) {
-        attr = tve.explain(torch.from_blob(new FloatPointer(x), new long[] {b, 1, s, s}, new TensorOptions(torch.ScalarType.Float)),
+        attr = tve.explain(NativeTensors.copyOf(x, 0, b, 1, s, s),
             List.of(head), TargetSpec.predicted());
       }
       int[] predicted = attr.stream().mapToInt(Attribution::predicted).toArray();

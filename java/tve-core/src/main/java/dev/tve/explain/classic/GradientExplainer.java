@@ -2,6 +2,7 @@ package dev.tve.explain.classic;
 
 import dev.tve.explain.Explainer;
 import dev.tve.explain.Images;
+import dev.tve.image.NativeTensors;
 import dev.tve.model.DifferentiableEncoder;
 import dev.tve.model.Encoder;
 import dev.tve.model.ExplainedOutput;
@@ -11,18 +12,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
  * What the gradient methods (Saliency, Integrated Gradients, Grad-CAM) share: libtorch autograd
  * through a {@link DifferentiableEncoder} and the head, from the explained output (the target's logit
  * or probability, minus the foil's) back to the pixels or to a tapped layer; the internal batch size
- * (images per backward pass); atomic pass counts. The encoder must be in eval mode; its weights keep
- * no gradient state after a call.
+ * (images per backward pass); atomic pass counts. The encoder must be in eval mode; gradients are taken
+ * of the input (or the tapped layer) only, so the shared weights' gradient state is never touched and
+ * calls may run on many threads at once.
  *
  * <pre>{@code
  * Saliency s = Saliency.builder(encoder, 7).optOutput(ExplainedOutput.LOGIT).build();
@@ -98,6 +99,7 @@ public abstract class GradientExplainer implements Explainer {
   @Override public Encoder encoder() { return encoder; }
   @Override public long forwardPasses() { return passes.sum(); }
   @Override public long backwardPasses() { return passes.sum(); }
+  @Override public boolean usesGradients() { return true; }
 
   /** @return output and internal batch size, for provenance */
   protected Map<String, Object> baseParameters() {
@@ -135,15 +137,10 @@ public abstract class GradientExplainer implements Explainer {
     int c = encoder.channels(), s = encoder.imageSize(), f = c * s * s, classes = head.classes();
     float[] grad = new float[n * f];
     try (dev.tve.runtime.ThreadPolicy.BackwardScope safe = dev.tve.runtime.ThreadPolicy.backwardScope(); PointerScope scope = new PointerScope()) {
-      FloatPointer p = new FloatPointer((long) n * f);
-      p.put(x, first * f, n * f);
-      Tensor in = torch.from_blob(p, new long[] {n, c, s, s}, new TensorOptions(torch.ScalarType.Float)).clone();
+      Tensor in = NativeTensors.copyOf(x, first * f, n, c, s, s);
       in.requires_grad_(true);                                   // a graph even if the weights are frozen
       Tensor[] tapped = new Tensor[1];
-      Tensor emb = layer == null ? encoder.forward(in) : encoder.forward(in, t -> {
-        t.retain_grad();
-        tapped[0] = t;
-      });
+      Tensor emb = layer == null ? encoder.forward(in) : encoder.forward(in, t -> tapped[0] = t);
       Tensor out = head.forward(emb);                              // [n, C] logits
       if (output == ExplainedOutput.PROBABILITY) out = out.softmax(1);
       float[] pick = new float[n * classes];
@@ -151,14 +148,17 @@ public abstract class GradientExplainer implements Explainer {
         pick[i * classes + targets[i]] = 1;
         if (foils != null && foils[i] >= 0) pick[i * classes + foils[i]] -= 1;
       }
-      out.mul(torch.from_blob(new FloatPointer(pick), new long[] {n, classes}, new TensorOptions(torch.ScalarType.Float))).sum().backward();
+      if (layer != null && tapped[0] == null) throw new IllegalStateException(encoder.architectureName() + " encoder showed no Grad-CAM layer");
+      // Gradients of the requested tensors only (torch::autograd::grad), never .backward(): that would
+      // accumulate into the shared weights' .grad, which concurrent calls race on (libtorch asserts, wrong maps).
+      Tensor sum = out.mul(NativeTensors.copyOf(pick, 0, n, classes)).sum();
+      Tensor wrt = layer == null ? in : tapped[0];
+      Tensor g = torch.grad(new TensorVector(sum), new TensorVector(wrt)).get(0);
       if (layer == null) {
-        in.grad().contiguous().data_ptr_float().get(grad);
+        g.contiguous().data_ptr_float().get(grad);
       } else {
-        if (tapped[0] == null) throw new IllegalStateException(encoder.architectureName() + " encoder showed no Grad-CAM layer");
-        layer.accept(new Tensor[] {tapped[0].detach().contiguous(), tapped[0].grad().contiguous()});
+        layer.accept(new Tensor[] {tapped[0].detach().contiguous(), g.contiguous()});
       }
-      encoder.zero_grad(true);                                     // the weights' gradients are not kept
     }
     passes.add(n);
     return grad;
