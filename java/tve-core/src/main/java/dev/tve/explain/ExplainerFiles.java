@@ -66,13 +66,14 @@ public final class ExplainerFiles {
     if (!Files.isDirectory(dir)) throw new ModelFileException(dir, "no such explainer folder");
     Path cardFile = dir.resolve(CARD);
     if (!Files.isRegularFile(cardFile)) throw new ModelFileException(dir, "no " + CARD + " (not an explainer folder)");
+    dev.tve.model.ModelFolder.file(dir, cardFile, "(the card itself)", CARD);     // a link out of the folder is refused
     ExplainerCard card = ExplainerCard.read(cardFile);
     if (encoderSha256 != null && !encoderSha256.equals(card.encoderWeightsSha256())) {
       throw new ModelFileException(dir, "this explainer was pre-trained against encoder weights " + shortHash(card.encoderWeightsSha256())
           + ", not " + shortHash(encoderSha256) + "; pre-train one for this encoder (tve pretrain)");
     }
     if (card.weightsFile() == null) throw new ModelFileException(cardFile, "the card names no weights file");
-    Path weights = dir.resolve(card.weightsFile());
+    Path weights = dev.tve.model.ModelFolder.file(dir, cardFile, "weightsFile", card.weightsFile());
     if (!Files.isRegularFile(weights)) throw new ModelFileException(weights, "missing (named by " + CARD + ")");
     String sha = ModelCard.sha256(weights);
     if (!sha.equals(card.weightsSha256())) throw new ModelFileException(weights, "SHA-256 " + sha + " does not match its card's " + card.weightsSha256());
@@ -83,7 +84,7 @@ public final class ExplainerFiles {
       for (int i = 0; i < n; i++) {
         String name = TRUNK_FILES[i];
         String want = card.trunkFiles().get(name);
-        Path f = dir.resolve(name);
+        Path f = dev.tve.model.ModelFolder.file(dir, cardFile, "trunkFiles", name);
         if (want == null) throw new ModelFileException(cardFile, "a TorchScript trunk, but the card lists no " + name);
         if (!Files.isRegularFile(f)) throw new ModelFileException(f, "missing (named by " + CARD + ")");
         String got = ModelCard.sha256(f);

@@ -63,6 +63,7 @@ public record FitCalibration(int centres, int radius, String fill, double thresh
     if (!Files.isRegularFile(f)) return null;
     FitCalibration c;
     try {
+      dev.tve.model.ModelFolder.file(explainerDir, f, "(its own file)", FILE);      // a link out of the folder is refused
       c = new ObjectMapper().readValue(f.toFile(), FitCalibration.class);
     } catch (IOException e) {
       throw new ModelFileException(f, "unreadable: " + e.getMessage());

@@ -166,14 +166,20 @@ public final class Heads {
   /** Loads a head saved by {@link #save}, from its {@code NAME.head.json}. */
   public static Head load(Path json) throws IOException {
     Descriptor d = descriptor(json);
-    Path dir = json.getParent() == null ? Path.of(".") : json.getParent();
-    String n = d.name();
-    Head h = switch (d.kind()) {
-      case "linear" -> new LinearHead(n, floats(dir.resolve(n + ".w.npy"), d.classes().size(), d.dim()),
-          floats(dir.resolve(n + ".b.npy"), d.classes().size()), d.classes());
-      case "mlp" -> new MlpHead(n, d.dim(), d.hidden(), floats(dir.resolve(n + ".w1.npy"), d.hidden(), d.dim()),
-          floats(dir.resolve(n + ".b1.npy"), d.hidden()), floats(dir.resolve(n + ".w2.npy"), d.classes().size(), d.hidden()),
-          floats(dir.resolve(n + ".b2.npy"), d.classes().size()), d.classes());
+    Path dir = json.toAbsolutePath().getParent();
+    // The name builds the arrays' file names and, later, output paths and report text: a plain name, the file's own.
+    String n = ModelFolder.name(json, "name", d.name());
+    if (!json.getFileName().toString().equals(n + ".head.json")) {
+      throw new dev.tve.runtime.ModelFileException(json, "field 'name' holds '" + n + "', but the file is not " + n + ".head.json");
+    }
+    if (d.classes() == null || d.classes().isEmpty()) throw new dev.tve.runtime.ModelFileException(json, "field 'classes' is empty");
+    Head h = switch (d.kind() == null ? "" : d.kind()) {
+      case "linear" -> new LinearHead(n, floats(ModelFolder.file(dir, json, "name", n + ".w.npy"), d.classes().size(), d.dim()),
+          floats(ModelFolder.file(dir, json, "name", n + ".b.npy"), d.classes().size()), d.classes());
+      case "mlp" -> new MlpHead(n, d.dim(), d.hidden(), floats(ModelFolder.file(dir, json, "name", n + ".w1.npy"), d.hidden(), d.dim()),
+          floats(ModelFolder.file(dir, json, "name", n + ".b1.npy"), d.hidden()),
+          floats(ModelFolder.file(dir, json, "name", n + ".w2.npy"), d.classes().size(), d.hidden()),
+          floats(ModelFolder.file(dir, json, "name", n + ".b2.npy"), d.classes().size()), d.classes());
       default -> throw new dev.tve.runtime.ModelFileException(json, "unknown head kind '" + d.kind() + "' (linear, mlp)");
     };
     return h;
@@ -206,7 +212,11 @@ public final class Heads {
   public static List<Head> loadAll(Path dir) throws IOException {
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {
-      files = s.filter(p -> p.getFileName().toString().endsWith(".head.json")).sorted().toList();
+      files = new ArrayList<>(s.filter(p -> p.getFileName().toString().endsWith(".head.json")).sorted().toList());
+    }
+    for (int i = 0; i < files.size(); i++) {
+      String f = files.get(i).getFileName().toString();
+      files.set(i, ModelFolder.file(dir, files.get(i), "file name", ModelFolder.name(files.get(i), "file name", f.substring(0, f.length() - 10)) + ".head.json"));
     }
     List<Head> out = new ArrayList<>();
     for (Path f : files) out.add(load(f));

@@ -185,6 +185,8 @@ public final class InDistribution {
     Path card = modelDir.resolve(CARD), arrays = modelDir.resolve(ARRAYS);
     if (!Files.isRegularFile(card)) return null;
     try {
+      ModelFolder.file(modelDir, card, "(its own file)", CARD);      // links out of the folder are refused
+      ModelFolder.file(modelDir, card, "(its arrays)", ARRAYS);
       Card c = new ObjectMapper().readValue(card.toFile(), Card.class);
       if (encoderWeightsSha256 != null && c.encoderWeightsSha256() != null && !c.encoderWeightsSha256().equals(encoderWeightsSha256)) {
         throw new ModelFileException(card, "calibrated for other encoder weights (" + c.encoderWeightsSha256() + "); recalibrate with tve calibrate");

@@ -92,9 +92,10 @@ public final class TargetModel implements AutoCloseable {
     if (!Files.isDirectory(dir)) throw new ModelFileException(dir, "no such model folder");
     Path cardFile = dir.resolve("encoder.card.json");
     if (!Files.isRegularFile(cardFile)) throw new ModelFileException(dir, "no encoder.card.json (not a saved model folder)");
+    ModelFolder.file(dir, cardFile, "(the card itself)", "encoder.card.json");     // a link out of the folder is refused
     ModelCard card = ModelCard.read(cardFile);
     if (card.weightsFile() == null) throw new ModelFileException(cardFile, "the card names no weights file");
-    Path weights = dir.resolve(card.weightsFile());
+    Path weights = ModelFolder.file(dir, cardFile, "weightsFile", card.weightsFile());
     if (!Files.isRegularFile(weights)) throw new ModelFileException(weights, "missing (named by " + cardFile.getFileName() + ")");
     String sha = ModelCard.sha256(weights);
     if (!sha.equals(card.weightsSha256())) {
@@ -102,7 +103,7 @@ public final class TargetModel implements AutoCloseable {
     }
     // Every other file the card lists (an imported model's heads and arrays) must be there, unchanged.
     for (Map.Entry<String, String> f : card.files().entrySet()) {
-      Path p = dir.resolve(f.getKey());
+      Path p = ModelFolder.file(dir, cardFile, "files", f.getKey());
       if (!Files.isRegularFile(p)) throw new ModelFileException(p, "missing (named by " + cardFile.getFileName() + ")");
       String h = ModelCard.sha256(p);
       if (!h.equals(f.getValue())) throw new ModelFileException(p, "SHA-256 " + h + " does not match its card's " + f.getValue());
@@ -133,7 +134,7 @@ public final class TargetModel implements AutoCloseable {
     } else {
       heads = new ArrayList<>();
       for (String name : card.heads()) {
-        Path json = dir.resolve(name + ".head.json");
+        Path json = ModelFolder.file(dir, cardFile, "heads", ModelFolder.name(cardFile, "heads", name) + ".head.json");
         if (!Files.isRegularFile(json)) throw new ModelFileException(json, "missing (" + cardFile.getFileName() + " declares head '" + name + "')");
         heads.add(Heads.load(json));
       }

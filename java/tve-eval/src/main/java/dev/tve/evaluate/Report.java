@@ -492,9 +492,9 @@ public final class Report {
       b.append("<h2>Head ").append(Table.escape(h.head())).append(" (").append(h.images()).append(" images)</h2>\n");
       for (Table t : h.tables()) b.append(t.html());
       b.append("<h3>Mean curves</h3>\n");
-      for (String c : charts) if (c.startsWith("curves-" + h.head() + "-")) b.append("<img src=\"").append(c).append("\" width=\"460\">\n");
-      b.append("<h3>Overlays (").append(String.join(", ", methods)).append(")</h3>\n");
-      for (String o : overlays) if (o.startsWith("overlays/" + h.head() + "-")) b.append("<div><img src=\"").append(o).append("\"></div>\n");
+      for (String c : charts) if (c.startsWith("curves-" + h.head() + "-")) b.append("<img src=\"").append(Table.escape(c)).append("\" width=\"460\">\n");
+      b.append("<h3>Overlays (").append(Table.escape(String.join(", ", methods))).append(")</h3>\n");
+      for (String o : overlays) if (o.startsWith("overlays/" + h.head() + "-")) b.append("<div><img src=\"").append(Table.escape(o)).append("\"></div>\n");
     }
     return b.append("</body></html>\n").toString();
   }

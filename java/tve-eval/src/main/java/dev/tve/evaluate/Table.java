@@ -28,7 +28,8 @@ public record Table(String title, String note, List<String> header, List<List<St
     return b.append("</table>\n").toString();
   }
 
+  /** Text for HTML, in element content or a quoted attribute: every value a report shows goes through here. */
   static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("**", "");
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;").replace("'", "&#39;").replace("**", "");
   }
 }

@@ -186,4 +186,22 @@ class EvaluateRecordsTest {
     assertThat(SanityCheck.passes(0.51, 0.6)).isFalse();
     assertThat(SanityCheck.passes(0.3, 1.0)).isFalse();
   }
+
+  @Test
+  void everyValueTheHtmlReportShowsIsEscaped() {
+    String hostile = "h\"><img src=x onerror=alert(1)>";
+    List<ImageRecord> rows = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      float[] map = new float[49];
+      map[i] = 1;
+      Map<String, ImageRecord.MethodScores> m = new LinkedHashMap<>();
+      m.put("tve", scores(0.1, 0.2, 0.7, map, 0.01));
+      m.put("random", scores(0.5, 0.4, 0.3, map.clone(), 0));
+      rows.add(new ImageRecord(hostile, i, 1, 1, 1, 0.9f, 0.1f, 0.2, m, null));
+    }
+    Report rep = Report.of(rows, List.of(), List.of("tve", "random"), List.of(hostile), Double.NaN, 7);
+    String html = rep.html("<script>t</script>", "set'up", List.of("curves-" + hostile + "-deletion.png"), List.of("overlays/" + hostile + "-0.png"));
+    assertThat(html).doesNotContain("<img src=x").doesNotContain("<script>t").doesNotContain("set'up")
+        .contains("h&quot;&gt;&lt;img src=x onerror=alert(1)&gt;").contains("&lt;script&gt;");
+  }
 }
