@@ -244,11 +244,14 @@ class ExplainCommandTest {
     scene(0, in.resolve("ok.png"));
     Files.createSymbolicLink(in.resolve("dangling.png"), in.resolve("nowhere.png"));
     Files.createSymbolicLink(in.resolve("loop.png"), in.resolve("loop.png"));
+    Files.createSymbolicLink(in.resolve("back"), in);                                   // a folder linking back to itself
+    assertThat(new ProcessBuilder("mkfifo", in.resolve("pipe.png").toString()).start().waitFor()).isZero();   // would block a reader
     Path out = dir.resolve("links-out");
     String[] r = explain(out, in.toString(), dir.resolve("no-such.png").toString());
     assertThat(r[0]).isEqualTo("1");
-    assertThat(r[2]).contains("no-such.png: no such file or folder").contains("dangling.png: a dangling link").contains("loop.png: a link");
-    assertThat(manifest(out)).hasSize(4);
+    assertThat(r[2]).contains("no-such.png: no such file or folder").contains("dangling.png: a dangling link").contains("loop.png: a link")
+        .contains("back: a link loop").contains("pipe.png: not a regular file");
+    assertThat(manifest(out)).hasSize(6);
     Path file = dir.resolve("a-file");
     Files.writeString(file, "x");
     r = explain(file, in.resolve("ok.png").toString());

@@ -18,8 +18,10 @@ import java.util.List;
  * The files a run is given: each input, a file or a folder walked recursively (links followed,
  * loops detected), yields its image files one at a time (never listed whole) with their canonical
  * key and unique output name. What cannot be used is an item too, with its reason: a missing input,
- * a dangling link, a link loop, an unreadable folder. Non-image names inside folders are passed over;
- * a file named directly is always tried.
+ * a dangling link, a link loop (each link is followed once; a folder that links back above itself is
+ * refused), an unreadable folder, a FIFO, socket or device (never opened). Non-image names inside
+ * folders are passed over; a file named directly is always tried. {@code tve explain}, {@code Tve}'s
+ * folder streams and {@code tve spark-explain} all list their local inputs with this walker.
  *
  * <pre>{@code
  * InputFiles.walk(List.of(Path.of("samples")), item -> {
@@ -31,6 +33,8 @@ import java.util.List;
 public final class InputFiles {
   /** Hex characters of the key's SHA-256 in output names: 48 bits. */
   static final int NAME_HASH = 12;
+  /** The reason given for a FIFO, socket or device (named directly, or with an image name in a folder). */
+  public static final String SPECIAL = "not a regular file (a FIFO, socket or device); not read";
 
   /**
    * One file.
@@ -71,7 +75,8 @@ public final class InputFiles {
         continue;
       }
       if (!Files.isDirectory(input)) {
-        if (!visitor.visit(item(input))) return;
+        Item it = Files.isRegularFile(input) ? item(input) : Item.failed(input, absolute(input), SPECIAL);
+        if (!visitor.visit(it)) return;
         continue;
       }
       boolean[] stopped = {false};
@@ -82,8 +87,10 @@ public final class InputFiles {
           if (a.isSymbolicLink()) {
             if (!ImageFolder.isImageName(f)) return FileVisitResult.CONTINUE;
             it = Item.failed(f, absolute(f), linkProblem(f));        // its target could not be read
-          } else if (!a.isRegularFile() || !ImageFolder.isImageName(f)) {
+          } else if (!ImageFolder.isImageName(f)) {
             return FileVisitResult.CONTINUE;
+          } else if (!a.isRegularFile()) {
+            it = Item.failed(f, absolute(f), SPECIAL);                   // never opened: a FIFO would block the run
           } else {
             it = item(f);
           }

@@ -60,20 +60,41 @@ public final class ImageDecoder {
 
   /** Decodes a file. */
   public DecodedImage decode(Path file) throws IOException {
-    long size;
+    return decode(read(file), file);
+  }
+
+  /**
+   * A file's bytes, bounded before they are read: only a regular file (links followed), never a
+   * FIFO, socket or device (reading one could block forever or never end), not empty, and at most
+   * {@link Builder#optMaxBytes the byte limit} (a file that grows while it is read is cut off there and refused).
+   *
+   * @param file the file
+   * @return its bytes
+   * @throws ImageDataException naming the file and the reason it is not read
+   * @throws IOException when reading fails
+   */
+  public byte[] read(Path file) throws IOException {
+    java.nio.file.attribute.BasicFileAttributes a;
     try {
-      size = Files.size(file);
+      a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
     } catch (NoSuchFileException e) {
       throw new ImageDataException(file, "no such file");
     }
-    if (size == 0) throw new ImageDataException(file, "empty file");
-    if (size > maxBytes) throw new ImageDataException(file, "file of " + size + " bytes is over the limit of " + maxBytes);
+    if (a.isDirectory()) throw new ImageDataException(file, "a folder, not an image file");
+    if (!a.isRegularFile()) throw new ImageDataException(file, "not a regular file (a FIFO, socket or device); not read");
+    if (a.size() == 0) throw new ImageDataException(file, "empty file");
+    if (a.size() > maxBytes) throw new ImageDataException(file, "file of " + a.size() + " bytes is over the limit of " + maxBytes);
     byte[] bytes;
     try (InputStream in = Files.newInputStream(file)) {
-      bytes = in.readAllBytes();
+      bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
     }
-    return decode(bytes, file);
+    if (bytes.length > maxBytes) throw new ImageDataException(file, "file grew past the limit of " + maxBytes + " bytes while read");
+    if (bytes.length == 0) throw new ImageDataException(file, "empty file");
+    return bytes;
   }
+
+  /** @return the largest file, in bytes, this decoder reads */
+  public long maxBytes() { return maxBytes; }
 
   /** Decodes bytes already read; {@code name} is what errors call them. */
   public DecodedImage decode(byte[] bytes, Path name) throws ImageDataException {

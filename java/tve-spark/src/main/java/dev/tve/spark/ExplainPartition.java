@@ -39,7 +39,7 @@ final class ExplainPartition implements Iterator<Row> {
 
   private final Iterator<Row> in;
   private final JobSettings s;
-  private final int pathIdx, contentIdx;
+  private final int pathIdx, contentIdx, errorIdx;
   private final ArrayDeque<Row> ready = new ArrayDeque<>();
   private Tve tve;
   private ExplainOptions options;
@@ -47,14 +47,12 @@ final class ExplainPartition implements Iterator<Row> {
   private Configuration hadoop;
   private dev.tve.image.ImageDecoder decoder;
 
-  /** Files larger than this are refused before they are read (an encoded image is far smaller). */
-  static final long MAX_BYTES = 1L << 30;
-
-  ExplainPartition(Iterator<Row> in, JobSettings s, int pathIdx, int contentIdx) {
+  ExplainPartition(Iterator<Row> in, JobSettings s, int pathIdx, int contentIdx, int errorIdx) {
     this.in = in;
     this.s = s;
     this.pathIdx = pathIdx;
     this.contentIdx = contentIdx;
+    this.errorIdx = errorIdx;
     Consumer<TaskContext> hook = beforePartition;
     if (hook != null) hook.accept(TaskContext.get());
   }
@@ -77,10 +75,16 @@ final class ExplainPartition implements Iterator<Row> {
     while (batch.size() < s.batchSize() && in.hasNext()) {
       Row r = in.next();
       String name = r.isNullAt(pathIdx) ? "(no path)" : r.get(pathIdx).toString();
+      if (errorIdx >= 0 && !r.isNullAt(errorIdx)) {      // the listing's reason (a FIFO, a link loop, ...): never opened
+        ready.add(AttributionRows.failed(name, r.getString(errorIdx), provenance));
+        continue;
+      }
       try {
         byte[] bytes = contentIdx >= 0 ? (byte[]) r.get(contentIdx) : read(name);
         if (bytes == null) throw new IOException("no content");
         batch.add(new EncodedImage(name, bytes));
+      } catch (dev.tve.image.ImageDataException e) {
+        ready.add(AttributionRows.failed(name, e.reason(), provenance));
       } catch (IOException | RuntimeException e) {
         ready.add(AttributionRows.failed(name, "cannot read: " + e.getMessage(), provenance));
       }
@@ -119,7 +123,6 @@ final class ExplainPartition implements Iterator<Row> {
    * killed or retried task never leaves a half-written picture.
    */
   private String writeOverlay(ImageResult r, byte[] encoded) throws IOException {
-    if (decoder == null) decoder = dev.tve.image.ImageDecoder.create();
     dev.tve.image.DecodedImage img = decoder.decode(encoded, java.nio.file.Path.of(r.name()));
     byte[] png = FileSink.overlayPng(BatchPipeline.withPicture(r, img, tve.preprocessing(), BatchPipeline.Pictures.ORIGINAL), true, s.output());
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(s.overlayDir());
@@ -141,6 +144,7 @@ final class ExplainPartition implements Iterator<Row> {
 
   private void open() {
     tve = ExecutorEngines.get(s);
+    decoder = dev.tve.image.ImageDecoder.create();
     options = ExplainOptions.builder().optMethod(s.method()).optHeads(s.heads()).optTarget(s.target())
         .optSettings(MethodSettings.builder().optOutput(ExplainedOutput.valueOf(s.output().toUpperCase(Locale.ROOT))).optSeed(s.seed()).build())
         .optBatchSize(s.batchSize()).build();
@@ -166,9 +170,16 @@ final class ExplainPartition implements Iterator<Row> {
     }
   }
 
-  /** A path column's file, through its Hadoop file system (local, file:, hdfs:, s3a:, ...). */
+  /**
+   * A path column's file, bounded before it is read as {@code tve explain} reads it: a local file
+   * (no scheme, or {@code file:}) through {@link dev.tve.image.ImageDecoder#read} (regular files only,
+   * never a FIFO or device, the decoder's byte limit); any other Hadoop file system's file only when
+   * it is a file, within the same limit.
+   */
   private byte[] read(String name) throws IOException {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(name);
+    String scheme = p.toUri().getScheme();
+    if (scheme == null || scheme.equals("file")) return decoder.read(java.nio.file.Path.of(p.toUri().getPath()));
     if (hadoop == null) hadoop = new Configuration();
     FileSystem fs = p.getFileSystem(hadoop);
     FileStatus st;
@@ -178,9 +189,14 @@ final class ExplainPartition implements Iterator<Row> {
       throw new IOException("no such file");
     }
     if (st.isDirectory()) throw new IOException("a folder");
-    if (st.getLen() > MAX_BYTES) throw new IOException(st.getLen() + " bytes (more than " + MAX_BYTES + ")");
+    if (!st.isFile()) throw new IOException("not a regular file; not read");
+    long max = decoder.maxBytes();
+    if (st.getLen() > max) throw new IOException("file of " + st.getLen() + " bytes is over the limit of " + max);
+    byte[] bytes;
     try (java.io.InputStream in = fs.open(p)) {
-      return in.readAllBytes();
+      bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
     }
+    if (bytes.length > max) throw new IOException("file grew past the limit of " + max + " bytes while read");
+    return bytes;
   }
 }

@@ -1,5 +1,6 @@
 package dev.tve.spark;
 
+import dev.tve.batch.InputFiles;
 import dev.tve.batch.OutputSchema;
 import dev.tve.image.ImageFolder;
 import java.io.PrintStream;
@@ -139,7 +140,7 @@ public final class SparkExplain {
     SparkSession spark = b.getOrCreate();
     try {
       spark.sparkContext().setLogLevel("WARN");
-      TveTransformer t = new TveTransformer().setContentCol("").setModelDir(a.model()).setExplainerDir(a.explainer()).setMethod(a.method()).setHeads(a.heads())
+      TveTransformer t = new TveTransformer().setContentCol("").setErrorCol("error").setModelDir(a.model()).setExplainerDir(a.explainer()).setMethod(a.method()).setHeads(a.heads())
           .setTarget(a.target()).setOutput(a.output()).setSeed(a.seed()).setBatchSize(a.batch()).setTorchThreads(a.threads())
           .setOverlayDir(a.overlays());
       Dataset<Row> images = images(spark, a.inputs());
@@ -161,35 +162,47 @@ public final class SparkExplain {
   }
 
   /**
-   * The image files under the inputs (folders walked recursively, image extensions only; a file
-   * named directly is taken whatever its name), listed on the driver with the inputs' file systems,
-   * as rows of one column {@code path}: the executors read the bytes. Every file is a row, so every
-   * file gets an output row (Spark's binaryFile source drops empty files without a word); a missing
-   * input is a row too, and fails on its own. A file named twice is one row.
+   * The image files under the inputs as rows {@code path, error}, listed on the driver; the executors
+   * read the bytes. Local inputs (no scheme, or {@code file:}) are listed with {@code tve explain}'s
+   * walker ({@link InputFiles}): folders recursively, image names only, each link followed once, and
+   * what cannot be used (a FIFO, socket or device, a link loop, a dangling link, a missing input) a
+   * row with its reason, never opened. Other file systems (hdfs:, s3a:, ...) are listed with Hadoop,
+   * at most 64 folders deep. Every file is a row, so every file gets an output row (Spark's binaryFile
+   * source drops empty files without a word). A file named twice is one row.
    */
   static Dataset<Row> images(SparkSession spark, List<String> inputs) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    java.util.LinkedHashSet<String> files = new java.util.LinkedHashSet<>();
+    java.util.LinkedHashMap<String, String> files = new java.util.LinkedHashMap<>();     // path -> reason it cannot be used, or null
     for (String in : inputs) {
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(in);
+      String scheme = p.toUri().getScheme();
       try {
+        if (scheme == null || scheme.equals("file")) {
+          java.util.Set<String> keys = new java.util.HashSet<>();
+          InputFiles.walk(List.of(Path.of(p.toUri().getPath())), item -> {
+            if (item.error() == null && !keys.add(item.key())) return true;       // the same file by two names: one row
+            files.putIfAbsent(new org.apache.hadoop.fs.Path(item.path().toAbsolutePath().normalize().toUri()).toString(), item.error());
+            return true;
+          });
+          continue;
+        }
         FileSystem fs = p.getFileSystem(conf);
         org.apache.hadoop.fs.Path q = fs.makeQualified(p);
         if (!fs.exists(q) || !fs.getFileStatus(q).isDirectory()) {
-          files.add(q.toString());
+          files.putIfAbsent(q.toString(), null);
           continue;
         }
         List<String> found = new ArrayList<>();
         walk(fs, q, found, 0);
         java.util.Collections.sort(found);
-        files.addAll(found);
+        for (String f : found) files.putIfAbsent(f, null);
       } catch (java.io.IOException e) {
         throw new IllegalArgumentException("tve-spark: cannot list " + in + ": " + e.getMessage(), e);
       }
     }
     List<Row> rows = new ArrayList<>(files.size());
-    for (String f : files) rows.add(org.apache.spark.sql.RowFactory.create(f));
-    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType().add("path", "string", false);
+    files.forEach((f, error) -> rows.add(org.apache.spark.sql.RowFactory.create(f, error)));
+    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType().add("path", "string", false).add("error", "string", true);
     return spark.createDataFrame(rows, schema);
   }
 

@@ -58,6 +58,7 @@ public final class TveTransformer extends Transformer {
   private final IntParam torchThreads;
   private final Param<String> contentCol;
   private final Param<String> pathCol;
+  private final Param<String> errorCol;
   private final Param<String> modelSha256;
   private final Param<String> explainerSha256;
   private final Param<String> overlayDir;
@@ -80,6 +81,8 @@ public final class TveTransformer extends Transformer {
     torchThreads = new IntParam(this, "torchThreads", "libtorch threads per executor JVM (0 = libtorch's own)");
     contentCol = new Param<>(this, "contentCol", "column of encoded image bytes; \"\" = read the files of pathCol");
     pathCol = new Param<>(this, "pathCol", "column naming each image (a path or URI)");
+    errorCol = new Param<>(this, "errorCol",
+      "column of a listing's reason a row's input cannot be used (a FIFO, a link loop; null = usable); \"\" = none");
     modelSha256 = new Param<>(this, "modelSha256",
       "expected model weights hash; \"\" = the driver's (executors must match it)");
     explainerSha256 = new Param<>(this, "explainerSha256",
@@ -96,6 +99,7 @@ public final class TveTransformer extends Transformer {
     setDefault(torchThreads, 1);
     setDefault(contentCol, "content");
     setDefault(pathCol, "path");
+    setDefault(errorCol, "");
     setDefault(modelSha256, "");
     setDefault(explainerSha256, "");
     setDefault(overlayDir, "");
@@ -118,6 +122,7 @@ public final class TveTransformer extends Transformer {
   public IntParam torchThreads() { return torchThreads; }
   public Param<String> contentCol() { return contentCol; }
   public Param<String> pathCol() { return pathCol; }
+  public Param<String> errorCol() { return errorCol; }
   public Param<String> modelSha256() { return modelSha256; }
   public Param<String> explainerSha256() { return explainerSha256; }
   public Param<String> overlayDir() { return overlayDir; }
@@ -133,6 +138,7 @@ public final class TveTransformer extends Transformer {
   public TveTransformer setTorchThreads(int v) { set(torchThreads, v); return this; }
   public TveTransformer setContentCol(String v) { set(contentCol, v); return this; }
   public TveTransformer setPathCol(String v) { set(pathCol, v); return this; }
+  public TveTransformer setErrorCol(String v) { set(errorCol, v); return this; }
   public TveTransformer setModelSha256(String v) { set(modelSha256, v); return this; }
   public TveTransformer setExplainerSha256(String v) { set(explainerSha256, v); return this; }
   public TveTransformer setOverlayDir(String v) { set(overlayDir, v); return this; }
@@ -144,7 +150,9 @@ public final class TveTransformer extends Transformer {
     JobSettings s = jobSettings();
     int pathIdx = in.fieldIndex(s.pathCol());
     int contentIdx = s.contentCol().isEmpty() ? -1 : in.fieldIndex(s.contentCol());
-    MapPartitionsFunction<Row, Row> f = rows -> new ExplainPartition(rows, s, pathIdx, contentIdx);
+    String err = getOrDefault(errorCol);
+    int errorIdx = err.isEmpty() ? -1 : in.fieldIndex(err);
+    MapPartitionsFunction<Row, Row> f = rows -> new ExplainPartition(rows, s, pathIdx, contentIdx, errorIdx);
     return dataset.toDF().mapPartitions(f, Encoders.row(AttributionRows.SCHEMA));
   }
 
@@ -153,6 +161,8 @@ public final class TveTransformer extends Transformer {
     require(schema, getOrDefault(pathCol), "a path or name column", StringType$.MODULE$);
     String content = getOrDefault(contentCol);
     if (!content.isEmpty()) require(schema, content, "a binary column of encoded images", BinaryType$.MODULE$);
+    String err = getOrDefault(errorCol);
+    if (!err.isEmpty()) require(schema, err, "a column of reasons an input cannot be used", StringType$.MODULE$);
     return AttributionRows.SCHEMA;
   }
 

@@ -63,9 +63,9 @@ class TveTransformerTest {
     return SparkExplain.images(spark, List.of(s));
   }
 
-  /** A transformer reading the path column's files. */
+  /** A transformer reading the path column's files, taking the listing's reasons. */
   private static TveTransformer onPaths() {
-    return new TveTransformer().setContentCol("");
+    return new TveTransformer().setContentCol("").setErrorCol("error");
   }
 
   private static String canonical(String file) throws Exception {
@@ -127,6 +127,33 @@ class TveTransformerTest {
     assertThat(files).isGreaterThanOrEqualTo(16);
     assertThat(back.count()).isEqualTo(files);  // one target each: every image exactly once
     assertThat(back.filter(functions.col(AttributionRows.STATUS).notEqual("done")).count()).isZero();
+  }
+
+  @Test
+  void fifosDevicesAndLinkLoopsAreFailedRowsWithReasonsAndTheJobFinishes(@TempDir Path tmp) throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("in"));
+    Files.copy(samples.resolve("scene-00.png"), dir.resolve("good.png"));
+    Path fifo = dir.resolve("pipe.png"), direct = tmp.resolve("direct.png");
+    for (Path f : List.of(fifo, direct)) {
+      assertThat(new ProcessBuilder("mkfifo", f.toString()).start().waitFor()).isZero();
+    }
+    Files.createSymbolicLink(dir.resolve("null.png"), Path.of("/dev/null"));      // a device behind a link
+    Files.createSymbolicLink(dir.resolve("loop"), dir);                           // a folder that links back to itself
+    Map<String, Row> byName = new HashMap<>();
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(3), () -> {
+      Dataset<Row> in = SparkExplain.images(spark, List.of(dir.toString(), direct.toString()));
+      assertThat(in.count()).isEqualTo(5);                                        // one row per input: good, pipe, null, loop, direct
+      for (Row r : onPaths().transform(in).collectAsList()) {
+        byName.put(Path.of(URI.create(r.getAs(AttributionRows.FILE))).getFileName().toString(), r);
+      }
+    });
+    assertThat(byName).containsOnlyKeys("good.png", "pipe.png", "null.png", "loop", "direct.png");
+    assertThat(byName.get("good.png").<String>getAs(AttributionRows.STATUS)).isEqualTo("done");
+    for (String f : List.of("pipe.png", "null.png", "direct.png")) {
+      assertThat(byName.get(f).<String>getAs(AttributionRows.STATUS)).isEqualTo("failed");
+      assertThat(byName.get(f).<String>getAs(AttributionRows.ERROR)).isEqualTo(dev.tve.batch.InputFiles.SPECIAL);
+    }
+    assertThat(byName.get("loop").<String>getAs(AttributionRows.ERROR)).contains("link loop");
   }
 
   @Test
