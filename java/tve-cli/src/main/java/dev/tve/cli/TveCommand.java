@@ -39,7 +39,26 @@ public final class TveCommand implements Runnable {
   /** Runs the command line and returns its exit code (tests call this). */
   public static int run(String... args) {
     quietLibraries();
-    return configure(new CommandLine(new TveCommand())).execute(args);
+    return execute(configure(new CommandLine(new TveCommand())), args);
+  }
+
+  /** Executes a configured command line: its exit code, {@link #OUT_OF_MEMORY} with one line when memory ran out. */
+  static int execute(CommandLine cl, String... args) {
+    try {
+      return cl.execute(args);
+    } catch (OutOfMemoryError e) {
+      return outOfMemory(cl.getErr(), args.length > 0 ? args[0] : "", e);
+    }
+  }
+
+  /** Exit code of a run that ran out of memory: its own, so that it is never read as "some files failed" (1). */
+  static final int OUT_OF_MEMORY = 3;
+
+  private static int outOfMemory(java.io.PrintWriter err, String command, OutOfMemoryError e) {
+    err.println("tve " + command + ": out of memory (" + e.getMessage() + "); the run stopped. Outputs already written are complete; "
+        + "rerun with a larger heap (TVE_JAVA_OPTS=-Xmx2g) or a smaller --batch");
+    err.flush();
+    return OUT_OF_MEMORY;
   }
 
   /**
@@ -60,6 +79,9 @@ public final class TveCommand implements Runnable {
     return cl
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler((ex, cmd, parsed) -> {
+          for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError oom) return outOfMemory(cmd.getErr(), cmd.getCommandName(), oom);
+          }
           // Bad input and unreadable files: one clear line, exit code 2; anything else is a bug.
           // A diverged training run is a failed run, not a bug: one line too, exit code 1.
           boolean badInput = ex instanceof IllegalArgumentException || ex instanceof java.io.IOException

@@ -78,4 +78,32 @@ class CliTest {
   void unknownOptionsAreUsageErrors() {
     assertThat(capture("project", "--no-such-option")[0]).isEqualTo("2");
   }
+
+  /** A command whose work runs out of memory, as a run with too small a heap does. */
+  @picocli.CommandLine.Command(name = "hungry")
+  static final class Hungry implements Runnable {
+    final boolean wrapped;
+
+    Hungry(boolean wrapped) {
+      this.wrapped = wrapped;
+    }
+
+    @Override
+    public void run() {
+      OutOfMemoryError e = new OutOfMemoryError("Java heap space");
+      if (wrapped) throw new IllegalStateException("batch thread died", e);
+      throw e;
+    }
+  }
+
+  @Test
+  void runningOutOfMemoryHasItsOwnExitCodeAndOneLine() {
+    for (boolean wrapped : new boolean[] {false, true}) {
+      java.io.StringWriter err = new java.io.StringWriter();
+      picocli.CommandLine cl = TveCommand.configure(new picocli.CommandLine(new Hungry(wrapped))).setErr(new java.io.PrintWriter(err));
+      assertThat(TveCommand.execute(cl)).isEqualTo(TveCommand.OUT_OF_MEMORY).isNotIn(0, 1, 2);
+      assertThat(err.toString().strip().lines().count()).as(err.toString()).isEqualTo(1);
+      assertThat(err.toString()).contains("out of memory (Java heap space)").contains("-Xmx");
+    }
+  }
 }

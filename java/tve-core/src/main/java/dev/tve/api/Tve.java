@@ -1,5 +1,6 @@
 package dev.tve.api;
 
+import dev.tve.batch.BatchPipeline;
 import dev.tve.batch.ExplainRun;
 import dev.tve.explain.Attribution;
 import dev.tve.explain.Explainer;
@@ -418,13 +419,21 @@ public final class Tve implements AutoCloseable {
       pre.apply(d.image(), x, n * f);
       n++;
     }
-    List<Attribution> maps = n == 0 ? List.of() : e.explain(Images.of(x, n, pre.channels(), pre.height()), heads, options.target());
-    int per = n == 0 ? 0 : maps.size() / n;
+    List<Attribution> maps;
+    String failed = null;
+    try {
+      maps = n == 0 ? List.of() : e.explain(Images.of(x, n, pre.channels(), pre.height()), heads, options.target());
+    } catch (RuntimeException ex) {
+      // The model failed on this batch (a user's encoder that raises, a non-finite embedding): its images fail with the reason.
+      maps = List.of();
+      failed = BatchPipeline.modelFailure(ex, n);
+    }
+    int per = n == 0 || failed != null ? 0 : maps.size() / n;
     List<Explanation> out = new ArrayList<>();
     int k = 0;
     for (Decoded d : images) {
-      if (d.image() == null) {
-        out.add(new Explanation(d.name(), List.of(), d.error()));
+      if (d.image() == null || failed != null) {
+        out.add(new Explanation(d.name(), List.of(), d.image() == null ? d.error() : failed));
       } else {
         out.add(new Explanation(d.name(), maps.subList(k * per, (k + 1) * per), null));
         k++;

@@ -255,6 +255,29 @@ public final class BatchPipeline {
     return new Display(d, region);
   }
 
+  /**
+   * The reason a batch's images fail when the model or explainer throws on it: the first line of
+   * what it said (a user's TorchScript encoder raising, a non-finite embedding), never a stack trace.
+   *
+   * @param e what was thrown
+   * @param n images in the batch
+   * @return the reason
+   */
+  public static String modelFailure(RuntimeException e, int n) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+    // TorchScript's interpreter opens with a generic line and a traceback; the model's own words are its last "...Error: " line.
+    String said = null;
+    for (String line : m.lines().toList()) {
+      int at = line.indexOf("Error: ");
+      if (at >= 0 && line.substring(0, at).matches("[\\w.]*")) said = line.strip();
+    }
+    int nl = m.indexOf('\n');
+    if (said != null) m = said;
+    else if (nl >= 0) m = m.substring(0, nl).strip();
+    if (m.length() > 300) m = m.substring(0, 300) + "...";
+    return "the model failed on this batch of " + n + " (" + m + ")";
+  }
+
   /** The calling thread: every decoded batch through the explainer. */
   private void explain(BlockingQueue<Future<Decoded>> decoded, BlockingQueue<Explained> explained, AtomicReference<Throwable> error)
       throws IOException {
@@ -283,6 +306,13 @@ public final class BatchPipeline {
         Images images = Images.of(d.x(), n, c, s);
         try (PointerScope scope = new PointerScope()) {
           maps = explainer.explain(images, heads, target);
+        } catch (RuntimeException ex) {
+          // The model failed on this batch: its images are failed with the reason, and the run goes on.
+          String reason = modelFailure(ex, n);
+          List<Failure> failures = new ArrayList<>(d.failures());
+          for (InputFiles.Item it : d.ok()) failures.add(new Failure(it.key(), reason));
+          if (!put(explained, new Explained(d.x(), List.of(), failures, d.displays()), error)) return;
+          continue;
         }
         // The self-check: real masked copies through the encoder against E+ / E- at random centres; the embedding's distance.
         List<Verifier.Verdict> verdicts = null;

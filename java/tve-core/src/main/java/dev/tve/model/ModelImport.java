@@ -57,6 +57,9 @@ public final class ModelImport {
    */
   public record HeadSource(String name, String spec, Path classes) {}
 
+  /** Batch sizes the encoder is probed at: one image, two, and the engine's default batch (tve explain --batch). */
+  public static final int[] PROBE_BATCHES = {1, 2, 32};
+
   private final Path encoder;
   private final InputSpec input;
   private final int patch;
@@ -100,6 +103,12 @@ public final class ModelImport {
     }
     if (heads.isEmpty()) throw new IllegalArgumentException("import needs at least one --head");
     TorchScriptEncoder enc = TorchScriptEncoder.load(encoder, input.channels(), input.size(), input.grid());
+    try {
+      enc.probeBatches(PROBE_BATCHES);
+    } catch (RuntimeException e) {
+      enc.close();
+      throw e;
+    }
     List<Head> loaded = new ArrayList<>();
     for (HeadSource h : heads) {
       if (!h.name().matches("[A-Za-z0-9._-]+")) throw new IllegalArgumentException("head name '" + h.name() + "': use letters, digits, '.', '_' or '-'");

@@ -94,6 +94,7 @@ public final class TorchScriptEncoder implements DifferentiableEncoder, AutoClos
       Tensor e = call(m, file, "forward", x, in);
       long[] s = checkFloat(file, "forward(x)", e, in, 2);
       if (s[0] != 2) throw new ModelFileException(file, "forward(x) returned " + Arrays.toString(s) + " for " + in + "; an encoder returns [B, D]");
+      if (!e.isfinite().all().item_bool()) throw new ModelFileException(file, "forward(x) returned NaN or infinity for " + in + "; embeddings must be finite");
       d = (int) s[1];
       if (has[0]) {
         Tensor t = call(m, file, TOKENS, x, in);
@@ -121,6 +122,46 @@ public final class TorchScriptEncoder implements DifferentiableEncoder, AutoClos
       }
     }
     return new TorchScriptEncoder(m, file, channels, imageSize, d, grid, has, trunk);
+  }
+
+  /**
+   * Runs the encoder on seeded noise at each batch size and checks what {@link #load} checks at one:
+   * it runs, returns float32 [B, D], finite, and embeds each image as it does alone (within float
+   * rounding: 1e-3 of the largest value). The engine batches images, so a model that fails or changes
+   * at some batch size would fail or mislead at explain time; {@code tve import} probes 1, 2 and the
+   * default batch.
+   *
+   * @param sizes the batch sizes
+   * @throws ModelFileException naming the file, the batch size and what went wrong
+   */
+  public void probeBatches(int... sizes) {
+    float[] alone = null;
+    for (int b : sizes) {
+      if (b < 1) throw new IllegalArgumentException("batch size " + b);
+      String in = "a batch of " + b + " [" + b + ", " + channels + ", " + imageSize + ", " + imageSize + "]";
+      float[] e;
+      try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+        Tensor out = call(module, file, "forward", probeInput(b, channels, imageSize), in);
+        long[] s = checkFloat(file, "forward(x)", out, in, 2);
+        if (s[0] != b || s[1] != dim) throw new ModelFileException(file, "forward(x) returned " + Arrays.toString(s) + " for " + in + "; need [" + b + ", " + dim + "]");
+        if (!out.isfinite().all().item_bool()) throw new ModelFileException(file, "forward(x) returned NaN or infinity for " + in + "; embeddings must be finite");
+        e = new float[dim];
+        out.select(0, 0).contiguous().data_ptr_float().get(e);
+      }
+      if (alone == null) {
+        alone = e;
+        continue;
+      }
+      double diff = 0, scale = 1;
+      for (int i = 0; i < dim; i++) {
+        diff = Math.max(diff, Math.abs((double) e[i] - alone[i]));
+        scale = Math.max(scale, 1 + Math.abs(alone[i]));
+      }
+      if (!(diff <= 1e-3 * scale)) {
+        throw new ModelFileException(file, "embeds an image differently in " + in + " than in the first probe's batch (by " + (float) diff
+            + "); export the model in eval mode (BatchNorm, dropout)");
+      }
+    }
   }
 
   /** Loads a TorchScript file, or a clear error naming it. */
@@ -179,10 +220,15 @@ public final class TorchScriptEncoder implements DifferentiableEncoder, AutoClos
 
   /** Two seeded N(0, 1) images: the probe every method is checked on. */
   private static Tensor probeInput(int channels, int size) {
-    float[] v = new float[2 * channels * size * size];
+    return probeInput(2, channels, size);
+  }
+
+  /** n seeded N(0, 1) images; the first ones are the same for every n. */
+  private static Tensor probeInput(int n, int channels, int size) {
+    float[] v = new float[n * channels * size * size];
     SplittableRandom r = new SplittableRandom(20240601L);
     for (int i = 0; i < v.length; i++) v[i] = (float) gaussian(r);
-    return NativeTensors.copyOf(v, 0, 2, channels, size, size);
+    return NativeTensors.copyOf(v, 0, n, channels, size, size);
   }
 
   private static double gaussian(SplittableRandom r) {

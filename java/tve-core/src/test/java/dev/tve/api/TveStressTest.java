@@ -121,12 +121,12 @@ class TveStressTest {
           yield first(tve.explain(t, o));
         }
       }
-      case DECODED -> first(tve.explain(name, decoded.get(i), o).attributions());
-      case BYTES -> first(tve.explain(name, bytes.get(i), o).attributions());
-      case ENCODED -> first(tve.explainEncoded(List.of(new EncodedImage(name, bytes.get(i))), o).get(0).attributions());
+      case DECODED -> first(tve.explain(name, decoded.get(i), o));
+      case BYTES -> first(tve.explain(name, bytes.get(i), o));
+      case ENCODED -> first(tve.explainEncoded(List.of(new EncodedImage(name, bytes.get(i))), o).get(0));
       case FILE -> {
         try (Stream<Explanation> s = tve.explain(List.of(files.get(i)), o)) {
-          yield first(s.toList().get(0).attributions());
+          yield first(s.toList().get(0));
         }
       }
     };
@@ -147,6 +147,11 @@ class TveStressTest {
     });
     for (String w : wrong.subList(0, Math.min(20, wrong.size()))) b.append("\n- ").append(w);
     Files.writeString(file, b.toString());
+  }
+
+  static float[] first(Explanation e) {
+    if (!e.ok()) throw new IllegalStateException(e.error());
+    return first(e.attributions());
   }
 
   static float[] first(List<Attribution> a) {

@@ -161,6 +161,39 @@ class ModelImportTest {
         .write(existing)).isInstanceOf(ModelFileException.class).hasMessageContaining("exists");
   }
 
+  /**
+   * A TorchScript encoder of [B, 3, 32, 32] to D = 24 (flatten, times seeded weights), its forward
+   * preceded by {@code guard}: TorchScript statements that may raise or poison the result.
+   */
+  static Path encoderWith(Path dir, String name, String guard, String scale) {
+    torch.manual_seed(3);
+    org.bytedeco.pytorch.JitModule m = new org.bytedeco.pytorch.JitModule(new org.bytedeco.pytorch.QualifiedName("Encoder"));
+    m.register_parameter("w", torch.randn(3 * 32 * 32, 24).mul(new org.bytedeco.pytorch.Scalar(0.02)), false);
+    m.define(new org.bytedeco.javacpp.BytePointer("def forward(self, x):\n" + guard + "    return (torch.flatten(x, 1) @ self.w) * " + scale + "\n"));
+    Path file = dir.resolve(name);
+    m.save(file.toString());
+    return file;
+  }
+
+  @Test
+  void importProbesTheEncoderAtSeveralBatchSizesAndRefusesNonFiniteEmbeddings(@TempDir Path dir) throws Exception {
+    record Case(String name, String guard, String scale, String reason) {}
+    for (Case c : List.of(
+        new Case("nan.pt", "", "float('nan')", "NaN or infinity for input [2, 3, 32, 32]"),
+        new Case("inf-at-32.pt", "", "(1.0 if x.size(0) < 32 else float('inf'))", "NaN or infinity for a batch of 32"),
+        new Case("small-batches.pt", "    assert x.size(0) <= 2, \"at most 2 images\"\n", "1.0", "forward fails on a batch of 32"),
+        new Case("batch-dependent.pt", "", "(1.0 + 0.1 * x.size(0))", "differently in a batch of 2"))) {
+      Path enc = encoderWith(dir, c.name(), c.guard(), c.scale());
+      Path out = dir.resolve("out-" + c.name());
+      ModelImport imp = ModelImport.builder(enc, 32, 8).optHead("h", fixture("head.pt").toString(), null).build();
+      assertThatThrownBy(() -> imp.write(out)).as(c.name()).isInstanceOf(ModelFileException.class).hasMessageContaining(c.name())
+          .hasMessageContaining(c.reason());
+      assertThat(out).doesNotExist();
+    }
+    Path fine = encoderWith(dir, "fine.pt", "", "1.0");
+    assertThat(ModelImport.builder(fine, 32, 8).optHead("h", fixture("head.pt").toString(), null).build().write(dir.resolve("fine"))).isDirectory();
+  }
+
   /** An image source of seeded noise, for pre-training without files. */
   static ImageSource noise() {
     return new ImageSource() {
