@@ -32,6 +32,17 @@ int32_t tve_blas_threads_get(void);
  * 0 when it was set already, -1 on error. */
 int32_t tve_setenv_default(const char* name, const char* value);
 
+/* libtorch's (c10's) log level: 0 info, 1 warning (its default), 2 error, 3 fatal; messages below
+ * it are not printed (e.g. NNPACK's "Could not initialize NNPACK! Reason: Unsupported hardware" on
+ * CPUs it does not support). level < 0 only reads it. Returns the level before, -1 when libtorch is
+ * not loaded. */
+int32_t tve_torch_log_level(int32_t level);
+
+/* Test hook: one c10 warning through libtorch's own logger (empty message, "[W... FILE:LINE] "),
+ * printed on stderr when the level lets warnings through. Returns 1 when issued, 0 when libtorch's
+ * logger is not found. */
+int32_t tve_torch_log_test_warning(const char* file, int32_t line);
+
 #ifdef __cplusplus
 }
 #endif

@@ -61,3 +61,40 @@ extern "C" int32_t tve_setenv_default(const char* name, const char* value) {
   if (getenv(name) != nullptr) return 0;           // the user's setting stands
   return setenv(name, value, 0) == 0 ? 1 : -1;
 }
+
+// libtorch's own log level (c10's logger without glog): its messages below this level are not
+// printed. The flag is a plain exported int in libc10, which Java loaded without RTLD_GLOBAL: look it
+// up by soname among the loaded libraries, as for OpenBLAS.
+static int32_t* c10_log_level() {
+  void* lib = dlopen("libc10.so", RTLD_LAZY | RTLD_NOLOAD);
+  if (lib == nullptr) return nullptr;
+  auto* flag = reinterpret_cast<int32_t*>(dlsym(lib, "FLAGS_caffe2_log_level"));
+  dlclose(lib);  // balances the NOLOAD reference; the library stays loaded
+  return flag;
+}
+
+extern "C" int32_t tve_torch_log_level(int32_t level) {
+  int32_t* flag = c10_log_level();
+  if (flag == nullptr) return -1;
+  int32_t before = *flag;
+  if (level >= 0) *flag = level;
+  return before;
+}
+
+// One warning through c10's own logger (c10::MessageLogger, as LOG(WARNING) and NNPACK's "Could not
+// initialize NNPACK" use it), with an empty message: the constructor writes the "[W... FILE:LINE] "
+// prefix and the destructor prints it, both only when the level lets warnings through.
+extern "C" int32_t tve_torch_log_test_warning(const char* file, int32_t line) {
+  void* lib = dlopen("libc10.so", RTLD_LAZY | RTLD_NOLOAD);
+  if (lib == nullptr) return 0;
+  using Ctor = void (*)(void*, const char*, int, int, bool);
+  using Dtor = void (*)(void*);
+  auto ctor = reinterpret_cast<Ctor>(dlsym(lib, "_ZN3c1013MessageLoggerC1EPKciib"));
+  auto dtor = reinterpret_cast<Dtor>(dlsym(lib, "_ZN3c1013MessageLoggerD1Ev"));
+  dlclose(lib);
+  if (ctor == nullptr || dtor == nullptr) return 0;
+  alignas(64) unsigned char logger[4096];  // c10::MessageLogger is a stringstream and two fields: far smaller
+  ctor(logger, file == nullptr ? "tve" : file, line, 1 /* c10 GLOG_WARNING */, false);
+  dtor(logger);
+  return 1;
+}

@@ -59,6 +59,7 @@ public final class NativeLibraries {
       Loader.load(NativeRuntimeLibrary.class);
       dev.tve.image.OpenCvEnvironment.apply();        // its environment before OpenCV's libraries load
       Loader.load(org.bytedeco.pytorch.global.torch.class);
+      dev.tve.runtime.TorchLogging.apply();             // libtorch's own log lines off unless asked
       Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
       Loader.load(org.bytedeco.opencv.global.opencv_core.class);
       Loader.load(org.bytedeco.opencv.global.opencv_imgproc.class);

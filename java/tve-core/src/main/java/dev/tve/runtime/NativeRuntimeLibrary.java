@@ -51,6 +51,21 @@ public final class NativeRuntimeLibrary {
   public static native int tve_setenv_default(String name, String value);
 
   /**
+   * @param level libtorch's log level (0 info, 1 warning, 2 error, 3 fatal); negative only reads it
+   * @return the level before, -1 when libtorch is not loaded
+   */
+  public static native int tve_torch_log_level(int level);
+
+  /**
+   * Test hook: one warning through libtorch's own logger, printed when its level lets warnings through.
+   *
+   * @param file the file name the line shows
+   * @param line the line number it shows
+   * @return 1 when issued, 0 when libtorch's logger was not found
+   */
+  public static native int tve_torch_log_test_warning(String file, int line);
+
+  /**
    * @param a first array
    * @param b second array, or null
    * @param n floats in each
