@@ -50,7 +50,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         // Unusable files are left out before the split: read as zeros they would count as images.
         FolderImages all = FolderImages.open(images, ImageDecoder.create(), m.input().preprocessing(), e -> {
           leftOut[0]++;
-          System.err.println("tve calibrate: left out " + e.getMessage());
+          System.err.println("tve calibrate: left out " + dev.tve.batch.OutputSchema.printable(e.getMessage()));
         }).usableOnly();
         long n = all.count();
         if (n < heldOut + m.encoder().dim() + 1) throw new IllegalArgumentException(images + ": " + n + " images; need more than --held-out + D (" + (heldOut + m.encoder().dim()) + ")");

@@ -61,6 +61,8 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--report-only", description = "Write the report from the results already in --out, scoring nothing new "
       + "(a run spread over several sittings, between them).") boolean reportOnly;
   @Option(names = "--out", defaultValue = "tve-evaluation", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out;
+  @Option(names = "--into-existing", description = "Write into an --out that holds files tve did not write (refused otherwise); they are never "
+      + "touched.") boolean intoExisting;
 
   @Option(names = "--output", defaultValue = "logit", description = "The output every method explains: logit (default, as Captum explains what the "
       + "forward returns) or probability.") ExplainedOutput output;
@@ -71,6 +73,8 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // A folder of someone else's is refused before anything is read (the recipe checks again when it writes).
+    dev.tve.io.OutputFolder.check(out, intoExisting, "--into-existing", "setup.json");
     int shardIndex = 0, shardCount = 1;
     if (shard != null) {      // refused before anything is read or written
       String[] p = shard.split("/");
@@ -89,7 +93,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     else ThreadPolicy.apply();
     Path explainerDir = explainer != null ? explainer : model == null ? ExplainCommand.home().resolve("zoo/explainer") : null;
     EvaluationRecipe.Builder b = EvaluationRecipe.builder(model != null ? model : ExplainCommand.home().resolve("zoo/scene-vit"), explainerDir, out)
-        .optMethods(methods != null ? methods : Methods.ALL).optHeads(heads != null ? heads : List.of()).optN(n).optSanityN(sanityN).optSanitySteps(sanitySteps).optSplit(split)
+        .optIntoExisting(intoExisting).optMethods(methods != null ? methods : Methods.ALL).optHeads(heads != null ? heads : List.of()).optN(n).optSanityN(sanityN).optSanitySteps(sanitySteps).optSplit(split)
         .optSceneSeed(sceneSeed).optBlurSigma(blurSigma).optCalibrationScenes(calibrationScenes).optSubsets(subsets).optOverlays(overlays)
         .optSeed(seed).optData(data).optReportOnly(reportOnly).optOutput(output).optShard(shardIndex, shardCount);
     if (baselinesFrom != null) b.optBaselinesFrom(baselinesFrom);

@@ -75,8 +75,12 @@ public final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--overlay-image", defaultValue = "original", paramLabel = "original|model", description = "Overlays on the original image "
       + "(long side at most 1024 px, short side at least 224; the maps over the region the model saw) or on what the model saw (default: ${DEFAULT-VALUE}).")
   String overlayImage;
-  @Option(names = "--recompute", description = "When --out holds a run with other settings, start it afresh (its manifest is replaced).")
+  @Option(names = "--recompute", description = "When --out holds a run with other settings, start it afresh (its manifest is replaced; "
+      + "only this command's own outputs are overwritten).")
   boolean recompute;
+  @Option(names = "--into-existing", description = "Write into an --out that holds files tve did not write (refused otherwise); they are never "
+      + "touched.")
+  boolean intoExisting;
   @Option(names = "--decode-threads", defaultValue = "1", description = "Threads decoding images while the networks run (default: ${DEFAULT-VALUE}).")
   int decodeThreads;
 
@@ -129,12 +133,12 @@ public final class ExplainCommand implements Callable<Integer> {
       ExplainRun.Summary s = ExplainRun.builder(e, tve.preprocessing(), chosen, out).optTarget(spec).optBatchSize(batch)
           .optOutputs(outputs).optMontageTiles(montage).optSharedScale(choice(scale, "--scale", "shared", "per-target").equals("shared"))
           .optPictures(choice(overlayImage, "--overlay-image", "original", "model").equals("original") ? dev.tve.batch.BatchPipeline.Pictures.ORIGINAL
-              : dev.tve.batch.BatchPipeline.Pictures.MODEL).optRecompute(recompute).optDecodeThreads(decodeThreads)
+              : dev.tve.batch.BatchPipeline.Pictures.MODEL).optRecompute(recompute).optIntoExisting(intoExisting).optDecodeThreads(decodeThreads)
           .optProgress(p -> bar.update(p.done() + p.skipped() + p.failed(), p.done() + p.skipped() + p.failed(),
               String.format("%d done, %d skipped, %d failed, %.1f img/s", p.done(), p.skipped(), p.failed(), p.imagesPerSecond())))
           .optFailure(f -> {
             bar.clear();
-            System.err.println("tve explain: failed " + f.key() + ": " + f.reason());
+            System.err.println("tve explain: failed " + dev.tve.batch.OutputSchema.printable(f.key()) + ": " + dev.tve.batch.OutputSchema.printable(f.reason()));
           })
           .optVerify(verifier(tve, "tve explain"))
           .optProvenance(dev.tve.batch.OutputSchema.provenance(tve.model().card(), ec))

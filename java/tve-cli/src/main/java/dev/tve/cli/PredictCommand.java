@@ -121,7 +121,7 @@ public final class PredictCommand implements Callable<Integer> {
       if (reason != null) {
         failed++;
         line = OutputSchema.failed(it.key(), reason);
-        System.err.println("tve predict: failed " + it.key() + ": " + reason);
+        System.err.println("tve predict: failed " + dev.tve.batch.OutputSchema.printable(it.key()) + ": " + dev.tve.batch.OutputSchema.printable(reason));
       }
       System.out.println(JSON.writeValueAsString(line));
     }

@@ -85,9 +85,13 @@ public final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--data", description = "Fashion-MNIST folder (default: the Debian package's).") Path data;
   @Option(names = "--threads", description = "libtorch threads (default: tve.torch.threads, else 1).") Integer threads;
   @Option(names = "--out", required = true, description = "Output folder: explainer.pt, explainer.card.json, loss.png; checkpoints (resumes).") Path out;
+  @Option(names = "--into-existing", description = "Write into an --out that holds files tve did not write (refused otherwise); they are never "
+      + "touched.") boolean intoExisting;
 
   @Override
   public Integer call() throws Exception {
+    // A folder of someone else's is refused before anything is read or said (the recipe checks again when it writes).
+    dev.tve.io.OutputFolder.check(out, intoExisting, "--into-existing", dev.tve.explain.ExplainerFiles.CARD, "checkpoint");
     int t = threads != null ? ThreadPolicy.apply(threads) : ThreadPolicy.apply();
     AtomicLong failures = new AtomicLong();
     ProgressBar bar = new ProgressBar("pretrain");
@@ -105,7 +109,7 @@ public final class PretrainCommand implements Callable<Integer> {
       @Override
       public void skipped(ImageDataException e) {
         failures.incrementAndGet();
-        System.err.println("tve pretrain: skipped " + e.getMessage());
+        System.err.println("tve pretrain: skipped " + dev.tve.batch.OutputSchema.printable(e.getMessage()));
       }
     };
     if (!java.util.List.of("auto", "encoder", "random").contains(init)) throw new IllegalArgumentException("--init " + init + ": auto, encoder or random");
@@ -143,7 +147,7 @@ public final class PretrainCommand implements Callable<Integer> {
     System.err.printf("pre-training a %s explainer (grid %dx%d, r=%d covers %.0f %% of it, D=%d, init %s) for %d steps of %d images x %d centres; %d threads%n",
         shape.name().toLowerCase(), config.grid(), config.grid(), radius, 100 * Masks.coverage(config.grid(), radius), config.dim(),
         d.init(), steps, batch, centres, t);
-    PretrainRecipe.builder().optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius).optLearningRate(lr).optLambdaMinus(lambdaMinus).optStandardised(standardise)
+    PretrainRecipe.builder().optIntoExisting(intoExisting).optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius).optLearningRate(lr).optLambdaMinus(lambdaMinus).optStandardised(standardise)
         .optFill(dev.tve.explain.MaskedTargets.Fill.parse(fill))
         .optCoalitions(dev.tve.explain.MaskedTargets.Coalitions.parse(coalitions)).optSeed(seed).build().run(d, out, listener);
     bar.done();

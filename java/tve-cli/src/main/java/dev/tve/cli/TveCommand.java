@@ -87,7 +87,7 @@ public final class TveCommand implements Runnable {
           boolean badInput = ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
               || ex instanceof UnsupportedOperationException;
           if (!badInput && !(ex instanceof dev.tve.runtime.TrainingDivergedException)) throw ex;
-          cmd.getErr().println("tve " + cmd.getCommandName() + ": " + ex.getMessage());
+          cmd.getErr().println("tve " + cmd.getCommandName() + ": " + dev.tve.batch.OutputSchema.printable(ex.getMessage()));
           return badInput ? 2 : 1;
         });
   }

@@ -50,6 +50,7 @@ public final class ExplainRun {
   private final FileSink.Outputs outputs;
   private final int montageTiles;
   private final boolean recompute;
+  private final boolean intoExisting;
   private final Map<String, Object> settings;
   private final BatchPipeline.Pictures pictures;
 
@@ -62,6 +63,7 @@ public final class ExplainRun {
     outputs = b.outputs;
     montageTiles = b.montageTiles;
     recompute = b.recompute;
+    intoExisting = b.intoExisting;
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("method", b.explainer.name());
     p.put("target", b.target.toString());
@@ -113,9 +115,8 @@ public final class ExplainRun {
    * @throws IOException when the output folder cannot be written
    */
   public Summary run(List<Path> inputs) throws IOException {
-    if (Files.exists(out) && !Files.isDirectory(out)) throw new NotAFolderException(out);
-    Files.createDirectories(out);
-    removeStaleTemps();
+    // Only a new or empty folder, or one of tve explain's own runs (its manifest), unless told to write beside a user's files.
+    dev.tve.io.OutputFolder.claim(out, intoExisting, "--into-existing", MANIFEST);
     try (Manifest manifest = Manifest.open(out.resolve(MANIFEST), settings, recompute)) {
       FileSink sink = new FileSink(out, manifest, new SignedOverlay(0.6), sharedScale, unit, outputs, montageTiles);
       BatchPipeline.Counts c;
@@ -128,23 +129,11 @@ public final class ExplainRun {
     }
   }
 
-  /** The output folder is a file. */
-  public static final class NotAFolderException extends IOException {
-    NotAFolderException(Path p) {
-      super(p + ": the output folder is a file");
-    }
-  }
 
   /** A file itself, or the image files under a folder (lazily, directory order; close the stream). */
   public static Stream<Path> list(Path input) throws IOException {
     if (!Files.isDirectory(input)) return Stream.of(input);
     return Files.walk(input).filter(Files::isRegularFile).filter(ImageFolder::isImageName);
-  }
-
-  private void removeStaleTemps() throws IOException {
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(out, p -> p.getFileName().toString().endsWith(".tmp"))) {
-      for (Path p : ds) Files.deleteIfExists(p);
-    }
   }
 
   /** Builder of {@link ExplainRun}. */
@@ -160,6 +149,7 @@ public final class ExplainRun {
     private int montageTiles = 32;
     private dev.tve.explain.Verifier verifier;
     private boolean recompute;
+    private boolean intoExisting;
     private final Map<String, Object> provenance = new LinkedHashMap<>();
 
     private Builder(Explainer explainer, Preprocessing pre, List<? extends Head> heads, Path out) {
@@ -191,6 +181,12 @@ public final class ExplainRun {
     public Builder optMontageTiles(int v) { montageTiles = v; return this; }
     /** @param v when the folder holds a run with other settings, start afresh instead of refusing @return this */
     public Builder optRecompute(boolean v) { recompute = v; return this; }
+    /**
+     * @param v write into a folder that holds files this run did not write and no manifest of its own
+     *     (default false: such a folder is refused before anything is touched); their files are never touched
+     * @return this
+     */
+    public Builder optIntoExisting(boolean v) { intoExisting = v; return this; }
     /** @param v settings recorded in the manifest's header (model and explainer hashes, version, seeds) @return this */
     public Builder optProvenance(Map<String, Object> v) { provenance.putAll(v); return this; }
 

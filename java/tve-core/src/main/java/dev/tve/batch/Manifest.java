@@ -165,7 +165,7 @@ public final class Manifest implements AutoCloseable {
   /** Rewrites the file with each key's latest line only, re-indexing the lines; returns the number of entries. */
   private static int compact(Path file, KeyIndex index) throws IOException {
     int[] kept = {0};
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Path tmp = dev.tve.io.AtomicFiles.tempFor(file);
     try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
         BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
       w.write(r.readLine());
@@ -187,7 +187,7 @@ public final class Manifest implements AutoCloseable {
   }
 
   private static void writeAtomically(Path file, Iterator<String> lines) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Path tmp = dev.tve.io.AtomicFiles.tempFor(file);
     try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
       while (lines.hasNext()) {
         w.write(lines.next());

@@ -45,6 +45,36 @@ public final class OutputSchema {
   private OutputSchema() {}
 
   /**
+   * Text for a terminal line, escaped as the manifest's JSON escapes it: control characters (a newline
+   * in a file name could forge a progress line) become a backslash and n, r or t, or a backslash, u and
+   * four hex digits (ESC: backslash-u001b), and a backslash two backslashes; everything else is as it is.
+   *
+   * @param s a file name, a reason
+   * @return one line with every control character visible
+   */
+  public static String printable(String s) {
+    if (s == null) return "null";
+    StringBuilder b = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      String esc = switch (c) {
+        case '\n' -> "\\n";
+        case '\r' -> "\\r";
+        case '\t' -> "\\t";
+        case '\\' -> "\\\\";
+        default -> c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\u2028' || c == '\u2029' ? String.format("\\u%04x", (int) c) : null;
+      };
+      if (esc == null) {
+        if (b != null) b.append(c);
+        continue;
+      }
+      if (b == null) b = new StringBuilder(s.length() + 8).append(s, 0, i);
+      b.append(esc);
+    }
+    return b == null ? s : b.toString();
+  }
+
+  /**
    * The provenance every output records beside the run's method settings: the model's and the
    * explainer's weight hashes, the explainer's training seed, how --verify seeds its draws, the
    * engine's version.

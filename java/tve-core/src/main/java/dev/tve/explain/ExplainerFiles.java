@@ -36,7 +36,7 @@ public final class ExplainerFiles {
   /** Writes the weights (and a TorchScript trunk's modules), then the card with their hashes; each atomically. */
   public static ExplainerCard save(Path dir, ExplainerNetwork net, ExplainerCard card) throws IOException {
     Files.createDirectories(dir);
-    Path weights = dir.resolve(WEIGHTS), tmp = dir.resolve(WEIGHTS + ".tmp");
+    Path weights = dir.resolve(WEIGHTS), tmp = dev.tve.io.AtomicFiles.tempFor(weights);
     OutputArchive a = new OutputArchive();
     net.save(a);
     a.save_to(tmp.toString());
@@ -45,7 +45,7 @@ public final class ExplainerFiles {
     java.util.List<org.bytedeco.pytorch.JitModule> trunks = net.scriptedTrunks();
     for (int i = 0; i < trunks.size(); i++) {
       String name = TRUNK_FILES[i];
-      Path t = dir.resolve(name + ".tmp");
+      Path t = dev.tve.io.AtomicFiles.tempFor(dir.resolve(name));
       trunks.get(i).save(t.toString());
       Files.move(t, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       trunkFiles.put(name, ModelCard.sha256(dir.resolve(name)));

@@ -8,8 +8,11 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_ANYDEPTH;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2RGB;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGRA2RGB;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
+import dev.tve.runtime.Settings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.FloatBuffer;
@@ -19,6 +22,7 @@ import java.nio.file.Path;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
 
 /**
  * Decodes any file OpenCV reads (PNG, JPEG, BMP, TIFF, WebP, ...; 8- or 16-bit; gray, RGB or RGBA)
@@ -35,32 +39,73 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * Stateless; one decoder may be shared between threads (each call scopes its native memory).
  */
 public final class ImageDecoder {
+  /** The default long side images are shrunk to: what an overlay shows at most. */
+  public static final int DEFAULT_MAX_SIDE = 1024;
+
   static {
     OpenCvEnvironment.apply();          // OpenCV's pixel cap and silence, before its libraries load
   }
 
   private final long maxPixels;
   private final long maxBytes;
+  private final int maxSide;
 
   private ImageDecoder(Builder b) {
     this.maxPixels = b.maxPixels;
     this.maxBytes = b.maxBytes;
+    this.maxSide = b.maxSide;
   }
 
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A decoder with the default limits (64 Mpixel, 256 MiB). */
+  /** A decoder with the default limits (64 Mpixel, 256 MiB, images shrunk to a long side of 1024 px). */
   public static ImageDecoder create() {
     return builder().build();
   }
 
   public long maxPixels() { return maxPixels; }
 
-  /** Decodes a file. */
+  /**
+   * Decodes a file. Its bytes go to native memory, not the Java heap, and a large image is shrunk
+   * natively before it becomes Java floats ({@link Builder#optMaxSide}): a phone photo costs the heap
+   * what a 1024 px image does.
+   */
   public DecodedImage decode(Path file) throws IOException {
-    return decode(read(file), file);
+    try (PointerScope scope = new PointerScope()) {
+      long size = checkFile(file);
+      BytePointer data = new BytePointer(size);
+      long got = 0;
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+        java.nio.ByteBuffer into = data.asBuffer();
+        while (into.hasRemaining()) {
+          int n = ch.read(into);
+          if (n < 0) break;
+          got += n;
+        }
+        if (!into.hasRemaining() && ch.read(java.nio.ByteBuffer.allocate(1)) > 0) {
+          throw new ImageDataException(file, "file grew while read (over its size of " + size + " bytes)");
+        }
+      }
+      if (got == 0) throw new ImageDataException(file, "empty file");
+      return decode(data, got, file);
+    }
+  }
+
+  /** The checks of {@link #read} before any byte is read; returns the file's size. */
+  private long checkFile(Path file) throws IOException {
+    java.nio.file.attribute.BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      throw new ImageDataException(file, "no such file");
+    }
+    if (a.isDirectory()) throw new ImageDataException(file, "a folder, not an image file");
+    if (!a.isRegularFile()) throw new ImageDataException(file, "not a regular file (a FIFO, socket or device); not read");
+    if (a.size() == 0) throw new ImageDataException(file, "empty file");
+    if (a.size() > maxBytes) throw new ImageDataException(file, "file of " + a.size() + " bytes is over the limit of " + maxBytes);
+    return a.size();
   }
 
   /**
@@ -74,16 +119,7 @@ public final class ImageDecoder {
    * @throws IOException when reading fails
    */
   public byte[] read(Path file) throws IOException {
-    java.nio.file.attribute.BasicFileAttributes a;
-    try {
-      a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
-    } catch (NoSuchFileException e) {
-      throw new ImageDataException(file, "no such file");
-    }
-    if (a.isDirectory()) throw new ImageDataException(file, "a folder, not an image file");
-    if (!a.isRegularFile()) throw new ImageDataException(file, "not a regular file (a FIFO, socket or device); not read");
-    if (a.size() == 0) throw new ImageDataException(file, "empty file");
-    if (a.size() > maxBytes) throw new ImageDataException(file, "file of " + a.size() + " bytes is over the limit of " + maxBytes);
+    checkFile(file);
     byte[] bytes;
     try (InputStream in = Files.newInputStream(file)) {
       bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
@@ -99,13 +135,24 @@ public final class ImageDecoder {
   /** Decodes bytes already read; {@code name} is what errors call them. */
   public DecodedImage decode(byte[] bytes, Path name) throws ImageDataException {
     if (bytes.length == 0) throw new ImageDataException(name, "empty file");
-    ImageHeader header = ImageHeader.sniff(bytes);
+    try (PointerScope scope = new PointerScope()) {
+      return decode(new BytePointer(bytes), bytes.length, name);
+    }
+  }
+
+  /** Decodes {@code length} encoded bytes in native memory (in the caller's scope). */
+  private DecodedImage decode(BytePointer data, long length, Path name) throws ImageDataException {
+    if (length > Integer.MAX_VALUE) throw new ImageDataException(name, "file of " + length + " bytes is over what OpenCV decodes");
+    // The header is in the first bytes (a JPEG's size marker follows its EXIF segments: 1 MiB covers them).
+    byte[] head = new byte[(int) Math.min(length, 1 << 20)];
+    data.position(0).get(head);
+    ImageHeader header = ImageHeader.sniff(head);
     if (header.pixels() > maxPixels) {
       throw new ImageDataException(name, header.format() + " of " + header.width() + " x " + header.height() + " = "
           + header.pixels() + " pixels is over the limit of " + maxPixels + " (decompression-bomb guard)");
     }
-    try (PointerScope scope = new PointerScope()) {
-      Mat buf = new Mat(1, bytes.length, CV_8U, new BytePointer(bytes));
+    {
+      Mat buf = new Mat(1, (int) length, CV_8U, data);
       // ANYDEPTH keeps 16-bit data; ANYCOLOR keeps gray as gray; neither is UNCHANGED, so OpenCV
       // applies the EXIF orientation.
       Mat img;
@@ -127,6 +174,14 @@ public final class ImageDecoder {
       }
       if ((long) img.cols() * img.rows() > maxPixels) {
         throw new ImageDataException(name, img.cols() + " x " + img.rows() + " pixels is over the limit of " + maxPixels);
+      }
+      // Shrunk in native memory before anything reaches the Java heap (area averaging, as a photo is shrunk).
+      int longSide = Math.max(img.cols(), img.rows());
+      if (maxSide > 0 && longSide > maxSide) {
+        double f = (double) maxSide / longSide;
+        Mat small = new Mat();
+        resize(img, small, new Size(Math.max(1, (int) Math.round(img.cols() * f)), Math.max(1, (int) Math.round(img.rows() * f))), 0, 0, INTER_AREA);
+        img = small;
       }
       int depth = img.depth();
       int bits = depth == CV_16U ? 16 : depth == CV_8U ? 8 : 32;
@@ -156,8 +211,23 @@ public final class ImageDecoder {
   public static final class Builder {
     private long maxPixels = 64L << 20;
     private long maxBytes = 256L << 20;
+    private int maxSide = Settings.integer("tve.image.maxSide", DEFAULT_MAX_SIDE);
 
-    private Builder() {}
+    private Builder() {
+      if (maxSide < 0) throw new IllegalArgumentException("tve.image.maxSide: " + maxSide);
+    }
+
+    /**
+     * Images whose long side is larger are shrunk to it in native memory (area averaging) before they
+     * become Java floats; 0 keeps every image at full size (default: setting {@code tve.image.maxSide} /
+     * {@code TVE_IMAGE_MAX_SIDE}, else 1024, the overlays' largest side). What the model sees of a
+     * larger image is then its 1024 px copy resized to the model's input.
+     */
+    public Builder optMaxSide(int v) {
+      if (v < 0) throw new IllegalArgumentException("maxSide: " + v);
+      this.maxSide = v;
+      return this;
+    }
 
     /** The most pixels (width x height) an image may have (default 64 Mi). */
     public Builder optMaxPixels(long v) {

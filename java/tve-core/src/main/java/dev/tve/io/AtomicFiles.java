@@ -8,24 +8,80 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** Helpers for files written to a temp name and renamed into place. */
+/**
+ * Helpers for files written to a temp name and renamed into place. Every temporary file the engine
+ * writes is named by {@link #tempFor}: {@value #TEMP_PREFIX}NAME.RANDOM.tmp, a name no user file has,
+ * so that clean-up ({@link #removeOwnTemps}) removes only the engine's own leftovers, never a user's
+ * {@code data.tmp}.
+ *
+ * <pre>{@code
+ * AtomicFiles.write(out.resolve("summary.md"), bytes);     // via .tve-tmp-summary.md.3f9a0c12.tmp
+ * }</pre>
+ */
 public final class AtomicFiles {
+  /** The prefix of every temporary file name the engine writes. */
+  public static final String TEMP_PREFIX = ".tve-tmp-";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
   private AtomicFiles() {}
 
-  /** Writes {@code value} as indented JSON: to FILE.tmp, then renamed over {@code file}. */
-  public static void writeJson(Path file, Object value) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    JSON.writeValue(tmp.toFile(), value);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  /**
+   * @param file the file to be written
+   * @return a temporary file beside it, named {@value #TEMP_PREFIX}NAME.RANDOM.tmp (unique per call)
+   */
+  public static Path tempFor(Path file) {
+    String name = file.getFileName().toString();
+    if (name.length() > 180) name = name.substring(0, 180);        // file names stay under 255 bytes
+    return file.resolveSibling(TEMP_PREFIX + name + "." + java.util.HexFormat.of().toHexDigits(RANDOM.nextInt()) + ".tmp");
   }
 
-  /** Writes bytes to FILE.tmp, then renames it over {@code file}. */
+  /** @return whether a path's name is one {@link #tempFor} gives */
+  public static boolean isOwnTemp(Path p) {
+    String n = p.getFileName().toString();
+    return n.startsWith(TEMP_PREFIX) && n.endsWith(".tmp");
+  }
+
+  /**
+   * Deletes the engine's leftover temporary files directly in {@code dir} (a run killed between a
+   * write and its rename): regular files named by {@link #tempFor} only; anything else stays.
+   *
+   * @param dir the folder
+   * @return how many were deleted
+   * @throws IOException when the folder cannot be listed or a leftover deleted
+   */
+  public static int removeOwnTemps(Path dir) throws IOException {
+    int n = 0;
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> isOwnTemp(p)
+        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+      for (Path p : ds) {
+        Files.deleteIfExists(p);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Writes {@code value} as indented JSON to a {@link #tempFor temporary file}, then renames it over {@code file}. */
+  public static void writeJson(Path file, Object value) throws IOException {
+    Path tmp = tempFor(file);
+    try {
+      JSON.writeValue(tmp.toFile(), value);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Writes bytes to a {@link #tempFor temporary file}, then renames it over {@code file}. */
   public static void write(Path file, byte[] bytes) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.write(tmp, bytes);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Path tmp = tempFor(file);
+    try {
+      Files.write(tmp, bytes);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   /** Gives a temp file the usual rw-r--r-- (createTempFile makes it owner-only); no-op off POSIX. */

@@ -138,8 +138,8 @@ public final class Npy {
 
     Path dir = file.toAbsolutePath().getParent();
     if (dir != null) Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-    dev.tve.io.AtomicFiles.readableByAll(tmp);  // temp files start 0600; outputs are ordinary files
+    Path tmp = Files.createFile(AtomicFiles.tempFor(dir == null ? file : dir.resolve(file.getFileName())));
+    AtomicFiles.readableByAll(tmp);  // temp files start 0600; outputs are ordinary files
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         while (pre.hasRemaining()) ch.write(pre);

@@ -186,7 +186,7 @@ public final class EncoderTrainer {
 
   private void checkpoint(EncoderModule encoder, LinearImpl head, AdamW opt, int epochsDone, double seconds, int timedFrom) throws IOException {
     Files.createDirectories(checkpointDir);
-    Path tmp = checkpointDir.resolve("checkpoint.pt.tmp"), dst = checkpointDir.resolve("checkpoint.pt");
+    Path dst = checkpointDir.resolve("checkpoint.pt"), tmp = dev.tve.io.AtomicFiles.tempFor(dst);
     OutputArchive a = new OutputArchive();
     OutputArchive e = new OutputArchive(), h = new OutputArchive(), o = new OutputArchive();
     encoder.save(e);

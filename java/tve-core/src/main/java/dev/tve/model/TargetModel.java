@@ -76,7 +76,7 @@ public final class TargetModel implements AutoCloseable {
   public void save(Path dir) throws IOException {
     if (!(encoder instanceof EncoderModule module)) throw new IllegalStateException("only built-in encoders are saved with their heads");
     Files.createDirectories(dir);
-    Path weights = dir.resolve("encoder.pt"), tmp = dir.resolve("encoder.pt.tmp");
+    Path weights = dir.resolve("encoder.pt"), tmp = dev.tve.io.AtomicFiles.tempFor(weights);
     OutputArchive a = new OutputArchive();
     module.save(a);
     a.save_to(tmp.toString());

@@ -259,7 +259,7 @@ public final class ExplainerTrainer {
   private void checkpoint(ExplainerNetwork net, AdamW opt, long stepsDone, float[] losses, double seconds, long timedFrom, List<double[]> heldOutRows)
       throws IOException {
     Files.createDirectories(checkpointDir);
-    Path tmp = checkpointDir.resolve("explainer-checkpoint.pt.tmp"), dst = checkpointDir.resolve("explainer-checkpoint.pt");
+    Path dst = checkpointDir.resolve("explainer-checkpoint.pt"), tmp = dev.tve.io.AtomicFiles.tempFor(dst);
     OutputArchive a = new OutputArchive(), o = new OutputArchive();
     net.saveState(a);
     opt.save(o);

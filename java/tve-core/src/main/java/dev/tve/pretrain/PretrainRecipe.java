@@ -96,6 +96,7 @@ public final class PretrainRecipe {
   private final int steps, batch, centres, radius;
   private final double lr, lambdaMinus;
   private final long seed;
+  private final boolean intoExisting;
   private final boolean standardised;
   private final MaskedTargets.Fill fill;
   private final MaskedTargets.Coalitions coalitions;
@@ -110,6 +111,7 @@ public final class PretrainRecipe {
     lr = b.lr;
     lambdaMinus = b.lambdaMinus;
     seed = b.seed;
+    intoExisting = b.intoExisting;
     standardised = b.standardised;
   }
 
@@ -308,6 +310,8 @@ public final class PretrainRecipe {
   }
 
   private ExplainerCard train(Data data, Path out, Listener listener, int blas) throws IOException {
+    // Only a new or empty folder, or one of this command's own runs (its card, its checkpoint), unless told otherwise.
+    dev.tve.io.OutputFolder.claim(out, intoExisting, "--into-existing", ExplainerFiles.CARD, "checkpoint");
     ExplainerNetwork.Config config = data.config();
     if (config.imageSize() % config.patch() != 0) throw new IllegalArgumentException("size " + config.imageSize() + " is not a multiple of patch " + config.patch());
     // Dead embedding channels are outputs to hold fixed, not to learn (see Config#constantOutputs).
@@ -398,7 +402,7 @@ public final class PretrainRecipe {
     private int steps = 2000, batch = 32, centres = 4, radius = 1;
     private double lr = 1e-3, lambdaMinus = 1;
     private long seed = 1;
-    private boolean standardised;
+    private boolean standardised, intoExisting;
     private MaskedTargets.Fill fill = MaskedTargets.Fill.ZERO;
     private MaskedTargets.Coalitions coalitions = MaskedTargets.Coalitions.NONE;
 
@@ -417,6 +421,8 @@ public final class PretrainRecipe {
 
     /** @param v optimizer steps (default 2000) @return this */
     public Builder optSteps(int v) { steps = v; return this; }
+    /** @param v write into an --out holding files pre-training did not write and no card or checkpoint of its own (refused by default) @return this */
+    public Builder optIntoExisting(boolean v) { intoExisting = v; return this; }
     /** @param v images per step (default 32) @return this */
     public Builder optBatchSize(int v) { batch = v; return this; }
     /** @param v mask centres per image per step (default 4) @return this */

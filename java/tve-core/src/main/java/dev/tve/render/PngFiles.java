@@ -54,7 +54,7 @@ public final class PngFiles {
   public static void writeBytes(Path file, byte[] bytes) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+    Path tmp = Files.createFile(dev.tve.io.AtomicFiles.tempFor(dir.resolve(file.getFileName())));
     dev.tve.io.AtomicFiles.readableByAll(tmp);  // temp files start 0600; outputs are ordinary files
     try {
       Files.write(tmp, bytes);

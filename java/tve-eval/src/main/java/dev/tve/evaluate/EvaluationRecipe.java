@@ -78,6 +78,7 @@ public final class EvaluationRecipe {
 
   private final Path modelDir, explainerDir, out, data, imagesDir, labelsFile, boxesFile;
   private final List<String> methods, heads;
+  private final boolean intoExisting;
   private final int n, sanityN, sanitySteps, calibrationScenes, subsets, overlays, shardIndex, shards;
   private final String split, blurSigma;
   private final long sceneSeed, seed;
@@ -94,6 +95,7 @@ public final class EvaluationRecipe {
     labelsFile = b.labelsFile;
     boxesFile = b.boxesFile;
     methods = b.methods;
+    intoExisting = b.intoExisting;
     heads = b.heads;
     n = b.n;
     sanityN = b.sanityN;
@@ -164,7 +166,7 @@ public final class EvaluationRecipe {
     List<String> names = images.classNames();
 
     // The settings results depend on; a rerun into the same --out must match them (more scenes or heads are fine).
-    Files.createDirectories(out);
+    dev.tve.io.OutputFolder.claim(out, intoExisting, "--into-existing", "setup.json");
     Path setupFile = out.resolve("setup.json");
     Map<String, Object> fixed = new LinkedHashMap<>();
     fixed.put("modelWeightsSha256", card.weightsSha256());
@@ -470,6 +472,7 @@ public final class EvaluationRecipe {
     private final Path modelDir, explainerDir, out;
     private Path data, imagesDir, labelsFile, boxesFile;
     private List<String> methods = Methods.ALL, heads = List.of();
+    private boolean intoExisting;
     private int n = 50, sanityN = 5, sanitySteps = 0, calibrationScenes = 0, subsets = 100, overlays = 4, shardIndex = 0, shards = 1;
     private String split = "test", blurSigma = "auto";
     private long sceneSeed = 5, seed = 7;
@@ -485,6 +488,8 @@ public final class EvaluationRecipe {
 
     /** @param v methods (default {@link Methods#ALL}) @return this */
     public Builder optMethods(List<String> v) { methods = List.copyOf(v); return this; }
+    /** @param v write into an --out holding files the comparison did not write and no setup.json (refused by default) @return this */
+    public Builder optIntoExisting(boolean v) { intoExisting = v; return this; }
     /** @param v heads (default: ten-class where the model has it, else its first head) @return this */
     public Builder optHeads(List<String> v) { heads = List.copyOf(v); return this; }
     /** @param v test scenes per head (default 50) @return this */

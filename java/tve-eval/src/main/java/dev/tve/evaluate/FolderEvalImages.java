@@ -39,7 +39,7 @@ public final class FolderEvalImages implements EvalImages {
   private final List<String> files;
   private final InputSpec input;
   private final Preprocessing pre;
-  private final ImageDecoder decoder = ImageDecoder.create();
+  private final ImageDecoder decoder = ImageDecoder.builder().optMaxSide(0).build();   // full size: boxes are in its pixels
   private final Map<String, Integer> labels;
   private final List<String> classNames;
   private final Map<String, int[]> boxes;

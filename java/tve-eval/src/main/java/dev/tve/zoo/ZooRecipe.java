@@ -103,6 +103,8 @@ public final class ZooRecipe {
   public Map<String, Object> run(Listener listener) throws Exception {
     int t = ThreadPolicy.current();
     Path modelDir = zoo.resolve("scene-vit"), explainerDir = zoo.resolve("explainer");
+    // Only a new or empty folder, or a zoo (one being built, or built), before anything is written.
+    dev.tve.io.OutputFolder.claim(zoo, false, null, "recipe.json", "scene-vit");
     Map<String, Object> recipe = new LinkedHashMap<>();
     List<String> ran = new ArrayList<>();   // the steps this run did, for the recipe's timing
     long t0 = System.nanoTime();

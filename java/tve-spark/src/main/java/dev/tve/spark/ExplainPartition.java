@@ -131,7 +131,8 @@ final class ExplainPartition implements Iterator<Row> {
     fs.setWriteChecksum(false);             // the local file system would add a .crc file beside each picture
     org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(dir, r.name() + ".overlay.png");
     TaskContext ctx = TaskContext.get();
-    org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, "." + r.name() + ".overlay.png." + (ctx == null ? 0 : ctx.taskAttemptId()) + ".tmp");
+    org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, dev.tve.io.AtomicFiles.TEMP_PREFIX + r.name() + ".overlay.png."
+        + (ctx == null ? 0 : ctx.taskAttemptId()) + ".tmp");
     try (java.io.OutputStream out = fs.create(tmp, true)) {
       out.write(png);
     }

@@ -130,8 +130,22 @@ public final class SparkExplain {
       return 2;
     }
     if (!a.overwrite() && isLocal(a.out()) && Files.exists(Path.of(a.out()))) {
-      err.println("tve spark-explain: " + a.out() + " exists (--overwrite replaces it); nothing was written.");
+      err.println("tve spark-explain: " + OutputSchema.printable(a.out()) + " exists (--overwrite replaces it); nothing was written.");
       return 2;
+    }
+    // Spark's overwrite deletes the whole folder: only one that holds nothing but a Spark output may go.
+    if (a.overwrite() && isLocal(a.out()) && Files.isDirectory(Path.of(a.out()))) {
+      try {
+        String foreign = notSparkOutput(Path.of(a.out()));
+        if (foreign != null) {
+          err.println("tve spark-explain: " + OutputSchema.printable(a.out()) + " holds " + OutputSchema.printable(foreign) + ", which is not part of "
+              + "a Spark output; --overwrite deletes the whole folder, so it replaces only a previous output; nothing was touched.");
+          return 2;
+        }
+      } catch (java.io.IOException e) {
+        err.println("tve spark-explain: cannot read " + OutputSchema.printable(a.out()) + " (" + e.getMessage() + "); nothing was touched.");
+        return 2;
+      }
     }
     long t0 = System.nanoTime();
     SparkSession.Builder b = SparkSession.builder().appName("tve spark-explain");
@@ -230,13 +244,38 @@ public final class SparkExplain {
     Dataset<Row> failed = perFile.filter(functions.col(AttributionRows.STATUS).equalTo(OutputSchema.FAILED));
     long nFailed = failed.count();
     for (Row r : failed.orderBy(AttributionRows.FILE).limit(20).collectAsList()) {
-      err.println("tve spark-explain: failed " + r.getString(0) + ": " + r.getString(2));
+      err.println("tve spark-explain: failed " + OutputSchema.printable(r.getString(0)) + ": " + OutputSchema.printable(r.getString(2)));
     }
     if (nFailed > 20) err.println("tve spark-explain: ... and " + (nFailed - 20) + " more failed (status = 'failed' in the output)");
     long maps = written.filter(functions.col(AttributionRows.STATUS).equalTo(OutputSchema.DONE)).count();
     out.printf(Locale.ROOT, "done %d images (%d maps), failed %d, in %.1f s (job %.1f s, %.1f img/s); wrote %s%n", done, maps, nFailed, seconds,
         job, (done + nFailed) / job, where);
     return nFailed > 0 ? 1 : 0;
+  }
+
+  /**
+   * The first entry of {@code dir} that a Spark output does not have, or null: a Spark output holds
+   * {@code _SUCCESS}, {@code part-*} files, their {@code .crc} checksums, Spark's {@code _temporary}
+   * and commit markers, and partition folders {@code column=value} holding the same. No link.
+   */
+  static String notSparkOutput(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.sorted().toList()) {
+        String n = p.getFileName().toString();
+        if (Files.isSymbolicLink(p)) return n;
+        if (Files.isDirectory(p)) {
+          if (n.equals("_temporary")) continue;
+          if (!n.contains("=") || n.startsWith("=")) return n + "/";
+          String inner = notSparkOutput(p);
+          if (inner != null) return n + "/" + inner;
+          continue;
+        }
+        boolean spark = n.equals("_SUCCESS") || n.startsWith("part-") || n.startsWith("_committed_") || n.startsWith("_started_")
+            || (n.startsWith(".") && n.endsWith(".crc"));
+        if (!spark) return n;
+      }
+    }
+    return null;
   }
 
   private static boolean isLocal(String out) {

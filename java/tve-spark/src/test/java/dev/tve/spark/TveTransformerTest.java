@@ -239,6 +239,22 @@ class TveTransformerTest {
       assertThat(tmp.resolve("maps/_SUCCESS")).exists();
       assertThat(SparkExplain.run(new String[] {samples.toString(), "--out", out}, new java.io.PrintStream(o), new java.io.PrintStream(e))).isEqualTo(2);
       assertThat(e.toString()).contains("exists");
+      // --overwrite replaces a previous output (Spark deletes the folder), and only that: a user's folder is refused, untouched.
+      Path users = Files.createDirectories(tmp.resolve("users"));
+      Files.writeString(users.resolve("data.tmp"), "the user's data");
+      Files.createDirectories(users.resolve("keep.tmp"));
+      Files.createDirectories(users.resolve("sub"));
+      Files.writeString(users.resolve("sub/a.txt"), "a");
+      e.reset();
+      assertThat(SparkExplain.run(new String[] {samples.resolve("scene-00.png").toString(), "--out", users.toString(), "--overwrite", "--master",
+          "local[1]"}, new java.io.PrintStream(o), new java.io.PrintStream(e))).isEqualTo(2);
+      assertThat(e.toString()).contains("not part of a Spark output").contains("nothing was touched");
+      assertThat(Files.readString(users.resolve("data.tmp"))).isEqualTo("the user's data");
+      assertThat(Files.readString(users.resolve("sub/a.txt"))).isEqualTo("a");
+      assertThat(users.resolve("keep.tmp")).isDirectory();
+      assertThat(SparkExplain.notSparkOutput(tmp.resolve("maps"))).isNull();
+      assertThat(SparkExplain.run(new String[] {samples.resolve("scene-00.png").toString(), "--out", out, "--overwrite", "--master", "local[1]"},
+          new java.io.PrintStream(o), new java.io.PrintStream(e))).as(e.toString()).isZero();
     } finally {
       start();
     }
