@@ -78,6 +78,13 @@ public final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--recompute", description = "When --out holds a run with other settings, start it afresh (its manifest is replaced; "
       + "only this command's own outputs are overwritten).")
   boolean recompute;
+  /** Each explained head's weights hash, for the manifest's provenance (a head not loaded from files has none). */
+  static java.util.Map<String, String> headHashes(Tve tve, List<Head> heads) {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (Head h : heads) if (tve.model().headSha256(h.name()) != null) m.put(h.name(), tve.model().headSha256(h.name()));
+    return m;
+  }
+
   @Option(names = "--into-existing", description = "Write into an --out that holds files tve did not write (refused otherwise); they are never "
       + "touched.")
   boolean intoExisting;
@@ -141,7 +148,7 @@ public final class ExplainCommand implements Callable<Integer> {
             System.err.println("tve explain: failed " + dev.tve.batch.OutputSchema.printable(f.key()) + ": " + dev.tve.batch.OutputSchema.printable(f.reason()));
           })
           .optVerify(verifier(tve, "tve explain"))
-          .optProvenance(dev.tve.batch.OutputSchema.provenance(tve.model().card(), ec))
+          .optProvenance(dev.tve.batch.OutputSchema.provenance(tve.model().card(), headHashes(tve, chosen), ec))
           .build().run(inputs);
       bar.done();
       System.out.printf("done %d images, skipped %d (done before), failed %d, in %.1f s; wrote %s%s%n", s.explained(), s.skipped(), s.failed(),

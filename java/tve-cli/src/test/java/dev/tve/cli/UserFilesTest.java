@@ -99,6 +99,12 @@ class UserFilesTest {
     Map<String, String> after = hashes(f);
     for (Map.Entry<String, String> e : before.entrySet()) assertThat(after).containsEntry(e.getKey(), e.getValue());
     assertThat(ExplainCommandTest.manifest(f)).hasSize(6);
+    // The header names the weights of the head it explains.
+    com.fasterxml.jackson.databind.JsonNode header = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        Files.readAllLines(f.resolve("manifest.jsonl")).get(0));
+    String head = new com.fasterxml.jackson.databind.ObjectMapper().readTree(root.resolve("zoo/scene-vit/ten-class.head.json").toFile())
+        .path("weightsSha256").asText();
+    assertThat(header.toString()).contains("\"headsSha256\":{\"ten-class\":\"" + head + "\"}");
   }
 
   @Test

@@ -84,8 +84,23 @@ public final class OutputSchema {
    * @return the entries, in order
    */
   public static Map<String, Object> provenance(dev.tve.model.ModelCard model, dev.tve.explain.ExplainerCard explainer) {
+    return provenance(model, Map.of(), explainer);
+  }
+
+  /**
+   * As {@link #provenance(dev.tve.model.ModelCard, dev.tve.explain.ExplainerCard)}, with the weights hash
+   * of every head explained ({@code headsSha256}: name to hash), so that an output names the heads it
+   * explains and a rerun with other head weights is another run.
+   *
+   * @param model the model's card
+   * @param heads each explained head's name and {@link dev.tve.model.TargetModel#headSha256 weights hash}
+   * @param explainer the explainer's card, or null
+   * @return the provenance
+   */
+  public static Map<String, Object> provenance(dev.tve.model.ModelCard model, Map<String, String> heads, dev.tve.explain.ExplainerCard explainer) {
     Map<String, Object> p = new java.util.LinkedHashMap<>();
     p.put("modelWeightsSha256", model.weightsSha256());
+    if (!heads.isEmpty()) p.put("headsSha256", new java.util.TreeMap<>(heads));
     if (explainer != null) {
       p.put("explainerWeightsSha256", explainer.weightsSha256());
       p.put("explainerSeed", explainer.training() == null ? null : explainer.training().seed());

@@ -98,7 +98,40 @@ public final class Heads {
    * on what, its accuracy), null when there is none.
    */
   @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
-  public record Descriptor(int formatVersion, String name, String kind, int dim, int hidden, List<String> classes, HeadCard card) {}
+  public record Descriptor(int formatVersion, String name, String kind, int dim, int hidden, List<String> classes, HeadCard card,
+      java.util.Map<String, String> files, String weightsSha256) {
+    /** @return this descriptor with its arrays' hashes */
+    Descriptor hashed(java.util.Map<String, String> f) {
+      return new Descriptor(formatVersion, name, kind, dim, hidden, classes, card, f, combined(f));
+    }
+  }
+
+  /** The array files of a head of this kind, in their fixed order. */
+  static List<String> arrays(String name, String kind) {
+    return switch (kind) {
+      case "linear" -> List.of(name + ".w.npy", name + ".b.npy");
+      case "mlp" -> List.of(name + ".w1.npy", name + ".b1.npy", name + ".w2.npy", name + ".b2.npy");
+      default -> List.of();
+    };
+  }
+
+  /** A head's weights hash: SHA-256 of its arrays' "name:sha256" lines, in their fixed order. */
+  static String combined(java.util.Map<String, String> files) {
+    StringBuilder b = new StringBuilder();
+    files.forEach((f, h) -> b.append(f).append(':').append(h).append('\n'));
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Each array file's SHA-256, in the fixed order. */
+  static java.util.Map<String, String> hashArrays(Path dir, String name, String kind) throws IOException {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (String f : arrays(name, kind)) m.put(f, ModelCard.sha256(dir.resolve(f)));
+    return m;
+  }
 
   /** The head file format this code writes (format 0: the same without {@code formatVersion}). */
   public static final int FORMAT_VERSION = 1;
@@ -140,16 +173,17 @@ public final class Heads {
     if (head instanceof LinearHead h) {
       Npy.write(dir.resolve(n + ".w.npy"), NpyArray.ofFloats(h.weight(), c, h.dim()));
       Npy.write(dir.resolve(n + ".b.npy"), NpyArray.ofFloats(h.bias(), c));
-      d = new Descriptor(FORMAT_VERSION, n, "linear", h.dim(), 0, h.classNames(), card);
+      d = new Descriptor(FORMAT_VERSION, n, "linear", h.dim(), 0, h.classNames(), card, null, null);
     } else if (head instanceof MlpHead h) {
       Npy.write(dir.resolve(n + ".w1.npy"), NpyArray.ofFloats(h.w1(), h.hidden(), h.dim()));
       Npy.write(dir.resolve(n + ".b1.npy"), NpyArray.ofFloats(h.b1(), h.hidden()));
       Npy.write(dir.resolve(n + ".w2.npy"), NpyArray.ofFloats(h.w2(), c, h.hidden()));
       Npy.write(dir.resolve(n + ".b2.npy"), NpyArray.ofFloats(h.b2(), c));
-      d = new Descriptor(FORMAT_VERSION, n, "mlp", h.dim(), h.hidden(), h.classNames(), card);
+      d = new Descriptor(FORMAT_VERSION, n, "mlp", h.dim(), h.hidden(), h.classNames(), card, null, null);
     } else {
       throw new IllegalArgumentException("head '" + n + "': cannot save a " + head.getClass().getSimpleName());
     }
+    d = d.hashed(hashArrays(dir, n, d.kind()));     // the arrays' hashes, checked on every load
     dev.tve.io.AtomicFiles.writeJson(dir.resolve(n + ".head.json"), d);
     // A head added to a saved model folder is declared in its card, so that loading takes it.
     Path cardFile = dir.resolve("encoder.card.json");
@@ -173,6 +207,7 @@ public final class Heads {
       throw new dev.tve.runtime.ModelFileException(json, "field 'name' holds '" + n + "', but the file is not " + n + ".head.json");
     }
     if (d.classes() == null || d.classes().isEmpty()) throw new dev.tve.runtime.ModelFileException(json, "field 'classes' is empty");
+    checkArrays(dir, json, d);
     Head h = switch (d.kind() == null ? "" : d.kind()) {
       case "linear" -> new LinearHead(n, floats(ModelFolder.file(dir, json, "name", n + ".w.npy"), d.classes().size(), d.dim()),
           floats(ModelFolder.file(dir, json, "name", n + ".b.npy"), d.classes().size()), d.classes());
@@ -206,6 +241,78 @@ public final class Heads {
     if (d.formatVersion() > FORMAT_VERSION) throw new dev.tve.runtime.ModelFileException(json, "head format " + d.formatVersion() + " is newer than " + FORMAT_VERSION);
     if (d.name() == null || d.kind() == null || d.classes() == null) throw new dev.tve.runtime.ModelFileException(json, "head file without name, kind or classes");
     return d;
+  }
+
+  /**
+   * Checks a head's arrays against the SHA-256 its card lists (a mismatch names the file); a card
+   * written before head hashes lists none, and its head loads with one warning saying so
+   * ({@link #rehash} adds them).
+   */
+  private static void checkArrays(Path dir, Path json, Descriptor d) throws IOException {
+    if (d.files() == null) {
+      UNHASHED.warn("head {} ({}): its card predates head hashes, so its arrays are not checked; re-hash it with tve rehash-heads", d.name(), json);
+      return;
+    }
+    for (String f : arrays(d.name(), d.kind() == null ? "" : d.kind())) {
+      String want = d.files().get(f);
+      Path p = ModelFolder.file(dir, json, "files", f);
+      if (want == null) throw new dev.tve.runtime.ModelFileException(json, "field 'files' lists no SHA-256 of " + f);
+      if (!Files.isRegularFile(p)) throw new dev.tve.runtime.ModelFileException(p, "missing (named by " + json.getFileName() + ")");
+      String got = ModelCard.sha256(p);
+      if (!got.equals(want)) throw new dev.tve.runtime.ModelFileException(p, "SHA-256 " + got + " does not match its head card's " + want);
+    }
+    if (d.weightsSha256() != null && !d.weightsSha256().equals(combined(d.files()))) {
+      throw new dev.tve.runtime.ModelFileException(json, "field 'weightsSha256' does not match the hashes it lists");
+    }
+  }
+
+  private static final org.slf4j.Logger UNHASHED = org.slf4j.LoggerFactory.getLogger(Heads.class);
+
+  /**
+   * A head's weights hash as its folder says it: its card's, or (a card from before head hashes) one
+   * computed from its array files now. What outputs record as the head's provenance.
+   *
+   * @param dir the model folder
+   * @param name the head's name
+   * @return the hash
+   * @throws IOException when a file cannot be read
+   */
+  public static String weightsSha256(Path dir, String name) throws IOException {
+    Path json = ModelFolder.file(dir, dir.resolve("encoder.card.json"), "heads", ModelFolder.name(dir.resolve("encoder.card.json"), "heads", name) + ".head.json");
+    Descriptor d = descriptor(json);
+    if (d.weightsSha256() != null) return d.weightsSha256();
+    return combined(hashArrays(dir, d.name(), d.kind() == null ? "" : d.kind()));
+  }
+
+  /**
+   * Adds its arrays' SHA-256 to every head card of a model folder that lacks them (cards written before
+   * head hashes); the encoder card's list of files is updated with the new head cards' hashes.
+   *
+   * @param dir the model folder
+   * @return the heads re-hashed
+   * @throws IOException when a file cannot be read or written
+   */
+  public static List<String> rehash(Path dir) throws IOException {
+    List<String> done = new ArrayList<>();
+    Path cardFile = dir.resolve("encoder.card.json");
+    ModelCard model = Files.isRegularFile(cardFile) ? ModelCard.read(cardFile) : null;
+    java.util.Map<String, String> files = model == null || model.files() == null ? new java.util.LinkedHashMap<>() : new java.util.LinkedHashMap<>(model.files());
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path json : s.filter(p -> p.getFileName().toString().endsWith(".head.json")).sorted().toList()) {
+        Descriptor d = descriptor(json);
+        if (d.files() != null) continue;
+        ModelFolder.name(json, "name", d.name());
+        dev.tve.io.AtomicFiles.writeJson(json, d.hashed(hashArrays(dir, d.name(), d.kind() == null ? "" : d.kind())));
+        if (files.containsKey(json.getFileName().toString())) files.put(json.getFileName().toString(), ModelCard.sha256(json));
+        done.add(d.name());
+      }
+    }
+    if (model != null && !done.isEmpty() && !files.equals(model.files())) {
+      new ModelCard(model.formatVersion(), model.kind(), model.architecture(), model.classes(), model.input(), model.notes(), model.accuracy(),
+          model.dataSha256(), model.seed(), model.weightsFile(), model.weightsSha256(), model.training(), model.projectVersion(), files,
+          model.heads()).write(cardFile);
+    }
+    return done;
   }
 
   /** Every {@code *.head.json} of a folder, sorted by name. */

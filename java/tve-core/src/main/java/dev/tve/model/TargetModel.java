@@ -36,11 +36,17 @@ public final class TargetModel implements AutoCloseable {
   private final Encoder encoder;
   private final ModelCard card;
   private final Map<String, Head> heads;
+  private final Map<String, String> headHashes;
 
   /**
    * @param card the encoder's card (preprocessing, sizes); null for a user's encoder without one
    */
   public TargetModel(Encoder encoder, ModelCard card, List<? extends Head> heads) {
+    this(encoder, card, heads, Map.of());
+  }
+
+  private TargetModel(Encoder encoder, ModelCard card, List<? extends Head> heads, Map<String, String> headHashes) {
+    this.headHashes = Map.copyOf(headHashes);
     Map<String, Head> m = new LinkedHashMap<>();
     for (Head h : heads) {
       Heads.check(encoder, h);
@@ -55,6 +61,12 @@ public final class TargetModel implements AutoCloseable {
   public ModelCard card() { return card; }
   public Map<String, Head> heads() { return heads; }
 
+  /**
+   * @param name a head's name
+   * @return the SHA-256 of its weights as its folder holds them ({@link Heads#weightsSha256}), or null for a head not loaded from files
+   */
+  public String headSha256(String name) { return headHashes.get(name); }
+
   /** The head named {@code name}, or an error listing the heads there are. */
   public Head head(String name) {
     Head h = heads.get(name);
@@ -66,7 +78,7 @@ public final class TargetModel implements AutoCloseable {
   public TargetModel withHead(Head head) {
     List<Head> all = new ArrayList<>(heads.values());
     all.add(head);
-    return new TargetModel(encoder, card, all);
+    return new TargetModel(encoder, card, all, headHashes);
   }
 
   /**
@@ -145,7 +157,9 @@ public final class TargetModel implements AutoCloseable {
         throw new ModelFileException(dir.resolve(h.name() + ".head.json"), "head '" + h.name() + "' takes D=" + h.dim() + ", the encoder gives D=" + encoder.dim());
       }
     }
-    return new TargetModel(encoder, card, heads);
+    Map<String, String> hashes = new LinkedHashMap<>();
+    for (Head h : heads) hashes.put(h.name(), Heads.weightsSha256(dir, h.name()));
+    return new TargetModel(encoder, card, heads, hashes);
   }
 
   private static String firstLine(String s) {

@@ -278,4 +278,31 @@ class TveTest {
       pool.shutdown();
     }
   }
+
+  @Test
+  void theDeviceIsAChoiceCpuExplainsAsAutoAndCudaIsRefusedWhereItCannotRun() {
+    float[] x = tve.preprocessing().apply(decodeSample("scene-02.png"));
+    float[] auto = tve.explain(x.clone(), 1, ExplainOptions.defaults()).get(0).raw();
+    try (Tve cpu = Tve.builder().optDevice(Device.CPU).build()) {
+      assertThat(cpu.device()).isEqualTo(Device.CPU);
+      assertThat(cpu.explain(x.clone(), 1, ExplainOptions.defaults()).get(0).raw()).containsExactly(auto);
+    }
+    boolean canRun = dev.tve.kernel.NativeKernel.cudaCompiled() && !dev.tve.kernel.CudaDevices.list().isEmpty();
+    if (canRun) {
+      try (Tve cuda = Tve.builder().optDevice(Device.CUDA).build()) {
+        float[] got = cuda.explain(x.clone(), 1, ExplainOptions.defaults()).get(0).raw();
+        for (int i = 0; i < got.length; i++) assertThat(got[i]).isCloseTo(auto[i], org.assertj.core.api.Assertions.within(1e-3f * (1 + Math.abs(auto[i]))));
+      }
+    } else {
+      assertThatThrownBy(() -> Tve.builder().optDevice(Device.CUDA).build()).isInstanceOf(RuntimeException.class).hasMessageContaining("CUDA");
+    }
+  }
+
+  static DecodedImage decodeSample(String name) {
+    try {
+      return ImageDecoder.create().decode(samples.resolve(name));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 }

@@ -225,7 +225,11 @@ class NativeKernelTest {
   void cudaWithoutADeviceFailsCleanlyAndTheCpuPathDoesNotNotice() {
     // The presets' CUDA runtime needs libcuda.so.1: without a driver it reports no device, no throw.
     List<CudaDevices.Device> devices = CudaDevices.list();
-    if (NativeKernel.cudaDeviceCount() == 0) {
+    // The device branch needs both a GPU and a library built with CUDA (a GPU host may hold a CPU-only build).
+    if (!NativeKernel.cudaCompiled()) {
+      assertThatThrownBy(NativeKernel::cuda).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("built without CUDA");
+      assertThatThrownBy(() -> ProjectionEngine.builder().optBackend(Backend.CUDA).build()).isInstanceOf(UnsupportedOperationException.class);
+    } else if (NativeKernel.cudaDeviceCount() == 0) {
       assertThat(devices).isEmpty();
       assertThat(CudaDevices.unavailableReason()).isNotBlank();
       assertThatThrownBy(NativeKernel::cuda).isInstanceOf(UnsupportedOperationException.class)

@@ -146,4 +146,38 @@ class ModelFolderTest {
     }
     assertThatThrownBy(() -> ModelFolder.name(c, "f", "x\ny")).hasMessageContaining("\\u000a");
   }
+
+  @Test
+  void headArraysAreCheckedAgainstTheirCardAndTheirHashIsTheHeadsProvenance() throws Exception {
+    String hash;
+    try (Tve t = Tve.open(model, explainer)) {
+      hash = t.model().headSha256("ten-class");
+    }
+    assertThat(hash).isEqualTo(JSON.readTree(model.resolve("ten-class.head.json").toFile()).path("weightsSha256").asText()).hasSize(64);
+    // The head negated in place (what a retrained head in the same folder looks like): refused, naming the file.
+    dev.tve.io.NpyArray w = dev.tve.io.Npy.read(model.resolve("ten-class.w.npy"));
+    float[] v = w.toFloatArray();
+    for (int i = 0; i < v.length; i++) v[i] = -v[i];
+    dev.tve.io.Npy.write(model.resolve("ten-class.w.npy"), dev.tve.io.NpyArray.ofFloats(v, (int) w.dim(0), (int) w.dim(1)));
+    assertThatThrownBy(() -> Tve.open(model, explainer).close()).isInstanceOf(ModelFileException.class)
+        .hasMessageContaining("ten-class.w.npy").hasMessageContaining("does not match its head card's");
+  }
+
+  @Test
+  void aCardFromBeforeHeadHashesLoadsWithItsHashComputedAndIsRehashedByCommand() throws Exception {
+    String want;
+    try (Tve t = Tve.open(model, explainer)) {
+      want = t.model().headSha256("held-out");
+    }
+    editCard(model.resolve("held-out.head.json"), n -> {
+      n.remove("files");
+      n.remove("weightsSha256");
+    });
+    try (Tve t = Tve.open(model, explainer)) {
+      assertThat(t.model().headSha256("held-out")).isEqualTo(want);    // computed from the arrays, unchecked
+    }
+    assertThat(Heads.rehash(model)).containsExactly("held-out");
+    assertThat(JSON.readTree(model.resolve("held-out.head.json").toFile()).path("weightsSha256").asText()).isEqualTo(want);
+    assertThat(Heads.rehash(model)).isEmpty();
+  }
 }

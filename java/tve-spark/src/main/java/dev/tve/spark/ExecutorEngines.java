@@ -43,6 +43,10 @@ final class ExecutorEngines {
       if (!s.explainerSha256().isEmpty()) {
         check("explainer", explainer, s.explainerSha256(), tve.explainer() == null ? "(none)" : tve.explainer().card().weightsSha256());
       }
+      for (java.util.Map.Entry<String, String> h : s.headsSha256().entrySet()) {
+        String got = tve.model().heads().containsKey(h.getKey()) ? tve.model().headSha256(h.getKey()) : "(no such head)";
+        check("head '" + h.getKey() + "' of the model", model, h.getValue(), got);
+      }
       return tve;
     } catch (RuntimeException e) {
       tve.close();

@@ -163,7 +163,9 @@ final class ExplainPartition implements Iterator<Row> {
     else for (String h : options.heads()) heads.add(tve.model().head(h).name());
     p.put("heads", heads);
     p.putAll(e.parameters());
-    p.putAll(OutputSchema.provenance(tve.model().card(), tve.explainer() == null ? null : tve.explainer().card()));
+    Map<String, String> headHashes = new LinkedHashMap<>();
+    for (String h : heads) if (tve.model().headSha256(h) != null) headHashes.put(h, tve.model().headSha256(h));
+    p.putAll(OutputSchema.provenance(tve.model().card(), headHashes, tve.explainer() == null ? null : tve.explainer().card()));
     try {
       return Manifest.json().writeValueAsString(OutputSchema.header(p));
     } catch (IOException ex) {

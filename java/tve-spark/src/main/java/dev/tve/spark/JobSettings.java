@@ -21,13 +21,14 @@ import java.util.List;
  * @param contentCol the column of encoded bytes ("" to read pathCol's files)
  * @param pathCol the column naming each image
  * @param overlayDir where executors write overlay PNGs ("" for none)
+ * @param headsSha256 every head's weights hash as the driver read it from the model folder (name to hash)
  */
 record JobSettings(String modelDir, String explainerDir, String modelSha256, String explainerSha256, String method, List<String> heads,
-    String target, String output, long seed, int batchSize, int torchThreads, String contentCol, String pathCol, String overlayDir)
-    implements Serializable {
+    String target, String output, long seed, int batchSize, int torchThreads, String contentCol, String pathCol, String overlayDir,
+    java.util.TreeMap<String, String> headsSha256) implements Serializable {
 
-  /** One engine per JVM per these. */
+  /** One engine per JVM per these (heads included: a head retrained in place is another engine). */
   String engineKey() {
-    return modelDir + "|" + explainerDir + "|" + modelSha256 + "|" + explainerSha256 + "|" + torchThreads;
+    return modelDir + "|" + explainerDir + "|" + modelSha256 + "|" + explainerSha256 + "|" + torchThreads + "|" + headsSha256;
   }
 }

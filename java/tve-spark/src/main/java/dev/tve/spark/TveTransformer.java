@@ -199,8 +199,15 @@ public final class TveTransformer extends Transformer {
     }
     List<String> hs = new ArrayList<>();
     for (String h : getOrDefault(heads).split(",")) if (!h.isBlank()) hs.add(h.strip());
+    // Every head's weights hash as the driver reads it: executors that load other head weights fail the job.
+    java.util.TreeMap<String, String> headHashes = new java.util.TreeMap<>();
+    try {
+      for (String h : ModelCard.read(model.resolve("encoder.card.json")).heads()) headHashes.put(h, dev.tve.model.Heads.weightsSha256(model, h));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("tve-spark: cannot read the model's head cards: " + e.getMessage(), e);
+    }
     return new JobSettings(m, x, ms, xs, meth, hs, getOrDefault(target), getOrDefault(output), (Long) getOrDefault(seed),
         (Integer) getOrDefault(batchSize), (Integer) getOrDefault(torchThreads), getOrDefault(contentCol), getOrDefault(pathCol),
-        getOrDefault(overlayDir));
+        getOrDefault(overlayDir), headHashes);
   }
 }
