@@ -173,6 +173,13 @@ class TveTest {
     Path m2 = copy(zoo.resolve("scene-vit"), dir.resolve("m2"));
     Npy.write(m2.resolve("ten-class.w.npy"), NpyArray.ofFloats(new float[10 * 64], 10, 64));
     Files.writeString(m2.resolve("ten-class.head.json"), Files.readString(m2.resolve("ten-class.head.json")).replace("\"dim\" : 128", "\"dim\" : 64"));
+    // Its card re-hashed, as a head saved that way would be: the D check is what refuses it.
+    com.fasterxml.jackson.databind.node.ObjectNode card = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(m2.resolve("ten-class.head.json").toFile());
+    card.remove("files");
+    card.remove("weightsSha256");
+    new com.fasterxml.jackson.databind.ObjectMapper().writeValue(m2.resolve("ten-class.head.json").toFile(), card);
+    dev.tve.model.Heads.rehash(m2);
     assertThatThrownBy(() -> Tve.open(m2, null)).isInstanceOf(ModelFileException.class).hasMessageContaining("ten-class")
         .hasMessageContaining("D=64");
     // An explainer pre-trained against other encoder weights.

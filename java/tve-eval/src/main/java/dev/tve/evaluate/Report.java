@@ -88,10 +88,26 @@ public final class Report {
     return new Report(out, methods);
   }
 
-  /** A measure's per-image values; localisation only on the images that have a box (the others carry NaN). */
+  /**
+   * A measure's per-image values; localisation only on the images that have a box (the others carry
+   * NaN); the faithfulness correlation only on the images where no method's map is constant (a constant
+   * map has no correlation: its own outcome, counted by {@link #constantImages}), so that every
+   * method's values stay paired image by image.
+   */
   private static double[] scores(List<ImageRecord> rs, String method, Measure m) {
     boolean localisation = m == Measure.POINTING || m == Measure.RELEVANCE_MASS;
-    return rs.stream().filter(r -> !localisation || !Double.isNaN(r.boxShare())).mapToDouble(r -> value(r.methods().get(method), m)).toArray();
+    boolean correlation = m == Measure.FAITHFULNESS_CORRELATION;
+    return rs.stream().filter(r -> !localisation || !Double.isNaN(r.boxShare())).filter(r -> !correlation || !anyConstant(r))
+        .mapToDouble(r -> value(r.methods().get(method), m)).toArray();
+  }
+
+  private static boolean anyConstant(ImageRecord r) {
+    return r.methods().values().stream().anyMatch(s -> Double.isNaN(s.faithfulnessCorrelation()));
+  }
+
+  /** Images where some method's map was constant (no faithfulness correlation). */
+  static long constantImages(List<ImageRecord> rs) {
+    return rs.stream().filter(Report::anyConstant).count();
   }
 
   private static double[] column(List<ImageRecord> rs, String method, ToDoubleFunction<ImageRecord.MethodScores> f) {
@@ -147,7 +163,9 @@ public final class Report {
         "%s%d images; target: the head's predicted class (head accuracy %s). ↑ higher is better, ↓ lower is better. "
             + (boxes ? "Chance level of the pointing game and of relevance mass (the share of patches in the box): %.3f. " : "No boxes: no localisation.%s ")
             + "The target's mean probability: %.3f on the image, %.3f on the blurred canvas insertion starts from. "
-            + "On dark-background images brightness (intensity) scores well on black-filled deletion; the localisation columns show where it does not.",
+            + "On dark-background images brightness (intensity) scores well on black-filled deletion; the localisation columns show where it does not."
+            + (constantImages(rs) > 0 ? " Faithfulness correlation leaves out the " + constantImages(rs) + " images where some method's map was constant "
+                + "(no correlation: its own outcome, neither a score nor 0)." : ""),
         small, n, Double.isNaN(accuracy) ? "unknown: no labels" : String.format("%.1f %%", 100 * accuracy), boxes ? boxShare : "",
         probability, blurredProbability), header, rowsOut));
     json.put("smallSample", n < SMALL_SAMPLE);
@@ -281,8 +299,9 @@ public final class Report {
           row.add("");
           continue;
         }
-        double[] sp = rs.stream().mapToDouble(r -> RankCorrelation.spearman(r.methods().get(ref).map(), r.methods().get(m).map())).toArray();
-        double[] kt = rs.stream().mapToDouble(r -> RankCorrelation.kendall(r.methods().get(ref).map(), r.methods().get(m).map())).toArray();
+        // A constant map has no rank order: those images are left out of the agreement (not counted as 0).
+        double[] sp = rs.stream().mapToDouble(r -> RankCorrelation.spearman(r.methods().get(ref).map(), r.methods().get(m).map())).filter(Double::isFinite).toArray();
+        double[] kt = rs.stream().mapToDouble(r -> RankCorrelation.kendall(r.methods().get(ref).map(), r.methods().get(m).map())).filter(Double::isFinite).toArray();
         MeanInterval a = MeanInterval.of(sp, seed + 300), b = MeanInterval.of(kt, seed + 301);
         row.add(a.format("%.2f"));
         row.add(b.format("%.2f"));
@@ -313,17 +332,28 @@ public final class Report {
         if (ss.stream().noneMatch(r -> r.spearman().containsKey(m))) continue;
         List<String> row = new ArrayList<>(List.of(m));
         Map<String, Object> one = new LinkedHashMap<>();
-        boolean all = true;
+        boolean all = true, anyConstant = false;
         for (String c : conditions) {
-          double[] v = ss.stream().filter(r -> r.condition().equals(c) && r.spearman().containsKey(m)).mapToDouble(r -> r.spearman().get(m)).toArray();
+          List<Double> raw = ss.stream().filter(r -> r.condition().equals(c) && r.spearman().containsKey(m)).map(r -> r.spearman().get(m)).toList();
+          // A constant map (before or after randomising) has no rank correlation: its own outcome, neither pass nor fail.
+          double[] v = raw.stream().filter(x -> x != null && Double.isFinite(x)).mapToDouble(Double::doubleValue).toArray();
+          long constant = raw.size() - v.length;
+          if (v.length == 0) {
+            anyConstant = true;
+            row.add("constant (" + constant + " of " + raw.size() + ")");
+            one.put(c, ordered("outcome", "constant", "constantMaps", constant));
+            continue;
+          }
           MeanInterval mi = MeanInterval.of(v, seed + 400);
-          boolean pass = v.length > 0 && SanityCheck.passes(mi.mean(), mi.hi());
+          boolean pass = SanityCheck.passes(mi.mean(), mi.hi());
           all &= pass;
-          row.add(mi.format("%.2f") + (pass ? " pass" : " FAIL"));
-          one.put(c, ordered("spearman", mi, "pass", pass));
+          row.add(mi.format("%.2f") + (pass ? " pass" : " FAIL") + (constant > 0 ? "; " + constant + " of " + raw.size() + " constant" : ""));
+          one.put(c, ordered("spearman", mi, "outcome", pass ? "pass" : "fail", "pass", pass, "constantMaps", constant));
         }
-        row.add(all ? "passes" : "fails");
-        one.put("passesAll", all);
+        String verdict = !all ? "fails" : anyConstant ? "constant" : "passes";
+        row.add(verdict);
+        one.put("verdict", verdict);
+        one.put("passesAll", all && !anyConstant);
         san.add(row);
         sj.put(m, one);
       }

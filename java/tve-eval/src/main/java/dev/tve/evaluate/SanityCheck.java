@@ -101,7 +101,11 @@ public final class SanityCheck {
         Map<String, Double> rho = new LinkedHashMap<>();
         for (Map.Entry<String, float[][]> e : maps.entrySet()) {
           ImageRecord.MethodScores orig = r.methods().get(e.getKey());
-          if (orig != null) rho.put(e.getKey(), RankCorrelation.spearman(orig.map(), e.getValue()[i]));
+          // null: a constant map, no rank correlation (the report's "constant" outcome).
+          if (orig != null) {
+            double v = RankCorrelation.spearman(orig.map(), e.getValue()[i]);
+            rho.put(e.getKey(), Double.isFinite(v) ? v : null);
+          }
         }
         sink.accept(new SanityRecord(r.head(), c.name(), r.scene(), rho));
       }

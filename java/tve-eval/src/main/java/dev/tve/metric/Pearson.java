@@ -1,6 +1,10 @@
 package dev.tve.metric;
 
-/** Pearson's correlation coefficient; 0 when either series is constant (no linear relation to measure). */
+/**
+ * Pearson's correlation coefficient; NaN when either series is constant: a constant map has no
+ * correlation to report (neither 0, a pass in a sanity check, nor anything else), and callers report
+ * it as its own outcome ("constant").
+ */
 final class Pearson {
   private Pearson() {}
 
@@ -20,7 +24,7 @@ final class Pearson {
       sbb += (b[i] - mb) * (b[i] - mb);
     }
     // Relative threshold: float maps summed in double leave ~1e-16 noise on "constant" series.
-    if (saa <= 1e-24 * Math.max(1, ma * ma) * n || sbb <= 1e-24 * Math.max(1, mb * mb) * n) return 0;
+    if (saa <= 1e-24 * Math.max(1, ma * ma) * n || sbb <= 1e-24 * Math.max(1, mb * mb) * n) return Double.NaN;
     return sab / Math.sqrt(saa * sbb);
   }
 }

@@ -33,7 +33,7 @@ public final class RankCorrelation {
       }
     }
     double n1 = concordant + discordant + tiesA, n2 = concordant + discordant + tiesB;
-    return n1 == 0 || n2 == 0 ? 0 : (concordant - discordant) / Math.sqrt(n1 * n2);
+    return n1 == 0 || n2 == 0 ? Double.NaN : (concordant - discordant) / Math.sqrt(n1 * n2);     // a constant map: no rank order
   }
 
   /** Ranks 1..n, ties given the mean of the ranks they span. */

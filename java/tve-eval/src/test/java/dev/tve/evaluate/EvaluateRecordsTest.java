@@ -98,6 +98,7 @@ class EvaluateRecordsTest {
     assertThat(Math.abs(h.at("/agreement/random/tve/spearman/mean").asDouble())).isLessThan(0.2);
     assertThat(h.at("/sanity/tve/passesAll").asBoolean()).isTrue();
     assertThat(h.at("/sanity/occlusion/passesAll").asBoolean()).isFalse();
+    assertThat(h.at("/sanity/tve/verdict").asText()).isEqualTo("passes");
     assertThat(rep.markdown()).contains("| deletion AUC, black canvas ↓ | occlusion | 0.100 | 0.500 | 0.140 | 0.90", "| occlusion | 0.90 [0.90, 0.90] FAIL | fails |");
   }
 
@@ -203,5 +204,36 @@ class EvaluateRecordsTest {
     String html = rep.html("<script>t</script>", "set'up", List.of("curves-" + hostile + "-deletion.png"), List.of("overlays/" + hostile + "-0.png"));
     assertThat(html).doesNotContain("<img src=x").doesNotContain("<script>t").doesNotContain("set'up")
         .contains("h&quot;&gt;&lt;img src=x onerror=alert(1)&gt;").contains("&lt;script&gt;");
+  }
+
+  @Test
+  void aConstantMapIsItsOwnSanityOutcomeNeitherPassNorFail() {
+    List<ImageRecord> rows = new ArrayList<>();
+    SplittableRandom r = new SplittableRandom(2);
+    for (int i = 0; i < 12; i++) {
+      float[] map = new float[49];
+      for (int p = 0; p < 49; p++) map[p] = (float) r.nextDouble();
+      Map<String, ImageRecord.MethodScores> m = new LinkedHashMap<>();
+      m.put("tve", scores(0.1, 0.2, 0.7, map, 0.01));
+      m.put("flat", scores(0.5, 0.4, 0.3, new float[49], 0));       // a constant map
+      m.put("random", scores(0.5, 0.4, 0.3, map.clone(), 0));
+      rows.add(record(i, m));
+    }
+    List<SanityRecord> sanity = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      Map<String, Double> rho = new LinkedHashMap<>();
+      rho.put("tve", 0.1);
+      rho.put("flat", null);                                           // what SanityCheck records for a constant map
+      rho.put("random", i < 5 ? null : 0.05);                          // constant on half the images
+      sanity.add(new SanityRecord("h", SanityCheck.RANDOM_HEAD, i, rho));
+    }
+    Report rep = Report.of(rows, sanity, List.of("tve", "flat", "random"), List.of("h"), Double.NaN, 7);
+    JsonNode h = new ObjectMapper().valueToTree(rep.json()).at("/heads/0");
+    assertThat(h.at("/sanity/flat/verdict").asText()).isEqualTo("constant");
+    assertThat(h.at("/sanity/flat/passesAll").asBoolean()).isFalse();
+    assertThat(h.at("/sanity/flat/" + SanityCheck.RANDOM_HEAD + "/outcome").asText()).isEqualTo("constant");
+    assertThat(h.at("/sanity/random/" + SanityCheck.RANDOM_HEAD + "/constantMaps").asInt()).isEqualTo(5);
+    assertThat(h.at("/sanity/tve/verdict").asText()).isEqualTo("passes");
+    assertThat(rep.markdown()).contains("constant (10 of 10)");
   }
 }
