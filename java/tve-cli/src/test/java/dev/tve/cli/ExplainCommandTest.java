@@ -136,11 +136,13 @@ class ExplainCommandTest {
     List<String> torn = new ArrayList<>();
     for (String l : lines) if (!l.equals(last)) torn.add(l);
     Files.writeString(out.resolve("manifest.jsonl"), String.join("\n", torn) + "\n" + last.substring(0, last.length() / 2), StandardCharsets.UTF_8);
-    Files.write(out.resolve(".x.raw.npy123.tmp"), new byte[] {1, 2});
+    Files.write(out.resolve(".tve-tmp-x.maps.npy.0badcafe.tmp"), new byte[] {1, 2});     // the engine's own leftover
+    Files.write(out.resolve("notes.tmp"), new byte[] {3});                              // not the engine's
     r = CliTest.capture("explain", images.toString(), "--model", model.toString(), "--explainer", explainer.toString(),
         "--out", out.toString(), "--target", "topk:2");
     assertThat(r[1]).contains("done 1 images, skipped 4");
-    assertThat(out.resolve(".x.raw.npy123.tmp")).doesNotExist();
+    assertThat(out.resolve(".tve-tmp-x.maps.npy.0badcafe.tmp")).doesNotExist();
+    assertThat(out.resolve("notes.tmp")).hasBinaryContent(new byte[] {3});
     for (String l : Files.readAllLines(out.resolve("manifest.jsonl"))) new ObjectMapper().readTree(l);   // every line parses
   }
 
@@ -293,10 +295,12 @@ class ExplainCommandTest {
     assertThat(dev.tve.model.ModelCard.read(mlp.resolve("encoder.card.json")).heads()).containsExactly("ten-class", "coarse");
     refused(mlp, mlp.resolve("coarse.w1.npy"), "NaN", "must be finite");
     // NaN in a linear head: before, caught at the first batch without naming the file, an empty manifest left.
+    // Saved as a head (its card hashes the arrays as they are): the finite check is what refuses it.
     Path lin = copyOfModel("nan-linear");
-    float[] b = new float[10];
+    dev.tve.model.LinearHead ten = (dev.tve.model.LinearHead) dev.tve.model.Heads.load(lin.resolve("ten-class.head.json"));
+    float[] b = ten.bias().clone();
     b[3] = Float.POSITIVE_INFINITY;
-    Npy.write(lin.resolve("ten-class.b.npy"), NpyArray.ofFloats(b, 10));
+    dev.tve.model.Heads.save(lin, new dev.tve.model.LinearHead("ten-class", ten.weight(), b, ten.classNames()));
     refused(lin, lin.resolve("ten-class.b.npy"), "Infinity", "must be finite");
     // A deleted head card: before, the default head changed silently.
     Path gone = copyOfModel("no-head-card");

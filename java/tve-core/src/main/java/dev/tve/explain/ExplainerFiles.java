@@ -5,7 +5,6 @@ import dev.tve.runtime.ModelFileException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
 
@@ -36,18 +35,18 @@ public final class ExplainerFiles {
   /** Writes the weights (and a TorchScript trunk's modules), then the card with their hashes; each atomically. */
   public static ExplainerCard save(Path dir, ExplainerNetwork net, ExplainerCard card) throws IOException {
     Files.createDirectories(dir);
-    Path weights = dir.resolve(WEIGHTS), tmp = dev.tve.io.AtomicFiles.tempFor(weights);
+    Path weights = dir.resolve(WEIGHTS), tmp = dev.tve.io.AtomicFiles.archiveTemp(weights);
     OutputArchive a = new OutputArchive();
     net.save(a);
     a.save_to(tmp.toString());
-    Files.move(tmp, weights, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    dev.tve.io.AtomicFiles.moveArchive(tmp, weights);
     java.util.Map<String, String> trunkFiles = new java.util.LinkedHashMap<>();
     java.util.List<org.bytedeco.pytorch.JitModule> trunks = net.scriptedTrunks();
     for (int i = 0; i < trunks.size(); i++) {
       String name = TRUNK_FILES[i];
-      Path t = dev.tve.io.AtomicFiles.tempFor(dir.resolve(name));
+      Path t = dev.tve.io.AtomicFiles.archiveTemp(dir.resolve(name));
       trunks.get(i).save(t.toString());
-      Files.move(t, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      dev.tve.io.AtomicFiles.moveArchive(t, dir.resolve(name));
       trunkFiles.put(name, ModelCard.sha256(dir.resolve(name)));
     }
     ExplainerCard c = card.withWeights(WEIGHTS, ModelCard.sha256(weights)).withTrunkFiles(trunkFiles);

@@ -151,6 +151,12 @@ public final class ImageDecoder {
       throw new ImageDataException(name, header.format() + " of " + header.width() + " x " + header.height() + " = "
           + header.pixels() + " pixels is over the limit of " + maxPixels + " (decompression-bomb guard)");
     }
+    // Without OpenCV's own cap, only the header bounds what the decoder allocates: no readable size, no decode.
+    String noCap = OpenCvEnvironment.capProblem();
+    if (noCap != null && header == ImageHeader.UNKNOWN) {
+      throw new ImageDataException(name, "its decoded size cannot be bounded before decoding (no size readable from its header, and OpenCV's "
+          + "pixel cap is not in force: " + noCap + "); not decoded (decompression-bomb guard)");
+    }
     {
       Mat buf = new Mat(1, (int) length, CV_8U, data);
       // ANYDEPTH keeps 16-bit data; ANYCOLOR keeps gray as gray; neither is UNCHANGED, so OpenCV

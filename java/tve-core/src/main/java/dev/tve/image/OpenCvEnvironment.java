@@ -24,6 +24,8 @@ public final class OpenCvEnvironment {
 
   private static boolean applied;
   private static long maxPixels = DEFAULT_MAX_PIXELS;
+  // Why OpenCV's own cap may not be in force (null: it is); then the decoder refuses what it cannot bound.
+  private static String capProblem;
 
   private OpenCvEnvironment() {}
 
@@ -40,12 +42,23 @@ public final class OpenCvEnvironment {
       }
       if (maxPixels < 1) throw new IllegalArgumentException("tve.image.maxPixels: " + maxPixels);
     }
+    boolean openCvLoadedBefore = org.bytedeco.javacpp.Loader.getLoadedLibraries().keySet().stream().anyMatch(k -> k.contains("opencv_core"));
     try {
-      NativeRuntimeLibrary.tve_setenv_default("OPENCV_IO_MAX_IMAGE_PIXELS", Long.toString(maxPixels));
+      int set = NativeRuntimeLibrary.tve_setenv_default("OPENCV_IO_MAX_IMAGE_PIXELS", Long.toString(maxPixels));
       NativeRuntimeLibrary.tve_setenv_default("OPENCV_LOG_LEVEL", "SILENT");
-    } catch (UnsatisfiedLinkError e) {
-      // Without libtveruntime the header check and the post-decode check still bound what is kept.
+      if (set < 0) capProblem = "OPENCV_IO_MAX_IMAGE_PIXELS could not be set";
+      else if (openCvLoadedBefore && set == 1) capProblem = "OpenCV was loaded before its pixel cap was set";
+    } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+      capProblem = "the native runtime library did not load (" + e.getMessage() + "), so OPENCV_IO_MAX_IMAGE_PIXELS was not set";
     }
+  }
+
+  /**
+   * @return why OpenCV's own pixel cap may not be in force (the decoder then refuses images whose decoded
+   *     size it cannot read from their header before decoding), or null when it is
+   */
+  public static synchronized String capProblem() {
+    return capProblem;
   }
 
   /** @return the process-wide pixel cap (after {@link #apply}) */

@@ -36,6 +36,38 @@ public final class AtomicFiles {
     return file.resolveSibling(TEMP_PREFIX + name + "." + java.util.HexFormat.of().toHexDigits(RANDOM.nextInt()) + ".tmp");
   }
 
+  /**
+   * A temporary file for a libtorch archive ({@code save_to}, a TorchScript {@code save}): libtorch
+   * names the archive's inner folder after the file it writes, so the temporary file keeps the
+   * destination's name plus {@code .tmp} (the bytes do not depend on a random name: a build is
+   * reproducible), inside a private folder named by {@link #TEMP_PREFIX}. Move it with {@link #moveArchive}.
+   *
+   * @param file the archive to be written
+   * @return the temporary file
+   * @throws IOException when the private folder cannot be made
+   */
+  public static Path archiveTemp(Path file) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    return Files.createTempDirectory(dir, TEMP_PREFIX + "archive-").resolve(file.getFileName() + ".tmp");
+  }
+
+  /**
+   * Renames an {@link #archiveTemp} file over its destination and removes its private folder.
+   *
+   * @param tmp the temporary file
+   * @param file the destination
+   * @throws IOException when it cannot be moved
+   */
+  public static void moveArchive(Path tmp, Path file) throws IOException {
+    try {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+      Files.deleteIfExists(tmp.getParent());
+    }
+  }
+
   /** @return whether a path's name is one {@link #tempFor} gives */
   public static boolean isOwnTemp(Path p) {
     String n = p.getFileName().toString();
@@ -52,11 +84,23 @@ public final class AtomicFiles {
    */
   public static int removeOwnTemps(Path dir) throws IOException {
     int n = 0;
-    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> isOwnTemp(p)
-        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(TEMP_PREFIX))) {
       for (Path p : ds) {
-        Files.deleteIfExists(p);
-        n++;
+        if (isOwnTemp(p) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.deleteIfExists(p);
+          n++;
+        } else if (p.getFileName().toString().startsWith(TEMP_PREFIX + "archive-") && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          // An archiveTemp folder: its one file (never a link or a folder) and the folder.
+          try (java.nio.file.DirectoryStream<Path> inner = Files.newDirectoryStream(p)) {
+            for (Path f : inner) if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.deleteIfExists(f);
+          }
+          try {
+            Files.deleteIfExists(p);
+            n++;
+          } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // something else is in it: not ours to remove
+          }
+        }
       }
     }
     return n;

@@ -10,7 +10,6 @@ import dev.tve.runtime.TrainingDivergedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -186,7 +185,7 @@ public final class EncoderTrainer {
 
   private void checkpoint(EncoderModule encoder, LinearImpl head, AdamW opt, int epochsDone, double seconds, int timedFrom) throws IOException {
     Files.createDirectories(checkpointDir);
-    Path dst = checkpointDir.resolve("checkpoint.pt"), tmp = dev.tve.io.AtomicFiles.tempFor(dst);
+    Path dst = checkpointDir.resolve("checkpoint.pt"), tmp = dev.tve.io.AtomicFiles.archiveTemp(dst);
     OutputArchive a = new OutputArchive();
     OutputArchive e = new OutputArchive(), h = new OutputArchive(), o = new OutputArchive();
     encoder.save(e);
@@ -199,7 +198,7 @@ public final class EncoderTrainer {
     // Only a run timed from its first epoch passes its seconds on; otherwise the next run times its own epochs only.
     if (timedFrom == 0) a.write("seconds_done", torch.scalar_tensor(new org.bytedeco.pytorch.Scalar(seconds)));
     a.save_to(tmp.toString());
-    Files.move(tmp, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    dev.tve.io.AtomicFiles.moveArchive(tmp, dst);
   }
 
   private Resumed resume(EncoderModule encoder, LinearImpl head, AdamW opt) {

@@ -88,11 +88,11 @@ public final class TargetModel implements AutoCloseable {
   public void save(Path dir) throws IOException {
     if (!(encoder instanceof EncoderModule module)) throw new IllegalStateException("only built-in encoders are saved with their heads");
     Files.createDirectories(dir);
-    Path weights = dir.resolve("encoder.pt"), tmp = dev.tve.io.AtomicFiles.tempFor(weights);
+    Path weights = dir.resolve("encoder.pt"), tmp = dev.tve.io.AtomicFiles.archiveTemp(weights);
     OutputArchive a = new OutputArchive();
     module.save(a);
     a.save_to(tmp.toString());
-    Files.move(tmp, weights, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    dev.tve.io.AtomicFiles.moveArchive(tmp, weights);
     ModelCard c = card == null ? null : card.withWeights(weights.getFileName().toString(), ModelCard.sha256(weights))
         .withHeads(new ArrayList<>(heads.keySet()));
     if (c != null) c.write(dir.resolve("encoder.card.json"));

@@ -14,7 +14,6 @@ import dev.tve.runtime.TrainingDivergedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -259,7 +258,7 @@ public final class ExplainerTrainer {
   private void checkpoint(ExplainerNetwork net, AdamW opt, long stepsDone, float[] losses, double seconds, long timedFrom, List<double[]> heldOutRows)
       throws IOException {
     Files.createDirectories(checkpointDir);
-    Path dst = checkpointDir.resolve("explainer-checkpoint.pt"), tmp = dev.tve.io.AtomicFiles.tempFor(dst);
+    Path dst = checkpointDir.resolve("explainer-checkpoint.pt"), tmp = dev.tve.io.AtomicFiles.archiveTemp(dst);
     OutputArchive a = new OutputArchive(), o = new OutputArchive();
     net.saveState(a);
     opt.save(o);
@@ -279,7 +278,7 @@ public final class ExplainerTrainer {
           new TensorOptions(torch.ScalarType.Double)).clone());
     }
     a.save_to(tmp.toString());
-    Files.move(tmp, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    dev.tve.io.AtomicFiles.moveArchive(tmp, dst);
   }
 
   /** What a resumed run must share with the run that wrote the checkpoint (its steps are checked apart). */
