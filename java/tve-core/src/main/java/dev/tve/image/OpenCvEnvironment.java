@@ -42,12 +42,10 @@ public final class OpenCvEnvironment {
       }
       if (maxPixels < 1) throw new IllegalArgumentException("tve.image.maxPixels: " + maxPixels);
     }
-    boolean openCvLoadedBefore = org.bytedeco.javacpp.Loader.getLoadedLibraries().keySet().stream().anyMatch(k -> k.contains("opencv_core"));
     try {
       int set = NativeRuntimeLibrary.tve_setenv_default("OPENCV_IO_MAX_IMAGE_PIXELS", Long.toString(maxPixels));
       NativeRuntimeLibrary.tve_setenv_default("OPENCV_LOG_LEVEL", "SILENT");
       if (set < 0) capProblem = "OPENCV_IO_MAX_IMAGE_PIXELS could not be set";
-      else if (openCvLoadedBefore && set == 1) capProblem = "OpenCV was loaded before its pixel cap was set";
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
       capProblem = "the native runtime library did not load (" + e.getMessage() + "), so OPENCV_IO_MAX_IMAGE_PIXELS was not set";
     }
