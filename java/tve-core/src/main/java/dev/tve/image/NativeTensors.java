@@ -65,6 +65,34 @@ public final class NativeTensors {
   }
 
   /**
+   * An int64 CPU tensor holding a copy of {@code x} (labels, row indices).
+   *
+   * @param x the values
+   * @param shape the tensor's shape (its product: x's length)
+   * @return a tensor that owns its memory
+   */
+  public static Tensor copyOf(long[] x, long... shape) {
+    if (count(shape) != x.length) throw new IllegalArgumentException(x.length + " values for a tensor of " + count(shape));
+    Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Long), new MemoryFormatOptional());
+    if (x.length > 0) t.data_ptr_long().put(x);
+    return t;
+  }
+
+  /**
+   * A float64 CPU tensor holding a copy of {@code x}.
+   *
+   * @param x the values
+   * @param shape the tensor's shape (its product: x's length)
+   * @return a tensor that owns its memory
+   */
+  public static Tensor copyOf(double[] x, long... shape) {
+    if (count(shape) != x.length) throw new IllegalArgumentException(x.length + " values for a tensor of " + count(shape));
+    Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Double), new MemoryFormatOptional());
+    if (x.length > 0) t.data_ptr_double().put(x);
+    return t;
+  }
+
+  /**
    * A float32 CPU tensor over a direct buffer's memory from index 0 (its position is ignored), without
    * a copy; the buffer is kept alive until libtorch frees the tensor's storage. Writes to either show in both.
    *

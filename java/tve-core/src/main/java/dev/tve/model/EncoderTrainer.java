@@ -15,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
@@ -23,7 +22,6 @@ import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
@@ -134,7 +132,7 @@ public final class EncoderTrainer {
           double loss;
           try (PointerScope scope = new PointerScope()) {
             Tensor xt = NativeTensors.copyOf(batch.x(), 0, batchSize, 1, canvas, canvas);
-            Tensor yt = torch.from_blob(new LongPointer(batch.y()), new long[] {batchSize}, new TensorOptions(torch.ScalarType.Long));
+            Tensor yt = NativeTensors.copyOf(batch.y(), batchSize);
             opt.zero_grad();
             Tensor l = cross_entropy(head.forward(encoder.forward(xt)), yt);
             l.backward();

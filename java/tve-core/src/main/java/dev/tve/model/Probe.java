@@ -7,7 +7,6 @@ import static org.bytedeco.pytorch.global.torch.manual_seed;
 import dev.tve.image.NativeTensors;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
@@ -15,9 +14,7 @@ import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Trains heads on frozen, cached embeddings (probes): full-batch AdamW on the cross-entropy over
@@ -110,7 +107,7 @@ public final class Probe {
     Tensor x = NativeTensors.copyOf(embeddings, 0, n, dim);
     long[] ys = new long[n];
     for (int i = 0; i < n; i++) ys[i] = labels[i];
-    Tensor y = torch.from_blob(new LongPointer(ys), new long[] {n}, new TensorOptions(torch.ScalarType.Long)).clone();
+    Tensor y = NativeTensors.copyOf(ys, n);
     Tensor mu = x.mean(new long[] {0}, true, new ScalarTypeOptional());
     Tensor sd = x.std(new long[] {0}, true, true).add(new Scalar(1e-6f));
     Tensor z = x.sub(mu).div(sd);

@@ -22,7 +22,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
@@ -30,7 +29,6 @@ import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -179,7 +177,7 @@ public final class ExplainerTrainer {
         double loss;
         try (PointerScope scope = new PointerScope()) {
           Tensor x = NativeTensors.copyOf(b.x(), 0, batchSize, c, s, s);
-          Tensor rows = torch.from_blob(new LongPointer(b.rows()), new long[] {b.rows().length}, new TensorOptions(torch.ScalarType.Long));
+          Tensor rows = NativeTensors.copyOf(b.rows(), b.rows().length);
           Tensor keep = NativeTensors.copyOf(b.keep(), 0, b.rows().length, d);
           Tensor remove = NativeTensors.copyOf(b.remove(), 0, b.rows().length, d);
           opt.zero_grad();
@@ -265,8 +263,7 @@ public final class ExplainerTrainer {
     a.write("optimizer", o);
     a.write("steps_done", torch.scalar_tensor(new Scalar(stepsDone)));
     double[] settings = settings();
-    a.write("settings", torch.from_blob(new org.bytedeco.javacpp.DoublePointer(settings), new long[] {settings.length},
-        new TensorOptions(torch.ScalarType.Double)).clone());
+    a.write("settings", NativeTensors.copyOf(settings, settings.length));
     a.write("losses", NativeTensors.copyOf(losses, 0, losses.length));
     // Only a run timed from its first step passes its seconds on; otherwise the next run times its own steps only.
     if (timedFrom == 0) a.write("seconds_done", torch.scalar_tensor(new Scalar(seconds)));
@@ -274,8 +271,7 @@ public final class ExplainerTrainer {
     double[] flat = new double[heldOutRows.size() * cols];
     for (int i = 0; i < heldOutRows.size(); i++) System.arraycopy(heldOutRows.get(i), 0, flat, i * cols, cols);
     if (cols > 0) {
-      a.write("held_out", torch.from_blob(new org.bytedeco.javacpp.DoublePointer(flat), new long[] {heldOutRows.size(), cols},
-          new TensorOptions(torch.ScalarType.Double)).clone());
+      a.write("held_out", NativeTensors.copyOf(flat, heldOutRows.size(), cols));
     }
     a.save_to(tmp.toString());
     dev.tve.io.AtomicFiles.moveArchive(tmp, dst);
