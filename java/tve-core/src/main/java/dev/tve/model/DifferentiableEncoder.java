@@ -38,11 +38,4 @@ public interface DifferentiableEncoder extends Encoder {
 
   /** @return a short name of the architecture, for messages */
   String architectureName();
-
-  /**
-   * Drops the gradients autograd left on the weights.
-   *
-   * @param setToNone free them rather than zero them
-   */
-  void zero_grad(boolean setToNone);
 }

@@ -375,8 +375,4 @@ public final class TorchScriptEncoder implements DifferentiableEncoder, AutoClos
   public void close() {
     module.close();
   }
-
-  /** Nothing to drop: the weights are frozen at load. */
-  @Override
-  public void zero_grad(boolean setToNone) {}
 }
