@@ -7,7 +7,6 @@ import dev.tve.explain.Explainer;
 import dev.tve.explain.ExplainerFiles;
 import dev.tve.explain.Images;
 import dev.tve.explain.MethodContext;
-import dev.tve.explain.MethodSettings;
 import dev.tve.explain.Methods;
 import dev.tve.explain.TveExplainer;
 import dev.tve.image.DecodedImage;

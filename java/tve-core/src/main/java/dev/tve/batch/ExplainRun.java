@@ -8,7 +8,6 @@ import dev.tve.image.Preprocessing;
 import dev.tve.model.Head;
 import dev.tve.render.SignedOverlay;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -128,7 +127,6 @@ public final class ExplainRun {
       return new Summary(c.done(), c.skipped(), c.failed(), c.seconds(), manifest.file(), sink.montage());
     }
   }
-
 
   /** A file itself, or the image files under a folder (lazily, directory order; close the stream). */
   public static Stream<Path> list(Path input) throws IOException {

@@ -9,10 +9,6 @@ import dev.tve.model.Head;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * The one contract every attribution method implements: TVE and the classic methods (Saliency,

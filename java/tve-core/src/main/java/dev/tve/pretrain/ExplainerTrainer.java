@@ -5,7 +5,6 @@ import static org.bytedeco.pytorch.global.torch.mse_loss;
 
 import dev.tve.explain.ExplainerNetwork;
 import dev.tve.explain.MaskedTargets;
-import dev.tve.explain.Masks;
 import dev.tve.image.ImageSource;
 import dev.tve.image.NativeTensors;
 import dev.tve.model.Encoder;

@@ -6,7 +6,6 @@ import dev.tve.explain.ExplainerFiles;
 import dev.tve.explain.ExplainerNetwork;
 import dev.tve.explain.Methods;
 import dev.tve.image.FashionMnist;
-import dev.tve.image.LabeledImages;
 import dev.tve.image.SceneBatches;
 import dev.tve.image.SceneGenerator;
 import dev.tve.image.Splits;
