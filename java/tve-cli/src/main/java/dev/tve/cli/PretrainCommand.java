@@ -64,7 +64,16 @@ public final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "2000") int steps;
   @Option(names = "--batch", defaultValue = "32", description = "Images per step.") int batch;
   @Option(names = "--centres", defaultValue = "4", description = "Centres per image per step (2 x centres encoder images per image).") int centres;
-  @Option(names = "--radius", defaultValue = "1", description = "Mask radius r in patches ((2r+1)^2 window).") int radius;
+  @Option(names = "--radius", description = "Mask radius r in patches ((2r+1)^2 window; default 1; a game objective's players are single "
+      + "patches: 0).") Integer radius;
+  @Option(names = "--objective", defaultValue = "window", description = "What the explainer learns: window (E+ and E- of each patch's window: "
+      + "the paper's) | shapley (Phi, the Shapley value of the patch game with KernelSHAP's fill: every linear head's Shapley map, w . Phi) | "
+      + "banzhaf (the Banzhaf value). Default: ${DEFAULT-VALUE}.") String objective;
+  @Option(names = "--estimator", defaultValue = "permutation", description = "A game objective's targets: permutation (antithetic marginal "
+      + "contributions along random orders; Shapley only) | regression (least squares over Shapley-kernel coalitions and their complements). "
+      + "Default: ${DEFAULT-VALUE}.") String estimator;
+  @Option(names = "--game-forwards", defaultValue = "32", description = "A game objective's encoder passes per image per step (besides e(x)). "
+      + "Default: ${DEFAULT-VALUE}.") int gameForwards;
   @Option(names = "--lr", defaultValue = "1e-3") double lr;
   @Option(names = "--fill", defaultValue = "zero", description = "What masked pixels become: zero (normalised zero, the dataset mean: the "
       + "reference's), black (pixel 0) or mixed (the two alternating). Default: ${DEFAULT-VALUE}.") String fill;
@@ -92,6 +101,15 @@ public final class PretrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     // A folder of someone else's is refused before anything is read or said (the recipe checks again when it writes).
     dev.tve.io.OutputFolder.check(out, intoExisting, "--into-existing", dev.tve.explain.ExplainerFiles.CARD, "checkpoint");
+    dev.tve.explain.Objective obj = dev.tve.explain.Objective.parse(objective);
+    dev.tve.explain.Objective.Estimator est = dev.tve.explain.Objective.Estimator.parse(estimator);
+    int r = radius != null ? radius : obj.isGame() ? 0 : 1;
+    // Checked before anything is loaded: a refused combination costs nothing.
+    PretrainRecipe.Builder recipe = PretrainRecipe.builder().optIntoExisting(intoExisting).optSteps(steps).optBatchSize(batch).optCentres(centres)
+        .optRadius(r).optLearningRate(lr).optLambdaMinus(lambdaMinus).optStandardised(standardise)
+        .optFill(dev.tve.explain.MaskedTargets.Fill.parse(fill))
+        .optCoalitions(dev.tve.explain.MaskedTargets.Coalitions.parse(coalitions)).optObjective(obj, est, gameForwards).optSeed(seed);
+    recipe.build();
     int t = threads != null ? ThreadPolicy.apply(threads) : ThreadPolicy.apply();
     AtomicLong failures = new AtomicLong();
     ProgressBar bar = new ProgressBar("pretrain");
@@ -144,12 +162,16 @@ public final class PretrainCommand implements Callable<Integer> {
     }
     if (d.init().startsWith("random (")) System.err.println("tve pretrain: trunk " + d.init());
     ExplainerNetwork.Config config = d.config();
-    System.err.printf("pre-training a %s explainer (grid %dx%d, r=%d covers %.0f %% of it, D=%d, init %s) for %d steps of %d images x %d centres; %d threads%n",
-        shape.name().toLowerCase(), config.grid(), config.grid(), radius, 100 * Masks.coverage(config.grid(), radius), config.dim(),
-        d.init(), steps, batch, centres, t);
-    PretrainRecipe.builder().optIntoExisting(intoExisting).optSteps(steps).optBatchSize(batch).optCentres(centres).optRadius(radius).optLearningRate(lr).optLambdaMinus(lambdaMinus).optStandardised(standardise)
-        .optFill(dev.tve.explain.MaskedTargets.Fill.parse(fill))
-        .optCoalitions(dev.tve.explain.MaskedTargets.Coalitions.parse(coalitions)).optSeed(seed).build().run(d, out, listener);
+    if (obj.isGame()) {
+      System.err.printf("pre-training a %s %s explainer (players: the %dx%d patches, D=%d, init %s) for %d steps of %d images x %d encoder passes "
+          + "(%s estimator); %d threads%n", shape.name().toLowerCase(), obj.label(), config.grid(), config.grid(), config.dim(), d.init(), steps, batch,
+          gameForwards, est.label(), t);
+    } else {
+      System.err.printf("pre-training a %s explainer (grid %dx%d, r=%d covers %.0f %% of it, D=%d, init %s) for %d steps of %d images x %d centres; %d threads%n",
+          shape.name().toLowerCase(), config.grid(), config.grid(), r, 100 * Masks.coverage(config.grid(), r), config.dim(),
+          d.init(), steps, batch, centres, t);
+    }
+    recipe.build().run(d, out, listener);
     bar.done();
     return failures.get() > 0 ? 1 : 0;
   }

@@ -42,19 +42,69 @@ import java.util.Map;
  * @param weightsSha256 its SHA-256
  * @param projectVersion the project version that wrote the card
  * @param trunkFiles a TorchScript trunk's files (trunk.pt, and trunk-neg.pt when separate) with their SHA-256; empty for a ViT trunk
+ * @param game for a Shapley or Banzhaf explainer ({@link Objective#isGame()}): the game it was pre-trained on and e(x_empty); null for
+ *     a window explainer (and in cards of format 2 and before)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Config config, String encoderWeightsSha256, int radius,
     double lambdaPos, double lambdaNeg, String lambdaChoice, Map<String, Double> heldOut, List<String> excludedClasses,
-    String excludedNote, Training training, String weightsFile, String weightsSha256, String projectVersion, Map<String, String> trunkFiles) {
+    String excludedNote, Training training, String weightsFile, String weightsSha256, String projectVersion, Map<String, String> trunkFiles,
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Game game) {
 
-  /** Null maps read as empty. */
+  /** Null maps read as empty; a game explainer's card must say its game. */
   public ExplainerCard {
     trunkFiles = trunkFiles == null ? Map.of() : Map.copyOf(trunkFiles);
+    if (config != null && config.isGame() && game == null) throw new IllegalArgumentException("a " + config.objective() + " explainer's card needs its game");
+    if (config != null && game != null && !config.isGame()) throw new IllegalArgumentException("a window explainer has no game");
+    if (config != null && game != null && !game.objective().equals(config.objective())) {
+      throw new IllegalArgumentException("game objective " + game.objective() + " differs from the network's " + config.objective());
+    }
+    if (config != null && game != null && (game.grid() != config.grid() || game.emptyEmbedding().length != config.dim())) {
+      throw new IllegalArgumentException("the game's grid " + game.grid() + " and e(x_empty) of " + game.emptyEmbedding().length
+          + " values do not fit the network (grid " + config.grid() + ", D " + config.dim() + ")");
+    }
   }
 
-  /** The card format this code writes. */
-  public static final int FORMAT_VERSION = 2;
+  /** The card format this code writes (3 adds the game of Shapley and Banzhaf explainers). */
+  public static final int FORMAT_VERSION = 3;
+
+  /**
+   * The embedding game a Shapley or Banzhaf explainer was pre-trained on.
+   *
+   * @param objective shapley or banzhaf ({@link Objective#label()})
+   * @param estimator how pre-training estimated the values ({@link Objective.Estimator#label()})
+   * @param grid the players: the patches of a grid x grid map, row-major
+   * @param fill what a removed patch became: "zero" (zero in normalised space: KernelSHAP's fill)
+   * @param forwardsPerImage encoder passes per training image per step for the game's targets (besides e(x))
+   * @param efficiency whether maps are corrected to sum exactly to f(x) - f(x_empty) (Shapley: yes; Banzhaf: no)
+   * @param emptyEmbedding e(x_empty) [D]: the encoder's embedding of the all-fill image
+   * @param computes what a map of this explainer is, in words (for reports and users)
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Game(String objective, String estimator, int grid, String fill, int forwardsPerImage, boolean efficiency, float[] emptyEmbedding,
+      String computes) {
+    /** Checks the fields. */
+    public Game {
+      Objective o = Objective.parse(objective);
+      if (!o.isGame()) throw new IllegalArgumentException("a game's objective is shapley or banzhaf, not " + objective);
+      Objective.Estimator.parse(estimator);
+      if (grid < 1) throw new IllegalArgumentException("game grid: " + grid);
+      if (!"zero".equals(fill)) throw new IllegalArgumentException("game fill '" + fill + "': zero (KernelSHAP's) is the only one");
+      if (emptyEmbedding == null || emptyEmbedding.length == 0) throw new IllegalArgumentException("the game has no e(x_empty)");
+      for (float v : emptyEmbedding) if (!Float.isFinite(v)) throw new IllegalArgumentException("e(x_empty) is not finite");
+      if (efficiency && o != Objective.SHAPLEY) throw new IllegalArgumentException("only a Shapley explainer is efficiency-corrected");
+      emptyEmbedding = emptyEmbedding.clone();
+    }
+
+    /** @return the objective */
+    public Objective objectiveKind() { return Objective.parse(objective); }
+
+    /** @return e(x_empty), a copy */
+    @Override public float[] emptyEmbedding() { return emptyEmbedding.clone(); }
+  }
+
+  /** @return the objective the explainer was pre-trained for (window for cards without a game) */
+  public Objective objective() { return config == null ? Objective.WINDOW : config.objectiveKind(); }
 
   private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -120,7 +170,16 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
       String lambdaChoice, Map<String, Double> heldOut, List<String> excludedClasses, String excludedNote, Training training, String weightsFile,
       String weightsSha256, String projectVersion) {
     return new ExplainerCard(FORMAT_VERSION, kind, config, encoderWeightsSha256, radius, lambdaPos, lambdaNeg, lambdaChoice, heldOut, excludedClasses,
-        excludedNote, training, weightsFile, weightsSha256, projectVersion, Map.of());
+        excludedNote, training, weightsFile, weightsSha256, projectVersion, Map.of(), null);
+  }
+
+  /**
+   * @param g the game of a Shapley or Banzhaf explainer
+   * @return this card with it
+   */
+  public ExplainerCard withGame(Game g) {
+    return new ExplainerCard(formatVersion, kind, config, encoderWeightsSha256, radius, lambdaPos, lambdaNeg, lambdaChoice, heldOut, excludedClasses,
+        excludedNote, training, weightsFile, weightsSha256, projectVersion, trunkFiles, g);
   }
 
   /** @return the 5th percentile of per-image cosine on validation images (recorded at pre-training; --verify thresholds the fit error), NaN when not measured */
@@ -156,7 +215,7 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
    */
   public ExplainerCard withWeights(String file, String sha256) {
     return new ExplainerCard(formatVersion, kind, config, encoderWeightsSha256, radius, lambdaPos, lambdaNeg, lambdaChoice, heldOut, excludedClasses,
-        excludedNote, training, file, sha256, projectVersion, trunkFiles);
+        excludedNote, training, file, sha256, projectVersion, trunkFiles, game);
   }
 
   /**
@@ -165,7 +224,7 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
    */
   public ExplainerCard withTrunkFiles(Map<String, String> files) {
     return new ExplainerCard(formatVersion, kind, config, encoderWeightsSha256, radius, lambdaPos, lambdaNeg, lambdaChoice, heldOut, excludedClasses,
-        excludedNote, training, weightsFile, weightsSha256, projectVersion, files);
+        excludedNote, training, weightsFile, weightsSha256, projectVersion, files, game);
   }
 
   /**
@@ -176,7 +235,7 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
    */
   public ExplainerCard withLambdas(double pos, double neg, String choice) {
     return new ExplainerCard(formatVersion, kind, config, encoderWeightsSha256, radius, pos, neg, choice, heldOut, excludedClasses,
-        excludedNote, training, weightsFile, weightsSha256, projectVersion, trunkFiles);
+        excludedNote, training, weightsFile, weightsSha256, projectVersion, trunkFiles, game);
   }
 
   /**
@@ -203,7 +262,7 @@ public record ExplainerCard(int formatVersion, String kind, ExplainerNetwork.Con
     if (!(n instanceof ObjectNode o)) throw new ModelFileException(file, "not an explainer card (a JSON object)");
     int version = o.path("formatVersion").asInt(0);
     if (version > FORMAT_VERSION) throw new ModelFileException(file, "card format " + version + " is newer than this engine's " + FORMAT_VERSION);
-    o.put("formatVersion", FORMAT_VERSION);   // formats 0 and 1 lack only fields that default (a ViT trunk, no trunk files, no curve)
+    o.put("formatVersion", FORMAT_VERSION);   // formats 0 to 2 lack only fields that default (a ViT trunk, no trunk files, no curve, no game)
     try {
       ExplainerCard c = JSON.treeToValue(o, ExplainerCard.class);
       if (c.config() == null) throw new ModelFileException(file, "the card has no network config");

@@ -77,7 +77,9 @@ public final class ExplainerNetwork extends Module {
       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
       java.util.SortedMap<Integer, Float> constantOutputs,
       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
-      boolean standardised) {
+      boolean standardised,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      String objective) {
     /** The built-in ViT trunk. */
     public static final String VIT = "vit";
     /** A trainable copy of the user's TorchScript encoder, read through {@code trunkMethod} (tokens or features). */
@@ -92,6 +94,8 @@ public final class ExplainerNetwork extends Module {
       if (trunk.equals(TORCHSCRIPT) && !"tokens".equals(trunkMethod) && !"features".equals(trunkMethod)) {
         throw new IllegalArgumentException("a TorchScript trunk reads tokens or features, not " + trunkMethod);
       }
+      if (objective != null) objective = Objective.parse(objective) == Objective.WINDOW ? null : Objective.parse(objective).label();
+      if (objective != null && standardised) throw new IllegalArgumentException("a " + objective + " explainer predicts raw units (not standardised)");
       constantOutputs = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(constantOutputs == null ? Map.of() : constantOutputs));
       for (Map.Entry<Integer, Float> e : constantOutputs.entrySet()) {
         if (e.getKey() < 0 || e.getKey() >= dim || e.getValue() == null || !Float.isFinite(e.getValue())) {
@@ -103,19 +107,33 @@ public final class ExplainerNetwork extends Module {
     /** Without constant outputs. */
     public Config(Shape shape, int channels, int imageSize, int patch, int trunkDim, int trunkLayers, int trunkHeads, int mixerLayers, int dim,
         String trunk, String trunkMethod) {
-      this(shape, channels, imageSize, patch, trunkDim, trunkLayers, trunkHeads, mixerLayers, dim, trunk, trunkMethod, null, false);
+      this(shape, channels, imageSize, patch, trunkDim, trunkLayers, trunkHeads, mixerLayers, dim, trunk, trunkMethod, null, false, null);
+    }
+
+    /** @return what the network predicts (window for configs from before objectives) */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public Objective objectiveKind() { return Objective.parse(objective); }
+
+    /** @return whether it predicts the per-patch game value Phi (one head) rather than E+ and E- */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean isGame() { return objective != null; }
+
+    /** The same sizes predicting for {@code o}: a game objective has one explainer head (Phi) and no E- head. */
+    public Config withObjective(Objective o) {
+      return new Config(shape, channels, imageSize, patch, trunkDim, trunkLayers, trunkHeads, mixerLayers, dim, trunk, trunkMethod,
+          constantOutputs, standardised, o.isGame() ? o.label() : null);
     }
 
     /** The same sizes with these constant outputs. */
     public Config withConstantOutputs(Map<Integer, Float> outputs) {
       return new Config(shape, channels, imageSize, patch, trunkDim, trunkLayers, trunkHeads, mixerLayers, dim, trunk, trunkMethod,
-          outputs == null ? null : new java.util.TreeMap<>(outputs), standardised);
+          outputs == null ? null : new java.util.TreeMap<>(outputs), standardised, objective);
     }
 
     /** The same sizes, the outputs standardised or not. */
     public Config withStandardised(boolean on) {
       return new Config(shape, channels, imageSize, patch, trunkDim, trunkLayers, trunkHeads, mixerLayers, dim, trunk, trunkMethod,
-          constantOutputs, on);
+          constantOutputs, on, objective);
     }
 
     /** A built-in ViT trunk (cards of format 1 and before). */
@@ -168,6 +186,7 @@ public final class ExplainerNetwork extends Module {
       if (trunkMethod != null) m.put("trunkMethod", trunkMethod);
       if (!constantOutputs.isEmpty()) m.put("constantOutputs", constantOutputs);
       if (standardised) m.put("standardised", true);
+      if (objective != null) m.put("objective", objective);
       return m;
     }
   }
@@ -222,7 +241,7 @@ public final class ExplainerNetwork extends Module {
         : register_module("trunk_neg", new VitEncoder(config.channels(), config.imageSize(), config.patch(), config.trunkDim(),
             config.trunkLayers(), config.trunkHeads()));
     head("pos", mixPos, normPos);
-    head("neg", mixNeg, normNeg);
+    if (!config.isGame()) head("neg", mixNeg, normNeg);      // a game explainer predicts Phi only
     if (config.standardised()) {
       TensorOptions f = new TensorOptions(torch.ScalarType.Float);
       // Looked up by name when used: register_buffer's returned reference points into a list that later registrations move.
@@ -349,8 +368,17 @@ public final class ExplainerNetwork extends Module {
     return config.shape() == Shape.SHARED ? List.of(trunkPos) : List.of(trunkPos, trunkNeg);
   }
 
-  /** E+ and E- [B, P, D], with gradients (training). */
+  /**
+   * E+ and E- [B, P, D], with gradients (training). A game explainer ({@link Config#isGame()}) returns
+   * Phi [B, P, D] as E+ and zeros as E-: the projection lambda+ (W E+ + b) - lambda- (W E- + b) with
+   * lambdas 1 is then W Phi, the bias cancelled. Its Phi is the network's raw prediction; {@link #efficient}
+   * makes it sum to e(x) - e(x_empty).
+   */
   public Tensor[] forward(Tensor images) {
+    if (config.isGame()) {
+      Tensor phi = constants(applyHead(patchTokens(0, images), mixPos.get(0), normPos.get(0)));
+      return new Tensor[] {phi, torch.zeros_like(phi)};
+    }
     Tensor hp = patchTokens(0, images);
     Tensor hn = config.shape() == Shape.SHARED ? hp : patchTokens(1, images);
     Tensor pos = applyHead(hp, mixPos.get(0), normPos.get(0)), neg = applyHead(hn, mixNeg.get(0), normNeg.get(0));
@@ -360,6 +388,19 @@ public final class ExplainerNetwork extends Module {
       neg = neg.mul(scale).add(buffer(OUT_MEAN_NEG));
     }
     return new Tensor[] {constants(pos), constants(neg)};
+  }
+
+  /**
+   * The additive efficiency correction: Phi + (gap - sum_p Phi_p) / P at every patch, so the result sums
+   * over patches to {@code gap} exactly (for Shapley: gap = e(x) - e(x_empty)). A constant output's gap and
+   * Phi are both 0 there, so it stays 0.
+   *
+   * @param phi [B, P, D]
+   * @param gap [B, D]
+   * @return the corrected Phi [B, P, D]
+   */
+  public static Tensor efficient(Tensor phi, Tensor gap) {
+    return phi.add(gap.sub(phi.sum(1)).div(new org.bytedeco.pytorch.Scalar((double) phi.size(1))).unsqueeze(1));
   }
 
   /** E * free + value: the constant outputs take their value (no gradient reaches them); the rest pass. */

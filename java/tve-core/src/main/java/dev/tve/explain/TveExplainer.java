@@ -47,9 +47,16 @@ public final class TveExplainer implements Explainer {
   private final ProjectionOptions options;
   private final ExplainedOutput output;
   private final boolean displayMaps;
+  private final ExplainerCard.Game game;          // a Shapley or Banzhaf explainer's game; null for the window objective
+  private final float[] emptyEmbedding;
   private final LongAdder images = new LongAdder();
 
+  /** Points on the line from e(x_empty) to e(x) where a non-linear head's gradient is averaged (midpoint rule). */
+  static final int PATH_POINTS = 16;
+
   private TveExplainer(Builder b) {
+    this.game = b.game;
+    this.emptyEmbedding = b.game == null ? null : b.game.emptyEmbedding();
     this.model = b.model;
     this.net = b.net;
     this.engine = b.engine != null ? b.engine : ProjectionEngine.create();
@@ -96,6 +103,10 @@ public final class TveExplainer implements Explainer {
     p.put("smoothRadius", options.smoothRadius());
     p.put("normalization", options.normalization().name().toLowerCase(Locale.ROOT));
     p.put("kernel", kernelName());
+    if (game != null) {
+      p.put("objective", game.objective());
+      p.put("efficiency", game.efficiency());
+    }
     return p;
   }
 
@@ -107,9 +118,11 @@ public final class TveExplainer implements Explainer {
     if (foils != null) System.arraycopy(foils, 0, f, 0, b);
     float[][] m;
     try (PointerScope scope = new PointerScope()) {
-      Tensor[] e = net.predictTensors(tensor(batch));
+      Tensor x = tensor(batch);
+      float[] emb = game != null ? model.encoder().embed(x) : null;
+      Tensor[] e = predict(x, emb, b);
       images.add(b);
-      m = project(head, e[0], e[1], b, 1, targets.clone(), f, foils != null);
+      m = project(head, e[0], e[1], b, 1, targets.clone(), f, foils != null, emb);
     }
     float[] flat = displayMaps ? m[1] : m[0];
     float[][] out = new float[b][];
@@ -145,7 +158,7 @@ public final class TveExplainer implements Explainer {
     List<List<Attribution>> perHead = new ArrayList<>();
     // E+ and E- stay tensors: the kernel reads them where libtorch wrote them; freed when this scope closes.
     try (PointerScope scope = new PointerScope()) {
-      Tensor[] e = net.predictTensors(batch);
+      Tensor[] e = predict(batch, emb, b);
       images.add(b);
       boolean contrastive = spec.kind() == TargetSpec.Kind.CONTRASTIVE;
       List<TargetResolution.Resolved> resolved = new ArrayList<>();
@@ -154,7 +167,7 @@ public final class TveExplainer implements Explainer {
       for (int hi = 0; hi < heads.size(); hi++) {
         Head h = heads.get(hi);
         TargetResolution.Resolved r = resolved.get(hi);
-        float[][] m = stacked[hi] != null ? stacked[hi] : project(h, e[0], e[1], b, r.k(), r.rows(), r.foils(), contrastive);
+        float[][] m = stacked[hi] != null ? stacked[hi] : project(h, e[0], e[1], b, r.k(), r.rows(), r.foils(), contrastive, emb);
         List<Attribution> list = new ArrayList<>();
         for (int i = 0; i < b; i++) {
           for (int t = 0; t < r.k(); t++) {
@@ -223,15 +236,30 @@ public final class TveExplainer implements Explainer {
     return batch.tensor();  // a native batch (the CLI's decoded batches) without a copy
   }
 
+  /**
+   * E+ and E- of a batch; for a Shapley explainer Phi (efficiency-corrected with the batch's embeddings
+   * {@code emb}) and zeros, so the projection gives w_k . Phi with the bias cancelled.
+   */
+  private Tensor[] predict(Tensor x, float[] emb, int b) {
+    Tensor[] e = net.predictTensors(x);
+    if (game == null || !game.efficiency()) return e;
+    int d = net.config().dim();
+    float[] gap = new float[b * d];
+    for (int i = 0; i < b; i++) for (int k = 0; k < d; k++) gap[i * d + k] = emb[i * d + k] - emptyEmbedding[k];
+    try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+      return new Tensor[] {ExplainerNetwork.efficient(e[0], dev.tve.image.NativeTensors.copyOf(gap, 0, b, d)).contiguous(), e[1]};
+    }
+  }
+
   /** Raw [0] and display [1] maps [b, k, g, g] of rows (minus foils) of one head. */
-  private float[][] project(Head head, Tensor pos, Tensor neg, int b, int k, int[] rows, int[] foils, boolean contrastive) {
+  private float[][] project(Head head, Tensor pos, Tensor neg, int b, int k, int[] rows, int[] foils, boolean contrastive, float[] emb) {
     int p = options.patches();
     if (head instanceof LinearHead lin && output == ExplainedOutput.LOGIT) {
       Targets targets = contrastive ? Targets.contrastive(k, rows, foils) : Targets.perImage(k, rows);
       ProjectionResult r = engine.project(ProjectionRequest.builder(FloatView.of(pos), FloatView.of(neg), b, lin.weights(), targets, options).build());
       return new float[][] {r.raw(), r.map()};
     }
-    float[] raw = nonLinear(head, pos, neg, b, k, rows, foils);
+    float[] raw = game != null ? gameNonLinear(head, pos, emb, b, k, rows, foils) : nonLinear(head, pos, neg, b, k, rows, foils);
     float[] map = new float[raw.length];
     for (int m = 0; m < b * k; m++) {
       float[] one = java.util.Arrays.copyOfRange(raw, m * p, (m + 1) * p);
@@ -269,6 +297,48 @@ public final class TveExplainer implements Explainer {
     return raw;
   }
 
+  /**
+   * A game explainer's map for a non-linear output (an MLP head, or the probability): a[p] = Phi_p . g,
+   * g the gradient of the head's class k (minus foil j) averaged over {@value #PATH_POINTS} points of the
+   * line from e(x_empty) to e(x). Since sum_p Phi_p = e(x) - e(x_empty), the map sums to
+   * h(e(x)) - h(e(x_empty)) up to the quadrature, as the Shapley values would; for a linear head it is
+   * w_k . Phi exactly. Gradients of the head alone (no convolution), taken with torch::autograd::grad.
+   */
+  private float[] gameNonLinear(Head head, Tensor phi, float[] emb, int b, int k, int[] rows, int[] foils) {
+    int p = options.patches(), d = net.config().dim(), c = head.classes(), m = PATH_POINTS;
+    float[] points = new float[b * m * d];
+    for (int i = 0; i < b; i++) {
+      for (int t = 0; t < m; t++) {
+        double a = (t + 0.5) / m;
+        for (int q = 0; q < d; q++) points[(i * m + t) * d + q] = (float) (emptyEmbedding[q] + a * (emb[i * d + q] - emptyEmbedding[q]));
+      }
+    }
+    float[] raw = new float[b * k * p];
+    float[] one = new float[b * p];
+    try (PointerScope scope = new PointerScope(); org.bytedeco.pytorch.AutoGradMode on = new org.bytedeco.pytorch.AutoGradMode(true)) {
+      for (int t = 0; t < k; t++) {
+        Tensor z = dev.tve.image.NativeTensors.copyOf(points, 0, (long) b * m, d);
+        z.requires_grad_(true);
+        Tensor h = head.forward(z);
+        if (output == ExplainedOutput.PROBABILITY) h = h.softmax(1);
+        float[] pick = new float[b * m * c];
+        for (int i = 0; i < b; i++) {
+          int cls = rows[i * k + t], foil = foils[i * k + t];
+          for (int j = 0; j < m; j++) {
+            pick[(i * m + j) * c + cls] += 1f / m;
+            if (foil >= 0) pick[(i * m + j) * c + foil] -= 1f / m;
+          }
+        }
+        Tensor s = h.mul(dev.tve.image.NativeTensors.copyOf(pick, 0, (long) b * m, c)).sum();
+        Tensor g = org.bytedeco.pytorch.global.torch.grad(new org.bytedeco.pytorch.TensorVector(s), new org.bytedeco.pytorch.TensorVector(z)).get(0);
+        Tensor mean = g.reshape(b, m, d).sum(1).unsqueeze(2);                    // [b, D, 1]: the averaged gradient
+        phi.detach().bmm(mean).contiguous().data_ptr_float().get(one);            // [b, P, 1]
+        for (int i = 0; i < b; i++) System.arraycopy(one, i * p, raw, (i * k + t) * p, p);
+      }
+    }
+    return raw;
+  }
+
   /** Builder of {@link TveExplainer}. */
   public static final class Builder {
     private final TargetModel model;
@@ -280,11 +350,19 @@ public final class TveExplainer implements Explainer {
     private Normalization normalization = Normalization.REFERENCE;
     private ExplainedOutput output = ExplainedOutput.LOGIT;
     private boolean displayMaps;
+    private final ExplainerCard.Game game;
 
     private Builder(TargetModel model, ExplainerNetwork net, ExplainerCard card) {
       if (net.config().dim() != model.encoder().dim()) {
         throw new IllegalArgumentException("explainer predicts D=" + net.config().dim() + ", the encoder gives D=" + model.encoder().dim());
       }
+      if (net.config().isGame() != (card.game() != null)) throw new IllegalArgumentException("the explainer's network and card disagree on its objective");
+      int modelGrid = model.input().grid();
+      if (card.game() != null && modelGrid > 0 && card.game().grid() != modelGrid) {
+        throw new IllegalArgumentException("this " + card.game().objective() + " explainer's players are the patches of a " + card.game().grid() + "x"
+            + card.game().grid() + " grid; the model's maps are " + modelGrid + "x" + modelGrid);
+      }
+      this.game = card.game();
       this.model = model;
       this.net = net;
       this.lambdaPos = (float) card.lambdaPos();
@@ -295,7 +373,14 @@ public final class TveExplainer implements Explainer {
     /** @param v the projection kernel (default: {@link ProjectionEngine#create()}, the best back end here) @return this */
     public Builder optEngine(ProjectionEngine v) { engine = v; return this; }
     /** @param pos lambda+ @param neg lambda- @return this */
-    public Builder optLambdas(float pos, float neg) { lambdaPos = pos; lambdaNeg = neg; return this; }
+    public Builder optLambdas(float pos, float neg) {
+      if (game != null && (pos != 1 || neg != 1)) {
+        throw new IllegalArgumentException("a " + game.objective() + " explainer's map is w . Phi; lambda+ and lambda- stay 1 (asked " + pos + ", " + neg + ")");
+      }
+      lambdaPos = pos;
+      lambdaNeg = neg;
+      return this;
+    }
     /** @param v box smoothing radius on the grid (default: the mask radius, as the reference) @return this */
     public Builder optSmoothRadius(int v) { smoothRadius = v; return this; }
     /** @param v the display map's normalisation (default the reference chain) @return this */

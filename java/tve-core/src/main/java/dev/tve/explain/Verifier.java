@@ -70,6 +70,10 @@ public final class Verifier {
           + ", or recalibrate with tve calibrate --centres " + centres);
     }
     if (net != null && card == null) throw new IllegalArgumentException("an explainer network needs its card (radius, fill)");
+    if (net != null && card.objective().isGame()) {
+      throw new IllegalArgumentException("--verify checks a window explainer's E+ and E- against masked copies; a " + card.objective().label()
+          + " explainer has no such check yet");
+    }
     if (density != null && density.dim() != model.encoder().dim()) {
       throw new IllegalArgumentException("the in-distribution calibration is for D " + density.dim() + ", the encoder has D " + model.encoder().dim());
     }

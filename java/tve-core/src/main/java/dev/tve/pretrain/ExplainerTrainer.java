@@ -96,8 +96,14 @@ public final class ExplainerTrainer {
   private final int heldOutEvery;
   private final float[][] fills;
   private final MaskedTargets.Coalitions coalitions;
+  private final dev.tve.explain.Objective objective;
+  private final dev.tve.explain.Objective.Estimator estimator;
+  private final int gameForwards;
 
   private ExplainerTrainer(Builder b) {
+    objective = b.objective;
+    estimator = b.estimator;
+    gameForwards = b.gameForwards;
     fills = b.fills;
     coalitions = b.coalitions;
     heldOut = b.heldOut;
@@ -121,7 +127,18 @@ public final class ExplainerTrainer {
 
   private record Batch(float[] x, long[] rows, float[] keep, float[] remove) {}
 
+  /**
+   * A game objective's step: images, gap = e(x) - e(x_empty) [B, D], and either per-player targets with
+   * their weights (permutation: targets [B, P, D], weight [B, P] 1 where the player got one) or coalitions
+   * and their values (regression: z [B, n, P] indicators, or +-1 for Banzhaf's paired differences; v [B, n, D]).
+   */
+  private record GameBatch(float[] x, float[] gap, float[] targets, float[] weight, float[] z, float[] v, int n) {}
+
   public Result train(ExplainerNetwork net, Encoder encoder, ImageSource images) throws IOException {
+    if (net.config().isGame() != objective.isGame() || (objective.isGame() && net.config().objectiveKind() != objective)) {
+      throw new IllegalArgumentException("the network predicts for objective " + net.config().objectiveKind().label() + ", training is for "
+          + objective.label());
+    }
     try (ThreadPolicy.BackwardScope safe = ThreadPolicy.backwardScope()) {
       return trainSteps(net, encoder, images);
     }
@@ -144,8 +161,10 @@ public final class ExplainerTrainer {
     float[] losses = new float[steps];
     Resumed resumed = checkpointDir != null ? resume(net, opt, losses) : Resumed.NONE;
     final long start = resumed.steps();
-    MaskedTargets targets = fills == null ? new MaskedTargets(encoder, cfg.grid(), radius, encoderChunk)
+    MaskedTargets targets = objective.isGame() ? null : fills == null ? new MaskedTargets(encoder, cfg.grid(), radius, encoderChunk)
         : new MaskedTargets(encoder, cfg.grid(), radius, encoderChunk, fills);
+    dev.tve.explain.PatchGame game = objective.isGame() ? new dev.tve.explain.PatchGame(encoder, cfg.grid(), encoderChunk) : null;
+    float[] empty = game == null ? null : game.empty();
     long warmup = Math.min(200, steps / 10);
     int grid = cfg.grid(), p = grid * grid, d = cfg.dim(), s = cfg.imageSize(), c = cfg.channels();
     int torchThreads = torch.get_num_threads();
@@ -165,16 +184,24 @@ public final class ExplainerTrainer {
     double before = Double.isNaN(resumed.seconds()) ? 0 : resumed.seconds();
     long timedFrom = Double.isNaN(resumed.seconds()) ? start : 0;
     try {
-      Future<Batch> next = start < steps ? loader.submit(() -> batch(images, targets, start, p)) : null;
+      Future<Object> next = start < steps ? loader.submit(() -> prepare(images, targets, game, empty, start, p)) : null;
       for (long step = start; step < steps; step++) {
-        Batch b = take(next);
+        Object prepared = take(next);
         long following = step + 1;
-        next = following < steps ? loader.submit(() -> batch(images, targets, following, p)) : null;
+        next = following < steps ? loader.submit(() -> prepare(images, targets, game, empty, following, p)) : null;
         double rate = step < warmup ? lr * (step + 1) / warmup
             : lr * 0.5 * (1 + Math.cos(Math.PI * (step - warmup) / Math.max(1, steps - warmup)));
         opt.param_groups().get(0).options().set_lr(rate);
         double loss;
         try (PointerScope scope = new PointerScope()) {
+          if (prepared instanceof GameBatch gb) {
+            opt.zero_grad();
+            Tensor l = gameLoss(net, gb, c, s, p, d);
+            l.backward();
+            opt.step();
+            loss = l.item_double();
+          } else {
+          Batch b = (Batch) prepared;
           Tensor x = NativeTensors.copyOf(b.x(), 0, batchSize, c, s, s);
           Tensor rows = NativeTensors.copyOf(b.rows(), b.rows().length);
           Tensor keep = NativeTensors.copyOf(b.keep(), 0, b.rows().length, d);
@@ -189,6 +216,7 @@ public final class ExplainerTrainer {
           l.backward();
           opt.step();
           loss = l.item_double();
+          }
         }
         if (!Double.isFinite(loss)) throw new TrainingDivergedException("pre-training diverged at step " + (step + 1) + " (loss " + loss + "); lower the learning rate");
         losses[(int) step] = (float) loss;
@@ -216,6 +244,126 @@ public final class ExplainerTrainer {
     return new Result(steps, before + (System.nanoTime() - t0) / 1e9, last, start, losses, heldOutRows, timedFrom);
   }
 
+  private Object prepare(ImageSource images, MaskedTargets targets, dev.tve.explain.PatchGame game, float[] empty, long step, int p) {
+    return game != null ? gameBatch(images, game, empty, step, p) : batch(images, targets, step, p);
+  }
+
+  /** A game objective's loss on one step (see {@link GameBatch}); Phi efficiency-corrected for Shapley. */
+  private Tensor gameLoss(ExplainerNetwork net, GameBatch gb, int c, int s, int p, int d) {
+    Tensor x = NativeTensors.copyOf(gb.x(), 0, batchSize, c, s, s);
+    Tensor gap = NativeTensors.copyOf(gb.gap(), 0, batchSize, d);
+    Tensor phi = net.forward(x)[0];
+    if (objective == dev.tve.explain.Objective.SHAPLEY) phi = ExplainerNetwork.efficient(phi, gap);
+    if (estimator == dev.tve.explain.Objective.Estimator.PERMUTATION) {
+      Tensor t = NativeTensors.copyOf(gb.targets(), 0, batchSize, p, d);
+      Tensor w = NativeTensors.copyOf(gb.weight(), 0, batchSize, p, 1);
+      Tensor err = phi.sub(t);
+      return err.mul(err).mul(w).sum().div(new Scalar(Math.max(1.0, sum(gb.weight())) * d));
+    }
+    Tensor z = NativeTensors.copyOf(gb.z(), 0, batchSize, gb.n(), p);
+    Tensor v = NativeTensors.copyOf(gb.v(), 0, batchSize, gb.n(), d);
+    return mse_loss(z.bmm(phi), v);
+  }
+
+  private static double sum(float[] v) {
+    double t = 0;
+    for (float f : v) t += f;
+    return t;
+  }
+
+  /**
+   * A game objective's step: the images, e(x) for each, and {@code gameForwards} valued coalitions per
+   * image drawn from a generator seeded by (seed, step), as the estimator wants them.
+   */
+  private GameBatch gameBatch(ImageSource images, dev.tve.explain.PatchGame game, float[] empty, long step, int p) {
+    int f = images.imageFloats(), d = game.dim();
+    float[] x = new float[batchSize * f];
+    long first = step * batchSize;
+    if (images.count() != Long.MAX_VALUE) first = first % Math.max(1, images.count() - batchSize + 1);
+    images.fill(first, batchSize, x);
+    SplittableRandom r = new SplittableRandom(seed * 1_000_003L + step);
+    float[] full = game.values(x, range(batchSize), allKept(batchSize, p));
+    float[] gap = new float[batchSize * d];
+    for (int i = 0; i < batchSize; i++) for (int k = 0; k < d; k++) gap[i * d + k] = full[i * d + k] - empty[k];
+    List<boolean[]> coalitions = new ArrayList<>();
+    List<Integer> imageOf = new ArrayList<>();
+    if (estimator == dev.tve.explain.Objective.Estimator.PERMUTATION) {
+      // Segments of length L cost at most 2 (L + 1) passes: L = forwards / 2 - 1 keeps within the budget.
+      int length = Math.max(1, Math.min(p, gameForwards / 2 - 1));
+      dev.tve.explain.GameSampling.Segment[] seg = new dev.tve.explain.GameSampling.Segment[batchSize];
+      int[] firstRow = new int[batchSize];
+      for (int i = 0; i < batchSize; i++) {
+        seg[i] = dev.tve.explain.GameSampling.segment(p, length, r);
+        firstRow[i] = coalitions.size();
+        for (boolean[] z : seg[i].coalitions()) {
+          coalitions.add(z);
+          imageOf.add(i);
+        }
+      }
+      float[] v = game.values(x, imageOf.stream().mapToInt(Integer::intValue).toArray(), coalitions.toArray(new boolean[0][]));
+      float[] targets = new float[batchSize * p * d], weight = new float[batchSize * p];
+      for (int i = 0; i < batchSize; i++) {
+        double[] sums = new double[p * d];
+        int[] counts = new int[p];
+        seg[i].addTargets(v, firstRow[i], java.util.Arrays.copyOfRange(full, i * d, (i + 1) * d), empty, sums, counts);
+        for (int q = 0; q < p; q++) {
+          if (counts[q] == 0) continue;
+          weight[i * p + q] = 1;
+          for (int k = 0; k < d; k++) targets[(i * p + q) * d + k] = (float) (sums[q * d + k] / counts[q]);
+        }
+      }
+      return new GameBatch(x, gap, targets, weight, null, null, 0);
+    }
+    boolean banzhaf = objective == dev.tve.explain.Objective.BANZHAF;
+    int pairs = Math.max(1, gameForwards / 2), n = banzhaf ? pairs : 2 * pairs;
+    for (int i = 0; i < batchSize; i++) {
+      for (int j = 0; j < pairs; j++) {
+        boolean[] z = banzhaf ? dev.tve.explain.GameSampling.uniformCoalition(p, r) : dev.tve.explain.GameSampling.kernelCoalition(p, r);
+        coalitions.add(z);
+        coalitions.add(dev.tve.explain.GameSampling.complement(z));
+        imageOf.add(i);
+        imageOf.add(i);
+      }
+    }
+    float[] v = game.values(x, imageOf.stream().mapToInt(Integer::intValue).toArray(), coalitions.toArray(new boolean[0][]));
+    float[] zs = new float[batchSize * n * p], vs = new float[batchSize * n * d];
+    for (int i = 0; i < batchSize; i++) {
+      for (int j = 0; j < pairs; j++) {
+        int a = 2 * (i * pairs + j), b = a + 1;
+        boolean[] sa = coalitions.get(a), sb = coalitions.get(b);
+        if (banzhaf) {
+          // The paired difference: e(x_S) - e(x_{N-S}) against sum_S Phi - sum_{N-S} Phi.
+          int row = i * n + j;
+          for (int q = 0; q < p; q++) zs[row * p + q] = sa[q] ? 1 : -1;
+          for (int k = 0; k < d; k++) vs[row * d + k] = v[a * d + k] - v[b * d + k];
+        } else {
+          int ra = i * n + 2 * j, rb = ra + 1;
+          for (int q = 0; q < p; q++) {
+            zs[ra * p + q] = sa[q] ? 1 : 0;
+            zs[rb * p + q] = sb[q] ? 1 : 0;
+          }
+          for (int k = 0; k < d; k++) {
+            vs[ra * d + k] = v[a * d + k] - empty[k];
+            vs[rb * d + k] = v[b * d + k] - empty[k];
+          }
+        }
+      }
+    }
+    return new GameBatch(x, gap, null, null, zs, vs, n);
+  }
+
+  private static int[] range(int n) {
+    int[] r = new int[n];
+    for (int i = 0; i < n; i++) r[i] = i;
+    return r;
+  }
+
+  private static boolean[][] allKept(int n, int p) {
+    boolean[][] z = new boolean[n][p];
+    for (boolean[] row : z) java.util.Arrays.fill(row, true);
+    return z;
+  }
+
   /** The images of step {@code step}, its centres (as rows b * P + c of E) and their targets. */
   private Batch batch(ImageSource images, MaskedTargets targets, long step, int p) {
     float[] x = new float[batchSize * images.imageFloats()];
@@ -241,7 +389,7 @@ public final class ExplainerTrainer {
     return new Batch(x, rows, t[0], t[1]);
   }
 
-  private static Batch take(Future<Batch> f) {
+  private static Object take(Future<Object> f) {
     try {
       return f.get();
     } catch (InterruptedException e) {
@@ -289,7 +437,12 @@ public final class ExplainerTrainer {
     v[6] = coalitions.ordinal();
     v[7] = fills == null ? 0 : fills.length;
     for (int i = 0; fills != null && i < fills.length; i++) for (int c = 0; c < fills[i].length; c++) v[8 + i * fills[i].length + c] = fills[i][c];
-    return v;
+    if (!objective.isGame()) return v;                 // a window run's settings as before objectives, so its checkpoints resume
+    double[] g = java.util.Arrays.copyOf(v, v.length + 3);
+    g[v.length] = objective.ordinal();
+    g[v.length + 1] = estimator.ordinal();
+    g[v.length + 2] = gameForwards;
+    return g;
   }
 
   private static String describe(double[] v) {
@@ -354,8 +507,28 @@ public final class ExplainerTrainer {
     private int heldOutEvery = 100;
     private float[][] fills;
     private MaskedTargets.Coalitions coalitions = MaskedTargets.Coalitions.NONE;
+    private dev.tve.explain.Objective objective = dev.tve.explain.Objective.WINDOW;
+    private dev.tve.explain.Objective.Estimator estimator = dev.tve.explain.Objective.Estimator.PERMUTATION;
+    private int gameForwards = 32;
 
     private Builder() {}
+
+    /**
+     * What the explainer learns (default WINDOW: E+ and E-). SHAPLEY and BANZHAF train a game network
+     * ({@link ExplainerNetwork.Config#isGame()}) on the patch game with KernelSHAP's fill; centres, radius,
+     * fills and coalitions do not apply to them.
+     *
+     * @param v the objective
+     * @param e how each step's targets are estimated (Banzhaf: regression only)
+     * @param forwardsPerImage encoder passes per image per step for the game's targets (besides e(x)), at least 4
+     * @return this
+     */
+    public Builder optObjective(dev.tve.explain.Objective v, dev.tve.explain.Objective.Estimator e, int forwardsPerImage) {
+      objective = java.util.Objects.requireNonNull(v, "objective");
+      estimator = java.util.Objects.requireNonNull(e, "estimator");
+      gameForwards = forwardsPerImage;
+      return this;
+    }
 
     /**
      * What masked pixels become (default: zero in normalised space).
@@ -408,6 +581,13 @@ public final class ExplainerTrainer {
       if (steps < 1 || batchSize < 1 || centres < 1 || radius < 0 || encoderChunk < 2 || checkpointEvery < 1) {
         throw new IllegalArgumentException("steps " + steps + ", batch " + batchSize + ", centres " + centres + ", radius " + radius
             + ", encoder batch " + encoderChunk + ", checkpoint every " + checkpointEvery);
+      }
+      if (objective.isGame() && gameForwards < 4) throw new IllegalArgumentException("forwards per image: " + gameForwards + " (at least 4)");
+      if (objective == dev.tve.explain.Objective.BANZHAF && estimator == dev.tve.explain.Objective.Estimator.PERMUTATION) {
+        throw new IllegalArgumentException("the permutation estimator is Shapley's; Banzhaf values take the regression estimator");
+      }
+      if (objective.isGame() && (coalitions != MaskedTargets.Coalitions.NONE || fills != null)) {
+        throw new IllegalArgumentException("coalitions and fills are the window objective's; a game objective plays KernelSHAP's game");
       }
       return new ExplainerTrainer(this);
     }

@@ -76,7 +76,7 @@ public final class PretrainRecipe {
     public Data withMixerLayers(int n) {
       ExplainerNetwork.Config c = config;
       ExplainerNetwork.Config m = new ExplainerNetwork.Config(c.shape(), c.channels(), c.imageSize(), c.patch(), c.trunkDim(), c.trunkLayers(),
-          c.trunkHeads(), n, c.dim(), c.trunk(), c.trunkMethod(), c.constantOutputs(), c.standardised());
+          c.trunkHeads(), n, c.dim(), c.trunk(), c.trunkMethod(), c.constantOutputs(), c.standardised(), c.objective());
       return new Data(encoder, encoderSha256, m, initFrom, copyFrom, init, train, heldOut, heldOutLimit, excluded, excludedNote, unreadable, input);
     }
   }
@@ -100,8 +100,14 @@ public final class PretrainRecipe {
   private final boolean standardised;
   private final MaskedTargets.Fill fill;
   private final MaskedTargets.Coalitions coalitions;
+  private final dev.tve.explain.Objective objective;
+  private final dev.tve.explain.Objective.Estimator estimator;
+  private final int gameForwards;
 
   private PretrainRecipe(Builder b) {
+    objective = b.objective;
+    estimator = b.estimator;
+    gameForwards = b.gameForwards;
     fill = b.fill;
     coalitions = b.coalitions;
     steps = b.steps;
@@ -314,6 +320,7 @@ public final class PretrainRecipe {
     dev.tve.io.OutputFolder.claim(out, intoExisting, "--into-existing", ExplainerFiles.CARD, "checkpoint");
     ExplainerNetwork.Config config = data.config();
     if (config.imageSize() % config.patch() != 0) throw new IllegalArgumentException("size " + config.imageSize() + " is not a multiple of patch " + config.patch());
+    if (objective.isGame()) return trainGame(data, out, listener, blas);
     // Dead embedding channels are outputs to hold fixed, not to learn (see Config#constantOutputs).
     MaskedTargets.Statistics st = targetStatistics(config, data.encoder(), data.train(), radius, centres, seed);
     config = config.withConstantOutputs(constantOutputs(st, config, data.train(), listener::note)).withStandardised(standardised);
@@ -385,6 +392,73 @@ public final class PretrainRecipe {
     return card;
   }
 
+  /**
+   * A Shapley or Banzhaf explainer: one explainer head predicting Phi, trained on the patch game with
+   * KernelSHAP's fill; the held-out fit is the coalition R² ({@link dev.tve.explain.GameFit}).
+   */
+  private ExplainerCard trainGame(Data data, Path out, Listener listener, int blas) throws IOException {
+    ExplainerNetwork.Config config = data.config().withObjective(objective);
+    dev.tve.explain.PatchGame game = new dev.tve.explain.PatchGame(data.encoder(), config.grid(), 256);
+    // A dead channel's embedding never changes, so its game value is 0 at every patch: held there, not learnt.
+    MaskedTargets.Statistics st = targetStatistics(config, data.encoder(), data.train(), 0, centres, seed);
+    java.util.SortedMap<Integer, Float> constant = new java.util.TreeMap<>();
+    for (Integer k : constantOutputs(st, config, data.train(), listener::note).keySet()) constant.put(k, 0f);
+    config = config.withConstantOutputs(constant);
+    org.bytedeco.pytorch.global.torch.manual_seed(seed);
+    ExplainerNetwork net;
+    if (data.copyFrom() != null) {
+      net = new ExplainerNetwork(config, config.shape() == ExplainerNetwork.Shape.SHARED ? new JitModule[] {data.copyFrom().trainableCopy()}
+          : new JitModule[] {data.copyFrom().trainableCopy(), data.copyFrom().trainableCopy()});
+    } else {
+      net = new ExplainerNetwork(config);
+      if (data.initFrom() != null) net.initTrunkFrom(data.initFrom());
+    }
+    listener.note("explainer trunk: " + data.init());
+    Map.Entry<String, ImageSource> first = data.heldOut().entrySet().iterator().next();
+    int curveImages = (int) Math.min(64, Math.min(first.getValue().count(), data.heldOutLimit()));
+    ExplainerTrainer.Result r = ExplainerTrainer.builder().optSteps(steps).optBatchSize(batch).optLearningRate(lr).optSeed(seed)
+        .optObjective(objective, estimator, gameForwards).optCheckpointDir(out.resolve("checkpoint")).optProgress(listener::progress)
+        .optHeldOut(Math.max(1, steps / 10), (n, step) -> {
+          double r2 = dev.tve.explain.GameFit.r2(n, game, first.getValue(), 0, curveImages, 2, seed + 200);
+          listener.note(String.format("step %d: held-out coalition R^2 %.3f (%s, %d images x 2 coalition pairs)", step, r2, first.getKey(), curveImages));
+          return new double[] {r2};
+        })
+        .build().train(net, data.encoder(), data.train());
+    Map<String, Double> fit = new LinkedHashMap<>();
+    for (Map.Entry<String, ImageSource> e : data.heldOut().entrySet()) {
+      int n = (int) Math.min(e.getValue().count(), data.heldOutLimit());
+      double r2 = dev.tve.explain.GameFit.r2(net, game, e.getValue(), 0, n, 4, seed + 100);
+      fit.put(e.getKey() + ".r2Coalitions", r2);
+      listener.note(String.format("held-out fit on %s (%d images x 4 coalition pairs): coalition R^2 %.3f", e.getKey(), n, r2));
+    }
+    double tail = 0;
+    int from = Math.max(0, r.losses().length - 100);
+    for (int i = from; i < r.losses().length; i++) tail += r.losses()[i] / (r.losses().length - from);
+    ExplainerCard.Training training = new ExplainerCard.Training(steps, batch, 0, lr, seed, data.init(), ThreadPolicy.current(), blas, r.seconds(),
+        r.lastLoss(), tail, r.resumedFromStep(), data.unreadable().get(), r.heldOut(), "zero", r.timedFromStep(), null);
+    boolean shapley = objective == dev.tve.explain.Objective.SHAPLEY;
+    String computes = shapley
+        ? "per patch of the " + config.grid() + "x" + config.grid() + " grid, Phi_p: the Shapley value of the embedding game (removed patches zero in "
+            + "normalised space, KernelSHAP's fill), corrected to sum to e(x) - e(x_empty). A linear head's map is w_k . Phi_p (no bias), the "
+            + "Shapley values of its logit, summing to f(x) - f(x_empty); for an MLP head or the probability it is Phi_p . g, g the head's "
+            + "gradient averaged on the line from e(x_empty) to e(x) (also summing to f(x) - f(x_empty); an approximation of their Shapley values)"
+        : "per patch of the " + config.grid() + "x" + config.grid() + " grid, Phi_p: the Banzhaf value of the embedding game (removed patches zero "
+            + "in normalised space); a linear head's map is w_k . Phi_p (no bias), the Banzhaf values of its logit";
+    dev.tve.explain.ExplainerCard.Game g = new ExplainerCard.Game(objective.label(), estimator.label(), config.grid(), "zero", gameForwards, shapley,
+        game.empty(), computes);
+    ExplainerCard card = new ExplainerCard(ExplainerCard.FORMAT_VERSION, "explainer", config, data.encoderSha256(), 0, 1.0, 1.0,
+        "fixed for a game explainer: the map is w_k . Phi (lambda+ = lambda- = 1 over Phi and zeros)", fit, data.excluded(), data.excludedNote(),
+        training, null, null, Version.VERSION, Map.of(), g);
+    card = ExplainerFiles.save(out, net, card);
+    LineChart.builder("explainer pre-training loss", "step", estimator == dev.tve.explain.Objective.Estimator.PERMUTATION
+        ? "MSE(Phi, antithetic marginal contributions)" : "MSE(sum over coalition of Phi, coalition value)").optLogY(true).series("loss", r.losses())
+        .build().write(out.resolve("loss.png"));
+    listener.note(String.format("explainer (%s, %s estimator): %d steps in %.0f s (%d threads), last loss %.4g; wrote %s", objective.label(),
+        estimator.label(), steps, r.seconds(), ThreadPolicy.current(), r.lastLoss(), out));
+    net.close();
+    return card;
+  }
+
   private static float min(float[] v) {
     float m = Float.POSITIVE_INFINITY;
     for (float x : v) m = Math.min(m, x);
@@ -405,8 +479,24 @@ public final class PretrainRecipe {
     private boolean standardised, intoExisting;
     private MaskedTargets.Fill fill = MaskedTargets.Fill.ZERO;
     private MaskedTargets.Coalitions coalitions = MaskedTargets.Coalitions.NONE;
+    private dev.tve.explain.Objective objective = dev.tve.explain.Objective.WINDOW;
+    private dev.tve.explain.Objective.Estimator estimator = dev.tve.explain.Objective.Estimator.PERMUTATION;
+    private int gameForwards = 32;
 
     private Builder() {}
+
+    /**
+     * @param v what the explainer learns (default window, the paper's; shapley or banzhaf: the patch game's values)
+     * @param e a game objective's estimator (default permutation)
+     * @param forwardsPerImage a game objective's encoder passes per image per step (default 32)
+     * @return this
+     */
+    public Builder optObjective(dev.tve.explain.Objective v, dev.tve.explain.Objective.Estimator e, int forwardsPerImage) {
+      objective = java.util.Objects.requireNonNull(v, "objective");
+      estimator = java.util.Objects.requireNonNull(e, "estimator");
+      gameForwards = forwardsPerImage;
+      return this;
+    }
 
     /**
      * @param v which patches outside each window both masked copies keep (default none: the reference's
@@ -441,6 +531,17 @@ public final class PretrainRecipe {
     /** @return the recipe */
     public PretrainRecipe build() {
       if (steps < 1 || batch < 1 || centres < 1 || radius < 0 || !(lr > 0)) throw new IllegalArgumentException("steps, batch, centres >= 1; radius >= 0; lr > 0");
+      if (objective.isGame()) {
+        String o = "--objective " + objective.label();
+        if (radius != 0) throw new IllegalArgumentException(o + " plays single patches: --radius must be 0, not " + radius);
+        if (coalitions != MaskedTargets.Coalitions.NONE) throw new IllegalArgumentException(o + " takes no --coalitions (they are the window objective's)");
+        if (fill != MaskedTargets.Fill.ZERO) throw new IllegalArgumentException(o + " fills removed patches as KernelSHAP does (zero); --fill " + fill.label() + " is refused");
+        if (standardised) throw new IllegalArgumentException(o + " predicts raw units; --standardise is the window objective's");
+        if (objective == dev.tve.explain.Objective.BANZHAF && estimator == dev.tve.explain.Objective.Estimator.PERMUTATION) {
+          throw new IllegalArgumentException(o + ": the permutation estimator is Shapley's; use --estimator regression");
+        }
+        if (gameForwards < 4) throw new IllegalArgumentException("--game-forwards " + gameForwards + ": at least 4");
+      }
       return new PretrainRecipe(this);
     }
   }

@@ -67,6 +67,10 @@ public final class VerifyCalibration {
    */
   public Result run(TargetModel model, Path modelDir, Head grouping, ExplainerFiles.Loaded explainer, Path explainerDir, ImageSource fitImages, int nFit,
       ImageSource heldOut, int nHeldOut, String fitDescription, String heldOutDescription) throws IOException {
+    if (explainer != null && explainer.card().objective().isGame()) {
+      throw new IllegalArgumentException("tve calibrate calibrates a window explainer's fit check; a " + explainer.card().objective().label()
+          + " explainer has no --verify fit check yet");
+    }
     int d = model.encoder().dim();
     float[] fitEmb = embed(model, fitImages, nFit);
     int[] groups = new int[nFit];
