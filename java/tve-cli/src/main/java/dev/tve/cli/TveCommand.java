@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code tve} command line. Only this package prints. */
 @Command(name = "tve", mixinStandardHelpOptions = true, versionProvider = TveCommand.VersionProvider.class,
     description = "Explains image classifiers with attribution heatmaps (TVE and classic explainers).",
-    subcommands = {ExplainCommand.class, PredictCommand.class, ImportCommand.class, ExportCommand.class, ScenesCommand.class, FaithfulnessCommand.class, EvaluateCommand.class, ProjectCommand.class, EncoderCommand.class, PretrainCommand.class, CalibrateCommand.class, VerifyScoreCommand.class, RobustnessCommand.class, ZooCommand.class, InfoCommand.class, RehashHeadsCommand.class,
+    subcommands = {ExplainCommand.class, PredictCommand.class, ImportCommand.class, ExportCommand.class, ScenesCommand.class, FaithfulnessCommand.class, ShapleyAgreementCommand.class, EvaluateCommand.class, ProjectCommand.class, EncoderCommand.class, PretrainCommand.class, CalibrateCommand.class, VerifyScoreCommand.class, RobustnessCommand.class, ZooCommand.class, InfoCommand.class, RehashHeadsCommand.class,
         CommandLine.HelpCommand.class})
 public final class TveCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
