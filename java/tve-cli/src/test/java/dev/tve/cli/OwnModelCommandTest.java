@@ -133,6 +133,58 @@ class OwnModelCommandTest {
     assertThat(r[0]).as(r[2]).isEqualTo("0");
   }
 
+  /**
+   * Issue 35 (d) in small: a Shapley explainer pre-trained through tve import + tve pretrain --objective shapley,
+   * then scored against the exact Shapley values of the patch game (all 2^16 coalitions) on two images, beside
+   * the sampled reference estimator, which must agree with the exact values.
+   */
+  @Test
+  void aShapleyExplainerOnTheFixtureIsScoredAgainstExactShapleyValues() throws Exception {
+    Path explainer = dir.resolve("shapley");
+    String[] r = capture("pretrain", "--model", model.toString(), "--images", images.toString(), "--objective", "shapley", "--steps", "6",
+        "--batch", "4", "--game-forwards", "8", "--validation-images", "4", "--out", explainer.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    com.fasterxml.jackson.databind.JsonNode card = new com.fasterxml.jackson.databind.ObjectMapper().readTree(explainer.resolve("explainer.card.json").toFile());
+    assertThat(card.path("game").path("objective").asText()).isEqualTo("shapley");
+    assertThat(card.path("game").path("grid").asInt()).isEqualTo(4);
+    assertThat(card.path("game").path("emptyEmbedding")).hasSize(24);
+    assertThat(card.path("radius").asInt()).isZero();
+    Path out = dir.resolve("exact");
+    r = capture("shapley-agreement", "--model", model.toString(), "--images", images.toString(), "--scenes", "2", "--exact", "--forwards", "4000",
+        "--heads", "joints", "--explainer", "tve=" + explainer, "--methods", "kernel-shap:256", "--out", out.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[1]).contains("Agreement with exact Shapley values").contains("| tve |").contains("| kernel-shap:256 |")
+        .contains("| antithetic-permutation:4000 |");
+    List<com.fasterxml.jackson.databind.JsonNode> rows = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("rows.jsonl"))) rows.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line));
+    assertThat(rows).hasSize(6);
+    for (com.fasterxml.jackson.databind.JsonNode row : rows) {
+      if (row.path("method").asText().startsWith("antithetic")) assertThat(row.path("pearson").asDouble()).as(row.toString()).isGreaterThan(0.97);
+      assertThat(Double.isFinite(row.path("pearson").asDouble())).as(row.toString()).isTrue();
+    }
+    // Explaining with it needs no new flag; --verify is refused with one line.
+    r = capture("explain", "--model", model.toString(), "--explainer", explainer.toString(), images.resolve("scene-000000.png").toString(),
+        "--out", dir.resolve("shapley-maps").toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    r = capture("explain", "--model", model.toString(), "--explainer", explainer.toString(), "--verify", images.resolve("scene-000000.png").toString(),
+        "--out", dir.resolve("shapley-verify").toString());
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2].strip().lines()).hasSize(1);
+    assertThat(r[2]).contains("shapley explainer has no such check");
+    // A Shapley objective with the window objective's settings: exit 2, one line, nothing written.
+    for (List<String> bad : List.of(List.of("--objective", "shapley", "--radius", "1"), List.of("--objective", "shapley", "--coalitions", "shapley"),
+        List.of("--objective", "shapley", "--fill", "black"), List.of("--objective", "banzhaf", "--estimator", "permutation"))) {
+      Path o = dir.resolve("bad-objective");
+      List<String> args = new java.util.ArrayList<>(List.of("pretrain", "--model", model.toString(), "--images", images.toString(), "--steps", "2",
+          "--out", o.toString()));
+      args.addAll(bad);
+      r = capture(args.toArray(String[]::new));
+      assertThat(r[0]).as(bad.toString()).isEqualTo("2");
+      assertThat(r[2].strip().lines()).as(bad + ": " + r[2]).hasSize(1);
+      assertThat(o).as(bad.toString()).doesNotExist();
+    }
+  }
+
   @Test
   void theReadmesEncoderExampleRunsWithItsDefaults() throws Exception {
     Path out = dir.resolve("explainer-from-encoder");
