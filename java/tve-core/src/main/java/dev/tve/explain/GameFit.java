@@ -8,7 +8,8 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Held-out fit of a Shapley or Banzhaf explainer: on images it did not train on, how well its values
- * add up to the game's. For Shapley-kernel coalitions S (each with its complement), the prediction
+ * add up to the game's. For coalitions S of uniform size (each with its complement; the Shapley kernel's
+ * sizes crowd at the extremes, where the efficiency-corrected sum is right whatever the explainer), the prediction
  * e(x_empty) + sum_{p in S} Phi_p (Phi efficiency-corrected) against the encoder's e(x_S); for Banzhaf,
  * uniform coalitions and the paired difference sum_S Phi - sum_{N-S} Phi against e(x_S) - e(x_{N-S}).
  * R² over every coalition and embedding dimension, about each dimension's mean (1 is a perfect
@@ -52,7 +53,7 @@ public final class GameFit {
       int[] of = new int[z.length];
       for (int i = 0; i < b; i++) {
         for (int j = 0; j < pairs; j++) {
-          boolean[] s = banzhaf ? GameSampling.uniformCoalition(p, r) : GameSampling.kernelCoalition(p, r);
+          boolean[] s = banzhaf ? GameSampling.uniformCoalition(p, r) : GameSampling.uniformSizeCoalition(p, r);
           int at = 2 * (i * pairs + j);
           z[at] = s;
           z[at + 1] = GameSampling.complement(s);

@@ -152,6 +152,23 @@ public final class GameSampling {
     return s;
   }
 
+  /**
+   * A coalition whose size is uniform in 1..p-1, then a uniform subset of that size: the sizes of the
+   * coalitions in a player's Shapley average, each equally often, so the middle sizes, where players
+   * interact, are tested as often as the extremes.
+   *
+   * @param p players (at least 2)
+   * @param r the random source
+   * @return [p]: the coalition
+   */
+  public static boolean[] uniformSizeCoalition(int p, SplittableRandom r) {
+    int k = 1 + r.nextInt(p - 1);
+    int[] perm = permutation(p, r);
+    boolean[] s = new boolean[p];
+    for (int i = 0; i < k; i++) s[perm[i]] = true;
+    return s;
+  }
+
   /** @return a coalition with each of {@code p} players in it with probability 1/2 (Banzhaf's weighting) */
   public static boolean[] uniformCoalition(int p, SplittableRandom r) {
     boolean[] s = new boolean[p];
