@@ -56,6 +56,10 @@ public class ExplainBench {
   @Param({"2"})
   public int mixer;
 
+  /** What the explainer predicts: window (E+ and E-, two heads) or shapley (Phi, one head, efficiency-corrected). */
+  @Param({"window"})
+  public String objective;
+
   TargetModel model;
   TveExplainer tve;
   ExplainerNetwork net;
@@ -76,11 +80,18 @@ public class ExplainBench {
     model = new TargetModel(enc, ModelCard.of(enc.architecture(), names, dev.tve.model.InputSpec.of(enc.architecture().imageSize(), enc.architecture().channels(), 0f, 1f, 7)),
         List.of(head));
     ExplainerNetwork.Config c = ExplainerNetwork.Config.matching(enc.architecture(), ExplainerNetwork.Shape.valueOf(shape.toUpperCase(java.util.Locale.ROOT)));
+    dev.tve.explain.Objective o = dev.tve.explain.Objective.parse(objective);
     ExplainerNetwork net = new ExplainerNetwork(new ExplainerNetwork.Config(c.shape(), c.channels(), c.imageSize(), c.patch(), c.trunkDim(),
-        c.trunkLayers(), c.trunkHeads(), mixer, c.dim()));
+        c.trunkLayers(), c.trunkHeads(), mixer, c.dim()).withObjective(o));
     net.eval();
     this.net = net;
     ExplainerCard card = ExplainerCard.of("explainer", net.config(), "bench", 1, 1, 1, "bench", Map.of(), List.of(), "", null, null, null, "bench");
+    if (o.isGame()) {
+      float[] empty = enc.embed(torch.zeros(1, 1, 56, 56));
+      card = new ExplainerCard(ExplainerCard.FORMAT_VERSION, "explainer", net.config(), "bench", 0, 1, 1, "bench", Map.of(), List.of(), "", null,
+          null, null, "bench", Map.of(), new ExplainerCard.Game(o.label(), "permutation", 7, "zero", 32, o == dev.tve.explain.Objective.SHAPLEY, empty,
+              "bench"));
+    }
     tve = TveExplainer.builder(model, net, card).build();
     images = torch.randn(BATCH, 1, 56, 56);
   }
