@@ -65,7 +65,7 @@ class OwnModelCommandTest {
     assertThat(r[1]).contains("explainer trunk: encoder (a trainable copy of the TorchScript module, read through features(x))")
         .contains("step 6: held-out R^2 keep");
     JsonNode card = new ObjectMapper().readTree(explainer.resolve("explainer.card.json").toFile());
-    assertThat(card.path("formatVersion").asInt()).isEqualTo(2);
+    assertThat(card.path("formatVersion").asInt()).isEqualTo(dev.tve.explain.ExplainerCard.FORMAT_VERSION);
     assertThat(card.path("config").path("trunk").asText()).isEqualTo("torchscript");
     assertThat(card.path("training").path("heldOutCurve").size()).isGreaterThan(0);
 

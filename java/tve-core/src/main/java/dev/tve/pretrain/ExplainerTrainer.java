@@ -42,6 +42,13 @@ import org.slf4j.LoggerFactory;
  * {@code checkpointEvery} steps; the next step's images and targets are prepared on a second
  * thread while the explainer trains.
  *
+ * <p>With a game objective ({@link #builder()}{@code .optObjective(SHAPLEY or BANZHAF, ...)}) the network
+ * predicts Phi [B, P, D] and the targets come from the patch game ({@link dev.tve.explain.PatchGame}):
+ * {@code forwardsPerImage} valued coalitions per image per step, as antithetic permutation segments
+ * (the loss: MSE between the efficiency-corrected Phi and each covered player's antithetic marginal
+ * contribution) or as Shapley-kernel (Banzhaf: uniform) coalitions with their complements (the loss:
+ * MSE between sum_{p in S} Phi_p and e(x_S) - e(x_empty); Banzhaf: the paired difference), plus e(x).
+ *
  * <pre>{@code
  * ExplainerTrainer.Result r = ExplainerTrainer.builder().optSteps(2000).optCentres(4).optRadius(1)
  *     .optCheckpointDir(Path.of("runs/explainer")).build()
