@@ -132,14 +132,18 @@ public final class ExplainerTrainer {
     return new Builder();
   }
 
-  private record Batch(float[] x, long[] rows, float[] keep, float[] remove) {}
+  /** One step's inputs and targets, prepared on the loader thread. */
+  private sealed interface Prepared permits Batch, GameBatch {}
+
+  /** A window objective's step: images, the rows b * P + c of its centres, their keep and remove targets. */
+  private record Batch(float[] x, long[] rows, float[] keep, float[] remove) implements Prepared {}
 
   /**
    * A game objective's step: images, gap = e(x) - e(x_empty) [B, D], and either per-player targets with
    * their weights (permutation: targets [B, P, D], weight [B, P] 1 where the player got one) or coalitions
    * and their values (regression: z [B, n, P] indicators, or +-1 for Banzhaf's paired differences; v [B, n, D]).
    */
-  private record GameBatch(float[] x, float[] gap, float[] targets, float[] weight, float[] z, float[] v, int n) {}
+  private record GameBatch(float[] x, float[] gap, float[] targets, float[] weight, float[] z, float[] v, int n) implements Prepared {}
 
   public Result train(ExplainerNetwork net, Encoder encoder, ImageSource images) throws IOException {
     if (net.config().isGame() != objective.isGame() || (objective.isGame() && net.config().objectiveKind() != objective)) {
@@ -191,9 +195,9 @@ public final class ExplainerTrainer {
     double before = Double.isNaN(resumed.seconds()) ? 0 : resumed.seconds();
     long timedFrom = Double.isNaN(resumed.seconds()) ? start : 0;
     try {
-      Future<Object> next = start < steps ? loader.submit(() -> prepare(images, targets, game, empty, start, p)) : null;
+      Future<Prepared> next = start < steps ? loader.submit(() -> prepare(images, targets, game, empty, start, p)) : null;
       for (long step = start; step < steps; step++) {
-        Object prepared = take(next);
+        Prepared prepared = take(next);
         long following = step + 1;
         next = following < steps ? loader.submit(() -> prepare(images, targets, game, empty, following, p)) : null;
         double rate = step < warmup ? lr * (step + 1) / warmup
@@ -201,29 +205,11 @@ public final class ExplainerTrainer {
         opt.param_groups().get(0).options().set_lr(rate);
         double loss;
         try (PointerScope scope = new PointerScope()) {
-          if (prepared instanceof GameBatch gb) {
-            opt.zero_grad();
-            Tensor l = gameLoss(net, gb, c, s, p, d);
-            l.backward();
-            opt.step();
-            loss = l.item_double();
-          } else {
-          Batch b = (Batch) prepared;
-          Tensor x = NativeTensors.copyOf(b.x(), 0, batchSize, c, s, s);
-          Tensor rows = NativeTensors.copyOf(b.rows(), b.rows().length);
-          Tensor keep = NativeTensors.copyOf(b.keep(), 0, b.rows().length, d);
-          Tensor remove = NativeTensors.copyOf(b.remove(), 0, b.rows().length, d);
           opt.zero_grad();
-          Tensor[] e = net.forward(x);
-          Tensor pos = e[0].reshape(-1, d).index_select(0, rows), neg = e[1].reshape(-1, d).index_select(0, rows);
-          Tensor scale = net.outputScale();
-          // Standardised: every dimension's error in units of its spread, so narrow dimensions count as much as wide ones.
-          Tensor l = scale == null ? mse_loss(pos, keep).add(mse_loss(neg, remove))
-              : mse_loss(pos.sub(keep).div(scale), torch.zeros_like(pos)).add(mse_loss(neg.sub(remove).div(scale), torch.zeros_like(neg)));
+          Tensor l = prepared instanceof GameBatch gb ? gameLoss(net, gb, c, s, p, d) : windowLoss(net, (Batch) prepared, c, s, d);
           l.backward();
           opt.step();
           loss = l.item_double();
-          }
         }
         if (!Double.isFinite(loss)) throw new TrainingDivergedException("pre-training diverged at step " + (step + 1) + " (loss " + loss + "); lower the learning rate");
         losses[(int) step] = (float) loss;
@@ -251,8 +237,22 @@ public final class ExplainerTrainer {
     return new Result(steps, before + (System.nanoTime() - t0) / 1e9, last, start, losses, heldOutRows, timedFrom);
   }
 
-  private Object prepare(ImageSource images, MaskedTargets targets, dev.tve.explain.PatchGame game, float[] empty, long step, int p) {
+  private Prepared prepare(ImageSource images, MaskedTargets targets, dev.tve.explain.PatchGame game, float[] empty, long step, int p) {
     return game != null ? gameBatch(images, game, empty, step, p) : batch(images, targets, step, p);
+  }
+
+  /** The window objective's loss: MSE of E+ and E- at the step's centres against their masked embeddings. */
+  private Tensor windowLoss(ExplainerNetwork net, Batch b, int c, int s, int d) {
+    Tensor x = NativeTensors.copyOf(b.x(), 0, batchSize, c, s, s);
+    Tensor rows = NativeTensors.copyOf(b.rows(), b.rows().length);
+    Tensor keep = NativeTensors.copyOf(b.keep(), 0, b.rows().length, d);
+    Tensor remove = NativeTensors.copyOf(b.remove(), 0, b.rows().length, d);
+    Tensor[] e = net.forward(x);
+    Tensor pos = e[0].reshape(-1, d).index_select(0, rows), neg = e[1].reshape(-1, d).index_select(0, rows);
+    Tensor scale = net.outputScale();
+    // Standardised: every dimension's error in units of its spread, so narrow dimensions count as much as wide ones.
+    return scale == null ? mse_loss(pos, keep).add(mse_loss(neg, remove))
+        : mse_loss(pos.sub(keep).div(scale), torch.zeros_like(pos)).add(mse_loss(neg.sub(remove).div(scale), torch.zeros_like(neg)));
   }
 
   /** A game objective's loss on one step (see {@link GameBatch}); Phi efficiency-corrected for Shapley. */
@@ -396,7 +396,7 @@ public final class ExplainerTrainer {
     return new Batch(x, rows, t[0], t[1]);
   }
 
-  private static Object take(Future<Object> f) {
+  private static Prepared take(Future<Prepared> f) {
     try {
       return f.get();
     } catch (InterruptedException e) {
