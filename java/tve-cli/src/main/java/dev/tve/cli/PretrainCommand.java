@@ -86,7 +86,7 @@ public final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--lambda-minus", defaultValue = "1", description = "lambda- recorded in the card for explaining (default 1, the reference's; "
       + "choose it on validation scenes with tve faithfulness --split validation --lambda-minus X).") double lambdaMinus;
   @Option(names = "--standardise", description = "Predict every embedding dimension in units of its spread over the targets, so the loss weighs "
-      + "narrow dimensions as much as wide ones (default: raw units).") boolean standardise;
+      + "narrow dimensions as much as wide ones (default: raw units for the window objective; a game objective is always standardised).") boolean standardise;
   @Option(names = "--seed", defaultValue = "1") long seed;
   @Option(names = "--exclude", split = ",", description = "Class indices whose images pre-training never sees (scenes only; default 8,9).",
       defaultValue = "8,9") int[] exclude;

@@ -95,7 +95,6 @@ public final class ExplainerNetwork extends Module {
         throw new IllegalArgumentException("a TorchScript trunk reads tokens or features, not " + trunkMethod);
       }
       if (objective != null) objective = Objective.parse(objective) == Objective.WINDOW ? null : Objective.parse(objective).label();
-      if (objective != null && standardised) throw new IllegalArgumentException("a " + objective + " explainer predicts raw units (not standardised)");
       constantOutputs = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(constantOutputs == null ? Map.of() : constantOutputs));
       for (Map.Entry<Integer, Float> e : constantOutputs.entrySet()) {
         if (e.getKey() < 0 || e.getKey() >= dim || e.getValue() == null || !Float.isFinite(e.getValue())) {
@@ -376,7 +375,9 @@ public final class ExplainerNetwork extends Module {
    */
   public Tensor[] forward(Tensor images) {
     if (config.isGame()) {
-      Tensor phi = constants(applyHead(patchTokens(0, images), mixPos.get(0), normPos.get(0)));
+      Tensor phi = applyHead(patchTokens(0, images), mixPos.get(0), normPos.get(0));
+      if (config.standardised()) phi = phi.mul(buffer(OUT_SCALE));       // Phi has no offset to add: a patch's value is 0 on average over players
+      phi = constants(phi);
       return new Tensor[] {phi, torch.zeros_like(phi)};
     }
     Tensor hp = patchTokens(0, images);

@@ -261,15 +261,20 @@ public final class ExplainerTrainer {
     Tensor gap = NativeTensors.copyOf(gb.gap(), 0, batchSize, d);
     Tensor phi = net.forward(x)[0];
     if (objective == dev.tve.explain.Objective.SHAPLEY) phi = ExplainerNetwork.efficient(phi, gap);
+    // Standardised: every dimension's error in units of its spread, as for the window objective.
+    Tensor scale = net.outputScale();
     if (estimator == dev.tve.explain.Objective.Estimator.PERMUTATION) {
       Tensor t = NativeTensors.copyOf(gb.targets(), 0, batchSize, p, d);
       Tensor w = NativeTensors.copyOf(gb.weight(), 0, batchSize, p, 1);
       Tensor err = phi.sub(t);
+      if (scale != null) err = err.div(scale);
       return err.mul(err).mul(w).sum().div(new Scalar(Math.max(1.0, sum(gb.weight())) * d));
     }
     Tensor z = NativeTensors.copyOf(gb.z(), 0, batchSize, gb.n(), p);
     Tensor v = NativeTensors.copyOf(gb.v(), 0, batchSize, gb.n(), d);
-    return mse_loss(z.bmm(phi), v);
+    Tensor err = z.bmm(phi).sub(v);
+    if (scale != null) err = err.div(scale);
+    return err.mul(err).mean();
   }
 
   private static double sum(float[] v) {
