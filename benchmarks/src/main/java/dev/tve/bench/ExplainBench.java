@@ -85,8 +85,10 @@ public class ExplainBench {
         c.trunkLayers(), c.trunkHeads(), mixer, c.dim()).withObjective(o));
     net.eval();
     this.net = net;
-    ExplainerCard card = ExplainerCard.of("explainer", net.config(), "bench", 1, 1, 1, "bench", Map.of(), List.of(), "", null, null, null, "bench");
-    if (o.isGame()) {
+    ExplainerCard card;
+    if (!o.isGame()) {
+      card = ExplainerCard.of("explainer", net.config(), "bench", 1, 1, 1, "bench", Map.of(), List.of(), "", null, null, null, "bench");
+    } else {
       float[] empty = enc.embed(torch.zeros(1, 1, 56, 56));
       card = new ExplainerCard(ExplainerCard.FORMAT_VERSION, "explainer", net.config(), "bench", 0, 1, 1, "bench", Map.of(), List.of(), "", null,
           null, null, "bench", Map.of(), new ExplainerCard.Game(o.label(), "permutation", 7, "zero", 32, o == dev.tve.explain.Objective.SHAPLEY, empty,
