@@ -325,14 +325,7 @@ public final class PretrainRecipe {
     MaskedTargets.Statistics st = targetStatistics(config, data.encoder(), data.train(), radius, centres, seed);
     config = config.withConstantOutputs(constantOutputs(st, config, data.train(), listener::note)).withStandardised(standardised);
     org.bytedeco.pytorch.global.torch.manual_seed(seed);       // the initial weights follow the seed
-    ExplainerNetwork net;
-    if (data.copyFrom() != null) {
-      net = new ExplainerNetwork(config, config.shape() == ExplainerNetwork.Shape.SHARED ? new JitModule[] {data.copyFrom().trainableCopy()}
-          : new JitModule[] {data.copyFrom().trainableCopy(), data.copyFrom().trainableCopy()});
-    } else {
-      net = new ExplainerNetwork(config);
-      if (data.initFrom() != null) net.initTrunkFrom(data.initFrom());
-    }
+    ExplainerNetwork net = newNetwork(data, config);
     if (standardised) {
       net.setOutputStatistics(st.meanKeep(), st.meanRemove(), st.scale());
       listener.note("outputs standardised: each embedding dimension predicted in units of its spread over the targets of "
@@ -372,9 +365,7 @@ public final class PretrainRecipe {
           rep.cosineRemove()));
     }
     // One step's loss is noisy: the mean over the last 100 steps is the number to compare runs by.
-    double tail = 0;
-    int from = Math.max(0, r.losses().length - 100);
-    for (int i = from; i < r.losses().length; i++) tail += r.losses()[i] / (r.losses().length - from);
+    double tail = meanOfLast100(r.losses());
     ExplainerCard.Training training = new ExplainerCard.Training(steps, batch, centres, lr, seed, data.init(), ThreadPolicy.current(), blas, r.seconds(),
         r.lastLoss(), tail, r.resumedFromStep(), data.unreadable().get(), r.heldOut(), fill.label(),
         r.timedFromStep(), coalitions.label());
@@ -407,21 +398,12 @@ public final class PretrainRecipe {
     // and the maps of heads that weigh narrow ones are noise (Pearson with exact values 0.12 raw, 0.83 standardised).
     config = config.withConstantOutputs(constant).withStandardised(true);
     org.bytedeco.pytorch.global.torch.manual_seed(seed);
-    ExplainerNetwork net;
-    if (data.copyFrom() != null) {
-      net = new ExplainerNetwork(config, config.shape() == ExplainerNetwork.Shape.SHARED ? new JitModule[] {data.copyFrom().trainableCopy()}
-          : new JitModule[] {data.copyFrom().trainableCopy(), data.copyFrom().trainableCopy()});
-    } else {
-      net = new ExplainerNetwork(config);
-      if (data.initFrom() != null) net.initTrunkFrom(data.initFrom());
-    }
-    {
-      // The spread of each dimension over single-patch masked copies: Phi is predicted, and its error weighed, in those units.
-      net.setOutputStatistics(new float[config.dim()], new float[config.dim()], st.scale());
-      listener.note("outputs standardised: each embedding dimension's Phi predicted in units of its spread over the masked copies of "
-          + Math.min(CONSTANT_CHECK_IMAGES, data.train().count()) + " training images (sd " + String.format("%.3g", min(st.scale())) + " to "
-          + String.format("%.3g", max(st.scale())) + ")");
-    }
+    ExplainerNetwork net = newNetwork(data, config);
+    // The spread of each dimension over single-patch masked copies: Phi is predicted, and its error weighed, in those units.
+    net.setOutputStatistics(new float[config.dim()], new float[config.dim()], st.scale());
+    listener.note("outputs standardised: each embedding dimension's Phi predicted in units of its spread over the masked copies of "
+        + Math.min(CONSTANT_CHECK_IMAGES, data.train().count()) + " training images (sd " + String.format("%.3g", min(st.scale())) + " to "
+        + String.format("%.3g", max(st.scale())) + ")");
     listener.note("explainer trunk: " + data.init());
     Map.Entry<String, ImageSource> first = data.heldOut().entrySet().iterator().next();
     int curveImages = (int) Math.min(64, Math.min(first.getValue().count(), data.heldOutLimit()));
@@ -440,9 +422,7 @@ public final class PretrainRecipe {
       fit.put(e.getKey() + ".r2Coalitions", r2);
       listener.note(String.format("held-out fit on %s (%d images x 4 coalition pairs): coalition R^2 %.3f", e.getKey(), n, r2));
     }
-    double tail = 0;
-    int from = Math.max(0, r.losses().length - 100);
-    for (int i = from; i < r.losses().length; i++) tail += r.losses()[i] / (r.losses().length - from);
+    double tail = meanOfLast100(r.losses());
     ExplainerCard.Training training = new ExplainerCard.Training(steps, batch, 0, lr, seed, data.init(), ThreadPolicy.current(), blas, r.seconds(),
         r.lastLoss(), tail, r.resumedFromStep(), data.unreadable().get(), r.heldOut(), "zero", r.timedFromStep(), null);
     boolean shapley = objective == dev.tve.explain.Objective.SHAPLEY;
@@ -466,6 +446,25 @@ public final class PretrainRecipe {
         estimator.label(), steps, r.seconds(), ThreadPolicy.current(), r.lastLoss(), out));
     net.close();
     return card;
+  }
+
+  /** The trunk: a trainable copy of a TorchScript encoder (one per sign when separate), or a ViT, from the encoder's weights when asked. */
+  private static ExplainerNetwork newNetwork(Data data, ExplainerNetwork.Config config) {
+    if (data.copyFrom() != null) {
+      return new ExplainerNetwork(config, config.shape() == ExplainerNetwork.Shape.SHARED ? new JitModule[] {data.copyFrom().trainableCopy()}
+          : new JitModule[] {data.copyFrom().trainableCopy(), data.copyFrom().trainableCopy()});
+    }
+    ExplainerNetwork net = new ExplainerNetwork(config);
+    if (data.initFrom() != null) net.initTrunkFrom(data.initFrom());
+    return net;
+  }
+
+  /** One step's loss is noisy: the mean over the last 100 steps is the number to compare runs by. */
+  private static double meanOfLast100(float[] losses) {
+    double tail = 0;
+    int from = Math.max(0, losses.length - 100);
+    for (int i = from; i < losses.length; i++) tail += losses[i] / (losses.length - from);
+    return tail;
   }
 
   private static float min(float[] v) {
